@@ -1,0 +1,57 @@
+/* imageio.h - JPEG (TurboJPEG) and PNG (libpng) decoding and encoding.
+ *
+ * Decoded images are 8-bit: gray stays 1 channel, color becomes 3-channel
+ * BGR, alpha is dropped, 16-bit samples keep their high byte, palettes are
+ * expanded, CMYK JPEGs are converted to BGR.  The format is found from the
+ * bytes, never from a file name. */
+#ifndef CVAPP_IMAGEIO_H
+#define CVAPP_IMAGEIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../shim/cvshim.h"
+#include "util.h"
+
+typedef enum img_format { IMG_UNKNOWN = 0, IMG_JPEG, IMG_PNG } img_format;
+
+typedef struct decode_opts {
+    uint64_t max_pixels; /* width*height above this is refused before allocation */
+} decode_opts;
+
+typedef struct encode_opts {
+    int jpeg_quality; /* 1..100 */
+    int png_level;    /* zlib level 0..9 */
+} encode_opts;
+
+/* Per-worker codec state (TurboJPEG handles), reused across images. */
+typedef struct codec {
+    void *tj_dec;
+    void *tj_enc;
+} codec;
+
+void codec_free(codec *c);
+
+img_format image_detect(const uint8_t *buf, size_t len);
+const char *image_format_name(img_format f);
+/* From a file name's extension (.png, .jpg, .jpeg; any case). */
+img_format image_format_from_name(const char *path);
+
+/* Reads the header only: dimensions and channels the decode would give. */
+int image_probe(codec *c, const uint8_t *buf, size_t len, int *width,
+                int *height, int *channels, char *err);
+
+/* Decodes into out (buffer reused when big enough; see cvs_image_alloc).
+ * Returns 0, or -1 with a one-line reason in err. */
+int image_decode(codec *c, const uint8_t *buf, size_t len,
+                 const decode_opts *o, cvs_image *out, char *err);
+
+/* Encodes img into out (out->len set; buffer reused). */
+int image_encode(codec *c, const cvs_image *img, img_format fmt,
+                 const encode_opts *o, membuf *out, char *err);
+
+/* Library versions for --version. */
+const char *image_libpng_version(void);
+const char *image_libjpeg_version(void);
+
+#endif

@@ -1,0 +1,230 @@
+#define _POSIX_C_SOURCE 200809L
+#include "pipeline.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fileio.h"
+
+/* Shown values are cut so that a message stays one readable line. */
+#define SHOW 40
+
+static int parse_value(const param_def *p, const char *s, double *out, const char **why) {
+    char *end;
+    errno = 0;
+    switch (p->type) {
+    case PT_INT: {
+        long long x = strtoll(s, &end, 10);
+        if (end == s || *end) return *why = "is not an integer", -1;
+        int zero_ok = x == 0 && (p->flags & PF_ZERO_OK);
+        if (errno == ERANGE || ((x < (long long)p->min || x > (long long)p->max) && !zero_ok))
+            return *why = "is out of range", -1;
+        if ((p->flags & PF_ODD) && x % 2 == 0 && !(x == 0 && (p->flags & PF_ZERO_OK)))
+            return *why = "must be odd", -1;
+        *out = (double)x;
+        return 0;
+    }
+    case PT_REAL: {
+        double x = strtod(s, &end);
+        if (end == s || *end) return *why = "is not a number", -1;
+        if (!isfinite(x)) return *why = "must be a finite number", -1;
+        if (errno == ERANGE && fabs(x) > 1) return *why = "is out of range", -1;
+        if (x < p->min || x > p->max) return *why = "is out of range", -1;
+        *out = x == 0 ? 0 : x; /* no negative zero */
+        return 0;
+    }
+    case PT_BOOL: {
+        static const char *yes[] = {"true", "1", "yes", "on"}, *no[] = {"false", "0", "no", "off"};
+        for (int i = 0; i < 4; i++) {
+            if (!strcmp(s, yes[i])) return *out = 1, 0;
+            if (!strcmp(s, no[i])) return *out = 0, 0;
+        }
+        return *why = "is not true or false", -1;
+    }
+    case PT_ENUM: {
+        size_t len = strlen(s);
+        int idx = 0;
+        for (const char *c = p->choices; c; idx++) {
+            size_t n = strcspn(c, "|");
+            if (n == len && !strncmp(c, s, n)) return *out = idx, 0;
+            c = c[n] ? c + n + 1 : NULL;
+        }
+        return *why = "is not one of the choices", -1;
+    }
+    }
+    return *why = "has an unknown type", -1;
+}
+
+/* Parses one step's text (NUL-terminated, modified in place). */
+static int parse_step(char *text, size_t index, step *st, char *err) {
+    char *save = NULL;
+    char *name = strtok_r(text, " \t\r\n", &save);
+    if (!name) return seterr(err, "pipeline step %zu is empty", index);
+    const op_def *op = op_find(name);
+    if (!op) {
+        const char *s = op_suggest(name);
+        return seterr(err, "pipeline step %zu: unknown op '%.*s'%s%s%s", index, SHOW, name,
+                      s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "; see --list-ops");
+    }
+    st->op = op;
+    size_t np = op_param_count(op);
+    for (size_t i = 0; i < np; i++) st->v[i] = op->params[i].def;
+    unsigned seen = 0;
+    for (char *tok; (tok = strtok_r(NULL, " \t\r\n", &save));) {
+        char *eq = strchr(tok, '=');
+        if (eq) *eq = '\0';
+        int k = op_param_index(op, tok);
+        if (k < 0) {
+            const char *best = NULL;
+            size_t bestd = 4;
+            for (size_t i = 0; i < np; i++) {
+                size_t d = edit_distance(tok, op->params[i].name);
+                if (d < bestd) bestd = d, best = op->params[i].name;
+            }
+            return seterr(err, "pipeline step %zu (%s): unknown parameter '%.*s'%s%s%s", index,
+                          op->name, SHOW, tok, best ? " (did you mean '" : "", best ? best : "",
+                          best ? "'?)" : "");
+        }
+        const param_def *p = &op->params[k];
+        if (!eq || !eq[1])
+            return seterr(err, "pipeline step %zu (%s): parameter '%s' has no value (write %s=VALUE)",
+                          index, op->name, p->name, p->name);
+        if (seen & (1u << k))
+            return seterr(err, "pipeline step %zu (%s): parameter '%s' is given twice", index,
+                          op->name, p->name);
+        seen |= 1u << k;
+        const char *why = NULL;
+        if (parse_value(p, eq + 1, &st->v[k], &why) != 0) {
+            char range[128];
+            param_describe_range(p, range, sizeof range);
+            return seterr(err, "pipeline step %zu (%s): %s=%.*s %s (allowed: %s)", index, op->name,
+                          p->name, SHOW, eq + 1, why, range);
+        }
+    }
+    const char *why = op->check ? op->check(st->v) : NULL;
+    if (why) return seterr(err, "pipeline step %zu (%s): %s", index, op->name, why);
+    return 0;
+}
+
+int pipeline_parse(const char *spec, pipeline *pl, char *err) {
+    memset(pl, 0, sizeof *pl);
+    size_t len = strlen(spec);
+    if (len > PIPELINE_MAX_SPEC)
+        return seterr(err, "pipeline is %zu bytes, over the %d-byte limit", len, PIPELINE_MAX_SPEC);
+    /* Comments out, newlines become step separators. */
+    char *text = malloc(len + 1);
+    if (!text) return seterr(err, "out of memory");
+    size_t n = 0;
+    int in_comment = 0;
+    for (const char *s = spec; *s; s++) {
+        if (*s == '\n') {
+            in_comment = 0;
+            text[n++] = '\n';
+        } else if (*s == '#') {
+            in_comment = 1;
+        } else if (!in_comment) {
+            text[n++] = *s;
+        }
+    }
+    text[n] = '\0';
+    /* Split into steps: a blank line is skipped; within a line every
+     * '|'-separated part must hold a step ("a || b" is an error). */
+    char *parts[PIPELINE_MAX_STEPS];
+    size_t count = 0;
+    int rc = 0;
+    for (char *line = text, *next; line && rc == 0; line = next) {
+        next = strchr(line, '\n');
+        if (next) *next++ = '\0';
+        if (strspn(line, " \t\r") == strlen(line)) continue;
+        for (char *part = line, *bar; part && rc == 0; part = bar) {
+            bar = strchr(part, '|');
+            if (bar) *bar++ = '\0';
+            if (count == PIPELINE_MAX_STEPS)
+                rc = seterr(err, "pipeline has over %d steps", PIPELINE_MAX_STEPS);
+            else
+                parts[count++] = part;
+        }
+    }
+    if (rc == 0 && count == 0) rc = seterr(err, "pipeline is empty");
+    if (rc == 0 && !(pl->steps = calloc(count, sizeof *pl->steps))) rc = seterr(err, "out of memory");
+    for (size_t i = 0; rc == 0 && i < count; i++) {
+        rc = parse_step(parts[i], i + 1, &pl->steps[i], err);
+        pl->n = i + 1;
+    }
+    free(text);
+    if (rc != 0) pipeline_free(pl);
+    return rc;
+}
+
+int pipeline_load(const char *arg, pipeline *pl, char *err) {
+    if (arg[0] != '@') return pipeline_parse(arg, pl, err);
+    membuf b = {0};
+    char why[ERRLEN];
+    if (file_read_all(arg + 1, &b, why) != 0) {
+        membuf_free(&b);
+        return seterr(err, "pipeline file %s: %s", arg + 1, why);
+    }
+    int rc = 0;
+    if (b.len > PIPELINE_MAX_SPEC)
+        rc = seterr(err, "pipeline file %s: over the %d-byte limit", arg + 1, PIPELINE_MAX_SPEC);
+    for (size_t i = 0; rc == 0 && i < b.len; i++)
+        if (b.data[i] == 0 || (b.data[i] < 32 && !isspace(b.data[i])))
+            rc = seterr(err, "pipeline file %s: not a text file (byte %zu)", arg + 1, i);
+    if (rc == 0 && membuf_append(&b, "", 1) != 0) rc = seterr(err, "out of memory");
+    if (rc == 0 && pipeline_parse((const char *)b.data, pl, why) != 0)
+        rc = seterr(err, "pipeline file %s: %s", arg + 1, why);
+    membuf_free(&b);
+    return rc;
+}
+
+void pipeline_free(pipeline *pl) {
+    free(pl->steps);
+    memset(pl, 0, sizeof *pl);
+}
+
+int pipeline_has_detector(const pipeline *pl) {
+    for (size_t i = 0; i < pl->n; i++)
+        if (pl->steps[i].op->flags & OPF_DETECTOR) return 1;
+    return 0;
+}
+
+void pipe_buffers_free(pipe_buffers *b) {
+    cvs_image_free(&b->img[0]);
+    cvs_image_free(&b->img[1]);
+    cvs_image_free(&b->gray);
+}
+
+int pipeline_run(const pipeline *pl, const cvs_image *in, pipe_buffers *b, findings *found,
+                 const cvs_image **out, double *step_ms, char *err) {
+    const cvs_image *cur = in;
+    int next = 0;
+    for (size_t i = 0; i < pl->n; i++) {
+        const step *st = &pl->steps[i];
+        double t0 = now_ms();
+        const cvs_image *src = cur;
+        cvs_status rc = CVS_OK;
+        if ((st->op->flags & OPF_GRAY) && cur->channels != 1) {
+            rc = cvs_grayscale(cur, &b->gray);
+            src = &b->gray;
+        }
+        int filter = !(st->op->flags & OPF_DETECTOR);
+        cvs_image *dst = &b->img[next];
+        if (rc == CVS_OK) {
+            op_call call = {src, filter ? dst : NULL, found, st->op, st->v};
+            rc = st->op->run(&call);
+        }
+        if (rc != CVS_OK)
+            return seterr(err, "step %zu (%s) failed: %s", i + 1, st->op->name, cvs_last_error());
+        if (filter) {
+            cur = dst;
+            next ^= 1;
+        }
+        if (step_ms) step_ms[i] = now_ms() - t0;
+    }
+    *out = cur;
+    return 0;
+}

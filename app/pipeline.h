@@ -1,0 +1,50 @@
+/* pipeline.h - parsing, validating and running a pipeline of ops. */
+#ifndef CVAPP_PIPELINE_H
+#define CVAPP_PIPELINE_H
+
+#include <stddef.h>
+
+#include "ops.h"
+#include "util.h"
+
+#define PIPELINE_MAX_STEPS 256
+#define PIPELINE_MAX_SPEC (64 * 1024)
+
+typedef struct step {
+    const op_def *op;
+    double v[OP_MAX_PARAMS]; /* every parameter, defaults filled in */
+} step;
+
+typedef struct pipeline {
+    step *steps;
+    size_t n;
+} pipeline;
+
+/* Parses and validates SPEC: steps separated by '|' (or newlines), each
+ * "op key=value ...", '#' starting a comment to the end of the line.
+ * Returns 0, or -1 with the reason (naming the step) in err. */
+int pipeline_parse(const char *spec, pipeline *pl, char *err);
+
+/* Like pipeline_parse, but "@FILE" reads the spec from FILE. */
+int pipeline_load(const char *arg, pipeline *pl, char *err);
+
+void pipeline_free(pipeline *pl);
+
+/* 1 when any step is a detector. */
+int pipeline_has_detector(const pipeline *pl);
+
+/* Buffers one worker reuses from image to image. */
+typedef struct pipe_buffers {
+    cvs_image img[2];
+    cvs_image gray;
+} pipe_buffers;
+
+void pipe_buffers_free(pipe_buffers *b);
+
+/* Runs the pipeline on `in`.  *out points at the result (one of the
+ * buffers, or `in` itself when no filter ran); it stays valid until the
+ * next run.  step_ms, if not NULL, receives each step's time. */
+int pipeline_run(const pipeline *pl, const cvs_image *in, pipe_buffers *b, findings *found,
+                 const cvs_image **out, double *step_ms, char *err);
+
+#endif

@@ -1,0 +1,25 @@
+#!/bin/sh
+# Installs what cvapp needs on Debian 12 (bookworm), as root.
+#   docker/install-deps.sh          build dependencies (also the Docker builder's list)
+#   docker/install-deps.sh --test   plus what the test suite uses
+#   docker/install-deps.sh --bench  plus the tools the benchmark compares against
+set -eu
+BUILD="cmake make gcc g++ pkg-config ca-certificates
+  libopencv-core-dev libopencv-imgproc-dev libopencv-features2d-dev
+  libturbojpeg0-dev libpng-dev libjansson-dev check"
+TEST="valgrind python3-opencv python3-numpy file"
+BENCH="python3-opencv python3-numpy imagemagick libvips-tools hyperfine time"
+pkgs=$BUILD
+for a in "$@"; do
+  case "$a" in
+    --test) pkgs="$pkgs $TEST" ;;
+    --bench) pkgs="$pkgs $BENCH" ;;
+    *) echo "install-deps.sh: unknown option $a" >&2; exit 2 ;;
+  esac
+done
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $pkgs >/dev/null

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# CLI tests: exit codes, messages, outputs, no partial files.
+# usage: cli_test.sh CVAPP SRCDIR [--valgrind]
+set -u
+CVAPP=$1 SRC=$2 MODE=${3:-}
+. "$SRC/tests/lib.sh"
+WRAP=()
+if [ "$MODE" = "--valgrind" ]; then
+  command -v valgrind >/dev/null || { echo "valgrind is not installed (docker/install-deps.sh installs it)"; exit 1; }
+  WRAP=(valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite
+        --errors-for-leak-kinds=definite --track-fds=no)
+fi
+cv() { run "${WRAP[@]}" "$CVAPP" "$@"; }
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+cp "$SRC/samples/fruits.jpg" "$SRC/samples/chessboard.png" "$W/"
+
+t "version"
+cv --version
+expect_rc 0; expect_out "cvapp "; expect_out "OpenCV 4."; expect_out "libjpeg-turbo "; expect_out "libpng 1."
+
+t "help"
+cv --help
+expect_rc 0; expect_out "Usage: cvapp"; expect_out "Exit status"
+
+t "list-ops names every op"
+cv --list-ops
+expect_rc 0
+for op in grayscale gaussian canny orb; do expect_out "$op ("; done
+expect_out "ksize"
+
+t "default pipeline writes image and JSON beside the input"
+cv "$W/fruits.jpg"
+expect_rc 0
+expect_magic "$W/fruits.cvapp.png" png
+expect_file "$W/fruits.cvapp.json"
+expect_out "$W/fruits.jpg: 512x480x3 -> $W/fruits.cvapp.png 512x480x1, 500 keypoints"
+grep -q '"counts":{"orb":500}' "$W/fruits.cvapp.json" && ok || ko "JSON lacks the ORB count"
+grep -q '"input":"'"$W"'/fruits.jpg","width":512,"height":480,"channels":3' "$W/fruits.cvapp.json" && ok || ko "JSON header"
+expect_only_files "$W" fruits.jpg chessboard.png fruits.cvapp.png fruits.cvapp.json
+rm -f "$W"/*.cvapp.*
+
+t "-o with a JPEG name writes JPEG; --quality"
+cv -q -p "grayscale" -o "$W/g.jpg" --quality 80 "$W/fruits.jpg"
+expect_rc 0; expect_magic "$W/g.jpg" jpg; expect_eq "$(wc -c <"$OUT")" 0
+rm -f "$W/g.jpg"
+
+t "-o - writes PNG to stdout; summary goes to stderr"
+cv -p "canny" -o - "$W/chessboard.png"
+expect_rc 0; expect_magic "$OUT" png; expect_err "chessboard.png: "
+
+t "stdin to stdout, -f jpg"
+run "${WRAP[@]}" "$CVAPP" -q -p "gaussian ksize=3" -f jpg -o - - <"$W/fruits.jpg"
+expect_rc 0; expect_magic "$OUT" jpg
+
+t "--features to stdout"
+cv -q -p "orb nfeatures=10" -o "$W/o.png" --features - "$W/fruits.jpg"
+expect_rc 0; expect_out '"counts":{"orb":10}'
+rm -f "$W/o.png"
+
+t "pipeline file with comments"
+printf '# edges\ngrayscale\ngaussian ksize=5 sigma=1.5  # blur\ncanny low=10 high=30\n' >"$W/p.txt"
+cv -q -p "@$W/p.txt" -o "$W/p.png" "$W/fruits.jpg"
+expect_rc 0; expect_magic "$W/p.png" png
+rm -f "$W/p.png" "$W/p.txt"
+
+t "pipeline errors exit 2 before any input is read"
+cv -p "gaussian ksize=4" "$W/does-not-exist.jpg"
+expect_rc 2; expect_err "cvapp: pipeline step 1 (gaussian): ksize=4 must be odd"; expect_err_lines 1
+cv -p "grayscale | blurr" "$W/fruits.jpg"
+expect_rc 2; expect_err "unknown op 'blurr'"
+cv -p "@$W/nope.txt" "$W/fruits.jpg"
+expect_rc 2; expect_err "pipeline file $W/nope.txt: cannot open"
+
+t "usage errors exit 2"
+cv --frobnicate "$W/fruits.jpg"
+expect_rc 2; expect_err "unknown option '--frobnicate'"
+cv -p
+expect_rc 2; expect_err "option -p needs a value"
+cv --quality 0 "$W/fruits.jpg"
+expect_rc 2; expect_err "--quality: '0' is not a whole number from 1 to 100"
+cv
+expect_rc 2; expect_err "no input given"
+cv -o "$W/a.png" "$W/fruits.jpg" "$W/chessboard.png"
+expect_rc 2; expect_err "-o and --features take one input"
+cv -o "$W/a.tiff" "$W/fruits.jpg"
+expect_rc 2; expect_err "unknown image extension"
+expect_only_files "$W" fruits.jpg chessboard.png
+
+t "input errors exit 1, name the input, leave no output"
+cv "$W/missing.jpg"
+expect_rc 1; expect_err "cvapp: $W/missing.jpg: cannot open: No such file or directory"; expect_err_lines 1
+head -c 3000 "$W/fruits.jpg" >"$W/trunc.jpg"
+cv -o "$W/t.png" "$W/trunc.jpg"
+expect_rc 1; expect_err "cvapp: $W/trunc.jpg: corrupt JPEG data"; expect_no_file "$W/t.png"
+echo "just text" >"$W/text.png"
+cv "$W/text.png"
+expect_rc 1; expect_err "cvapp: $W/text.png: not a JPEG or PNG file"
+cv "$W"
+expect_rc 1; expect_err "not a regular file (a directory)"
+cv --max-pixels 1000 -o "$W/m.png" "$W/fruits.jpg"
+expect_rc 1; expect_err "over --max-pixels 1000"
+expect_only_files "$W" fruits.jpg chessboard.png trunc.jpg text.png
+
+t "an output that is the input is refused"
+cp "$W/chessboard.png" "$W/same.png"
+before=$(md5sum <"$W/same.png")
+cv -p grayscale -o "$W/same.png" "$W/same.png"
+expect_rc 1; expect_err "is the input file"
+expect_eq "$(md5sum <"$W/same.png")" "$before"
+
+t "one bad input among good ones: exit 1, the good ones written"
+cv -q "$W/fruits.jpg" "$W/trunc.jpg" "$W/chessboard.png"
+expect_rc 1
+expect_file "$W/fruits.cvapp.png"; expect_file "$W/chessboard.cvapp.png"; expect_no_file "$W/trunc.cvapp.png"
+expect_no_file "$W/trunc.cvapp.json"
+
+t "unwritable output directory"
+cv -o "$W/nodir/x.png" "$W/fruits.jpg"
+expect_rc 1; expect_err "cannot create $W/nodir/x.png: No such file or directory"
+
+finish

@@ -1,0 +1,107 @@
+#!/usr/bin/python3
+"""Parity: cvapp's pixels and keypoints equal OpenCV's own (python3-opencv).
+
+usage: /usr/bin/python3 parity.py CVAPP SAMPLES_DIR
+
+Each case is a cvapp pipeline and the same computation written with cv2.
+The image cvapp writes (PNG, lossless) must equal OpenCV's result pixel for
+pixel, and its keypoints must equal OpenCV's (position, size, angle,
+response, octave) as float32 values.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import cv2
+import numpy as np
+
+
+def gray(im):
+    return im if im.ndim == 2 else cv2.cvtColor(im, cv2.COLOR_BGR2GRAY)
+
+
+def orb(im, **kw):
+    return im, cv2.ORB_create(**kw).detect(im)
+
+
+# (name, cvapp pipeline, function of the decoded input -> (image, keypoints or None))
+CASES = [
+    ("decode", "orb nfeatures=1", lambda im: (im, None)),
+    ("grayscale", "grayscale", lambda im: (gray(im), None)),
+    ("gaussian", "gaussian ksize=5 sigma=1.5", lambda im: (cv2.GaussianBlur(im, (5, 5), 1.5), None)),
+    ("gaussian-aniso", "gaussian ksize=7 sigma=2 sigma_y=0.5",
+     lambda im: (cv2.GaussianBlur(im, (7, 7), 2, sigmaY=0.5), None)),
+    ("gaussian-sigma-only", "gaussian ksize=0 sigma=2.5", lambda im: (cv2.GaussianBlur(im, (0, 0), 2.5), None)),
+    ("canny", "canny", lambda im: (cv2.Canny(im, 50, 150), None)),
+    ("canny-l2", "canny low=20 high=90 aperture=5 l2=true",
+     lambda im: (cv2.Canny(im, 20, 90, apertureSize=5, L2gradient=True), None)),
+    ("orb", "orb", lambda im: orb(im)),
+    ("orb-fast", "orb nfeatures=200 score_type=fast nlevels=4 fast_threshold=10",
+     lambda im: orb(im, nfeatures=200, scoreType=cv2.ORB_FAST_SCORE, nlevels=4, fastThreshold=10)),
+    ("reference", "grayscale | gaussian ksize=5 sigma=1.5 | orb nfeatures=500 | canny low=50 high=150",
+     lambda im: (lambda b: (cv2.Canny(b, 50, 150), cv2.ORB_create(500).detect(b)))(
+         cv2.GaussianBlur(gray(im), (5, 5), 1.5))),
+]
+
+# Extra cases may be registered by files named parity_*.py beside this one,
+# each defining CASES in the same form.
+here = os.path.dirname(os.path.abspath(__file__))
+for f in sorted(os.listdir(here)):
+    if f.startswith("parity_") and f.endswith(".py"):
+        scope = {"cv2": cv2, "np": np, "gray": gray, "orb": orb}
+        exec(compile(open(os.path.join(here, f)).read(), f, "exec"), scope)
+        CASES += scope["CASES"]
+
+
+def kp_tuple(x, y, size, angle, response, octave):
+    f = np.float32
+    return (f(x), f(y), f(size), f(angle), f(response), int(octave))
+
+
+def main():
+    cvapp, samples = sys.argv[1], sys.argv[2]
+    images = sorted(f for f in os.listdir(samples) if f.endswith((".jpg", ".png")) and ".cvapp." not in f)
+    passed = failed = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, spec, fn in CASES:
+            for img in images:
+                src = os.path.join(samples, img)
+                out, js = os.path.join(tmp, "o.png"), os.path.join(tmp, "o.json")
+                r = subprocess.run([cvapp, "-q", "-p", spec, "-o", out, "--features", js, src],
+                                   capture_output=True, text=True)
+                label = f"{name} on {img}"
+                if r.returncode != 0:
+                    print(f"FAIL {label}: cvapp exit {r.returncode}: {r.stderr.strip()}")
+                    failed += 1
+                    continue
+                im = cv2.imread(src, cv2.IMREAD_UNCHANGED)
+                if im.ndim == 3 and im.shape[2] == 4:
+                    im = im[:, :, :3].copy()
+                want_img, want_kp = fn(im)
+                got_img = cv2.imread(out, cv2.IMREAD_UNCHANGED)
+                problems = []
+                if got_img.shape != want_img.shape:
+                    problems.append(f"shape {got_img.shape} != {want_img.shape}")
+                elif not np.array_equal(got_img, want_img):
+                    d = np.abs(got_img.astype(int) - want_img.astype(int))
+                    problems.append(f"{int((d > 0).sum())} pixels differ (max {int(d.max())})")
+                if want_kp is not None:
+                    got = sorted(kp_tuple(k["x"], k["y"], k["size"], k["angle"], k["response"], k["octave"])
+                                 for k in json.load(open(js))["keypoints"])
+                    want = sorted(kp_tuple(k.pt[0], k.pt[1], k.size, k.angle, k.response, k.octave)
+                                  for k in want_kp)
+                    if got != want:
+                        problems.append(f"keypoints differ ({len(got)} vs {len(want)})")
+                if problems:
+                    print(f"FAIL {label}: {'; '.join(problems)}")
+                    failed += 1
+                else:
+                    passed += 1
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,184 @@
+/* The pipeline parser, validation against the op table, and runs. */
+#define _DEFAULT_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pipeline.h"
+#include "testutil.h"
+
+static pipeline ok(const char *spec) {
+    pipeline pl;
+    char err[ERRLEN];
+    ck_assert_msg(pipeline_parse(spec, &pl, err) == 0, "%s: %s", spec, err);
+    return pl;
+}
+
+static void bad(const char *spec, const char *want) {
+    pipeline pl;
+    char err[ERRLEN] = "";
+    ck_assert_msg(pipeline_parse(spec, &pl, err) == -1, "accepted: %s", spec);
+    ck_assert_msg(strcmp(err, want) == 0, "%s\n got: %s\nwant: %s", spec, err, want);
+    ck_assert_ptr_null(pl.steps);
+}
+
+START_TEST(valid_specs) {
+    pipeline pl = ok("grayscale | gaussian ksize=5 sigma=1.5 | canny low=50 high=150 | orb nfeatures=100");
+    ck_assert_uint_eq(pl.n, 4);
+    ck_assert_str_eq(pl.steps[1].op->name, "gaussian");
+    ck_assert_double_eq(pl.steps[1].v[0], 5);
+    ck_assert_double_eq(pl.steps[1].v[1], 1.5);
+    ck_assert_double_eq(pl.steps[1].v[2], 0); /* default */
+    ck_assert_double_eq(pl.steps[2].v[2], 3); /* canny aperture default */
+    ck_assert_double_eq(pl.steps[3].v[0], 100);
+    ck_assert_double_eq(pl.steps[3].v[1], 1.2); /* OpenCV's scale factor */
+    ck_assert(pipeline_has_detector(&pl));
+    pipeline_free(&pl);
+    /* Newlines separate steps; comments and blank lines vanish. */
+    pl = ok("# edges\ngrayscale   # first\n\n  canny l2=true aperture=5\n");
+    ck_assert_uint_eq(pl.n, 2);
+    ck_assert_double_eq(pl.steps[1].v[3], 1);
+    ck_assert_double_eq(pl.steps[1].v[2], 5);
+    ck_assert(!pipeline_has_detector(&pl));
+    pipeline_free(&pl);
+    pl = ok("orb score_type=fast descriptors=yes");
+    ck_assert_double_eq(pl.steps[0].v[6], 1);
+    ck_assert_double_eq(pl.steps[0].v[9], 1);
+    pipeline_free(&pl);
+    pl = ok("gaussian ksize=0 sigma=2");
+    pipeline_free(&pl);
+}
+END_TEST
+
+START_TEST(invalid_specs) {
+    bad("", "pipeline is empty");
+    bad("  # only a comment\n", "pipeline is empty");
+    bad("grayscale |", "pipeline step 2 is empty");
+    bad("grayscale || canny", "pipeline step 2 is empty");
+    bad("gausian", "pipeline step 1: unknown op 'gausian' (did you mean 'gaussian'?)");
+    bad("frobnicate", "pipeline step 1: unknown op 'frobnicate'; see --list-ops");
+    bad("grayscale | gaussian sigm=1", "pipeline step 2 (gaussian): unknown parameter 'sigm' (did you mean 'sigma'?)");
+    bad("gaussian ksize", "pipeline step 1 (gaussian): parameter 'ksize' has no value (write ksize=VALUE)");
+    bad("gaussian ksize=", "pipeline step 1 (gaussian): parameter 'ksize' has no value (write ksize=VALUE)");
+    bad("gaussian ksize=3 ksize=5", "pipeline step 1 (gaussian): parameter 'ksize' is given twice");
+    bad("gaussian ksize=4", "pipeline step 1 (gaussian): ksize=4 must be odd (allowed: odd, 0 or 1..255)");
+    bad("gaussian ksize=-3", "pipeline step 1 (gaussian): ksize=-3 is out of range (allowed: odd, 0 or 1..255)");
+    bad("gaussian ksize=257", "pipeline step 1 (gaussian): ksize=257 is out of range (allowed: odd, 0 or 1..255)");
+    bad("gaussian ksize=3x", "pipeline step 1 (gaussian): ksize=3x is not an integer (allowed: odd, 0 or 1..255)");
+    bad("gaussian ksize=99999999999999999999999", "pipeline step 1 (gaussian): ksize=99999999999999999999999 is out of range (allowed: odd, 0 or 1..255)");
+    bad("gaussian sigma=nan", "pipeline step 1 (gaussian): sigma=nan must be a finite number (allowed: 0..1000)");
+    bad("gaussian sigma=inf", "pipeline step 1 (gaussian): sigma=inf must be a finite number (allowed: 0..1000)");
+    bad("gaussian sigma=1e999", "pipeline step 1 (gaussian): sigma=1e999 must be a finite number (allowed: 0..1000)");
+    bad("gaussian sigma=abc", "pipeline step 1 (gaussian): sigma=abc is not a number (allowed: 0..1000)");
+    bad("gaussian ksize=0", "pipeline step 1 (gaussian): ksize=0 needs sigma > 0");
+    bad("canny l2=maybe", "pipeline step 1 (canny): l2=maybe is not true or false (allowed: true|false)");
+    bad("orb score_type=best", "pipeline step 1 (orb): score_type=best is not one of the choices (allowed: harris|fast)");
+    bad("orb nlevels=2 first_level=2", "pipeline step 1 (orb): first_level must be below nlevels");
+}
+END_TEST
+
+START_TEST(limits) {
+    /* Too many steps. */
+    size_t n = 300;
+    char *spec = malloc(n * 12 + 1);
+    spec[0] = 0;
+    for (size_t i = 0; i < n; i++) strcat(spec, i ? "|grayscale" : "grayscale");
+    bad(spec, "pipeline has over 256 steps");
+    free(spec);
+    /* Too long. */
+    spec = malloc(PIPELINE_MAX_SPEC + 10);
+    memset(spec, ' ', PIPELINE_MAX_SPEC + 9);
+    spec[PIPELINE_MAX_SPEC + 9] = 0;
+    bad(spec, "pipeline is 65545 bytes, over the 65536-byte limit");
+    free(spec);
+    /* A very long value is cut in the message. */
+    char longv[300] = "gaussian sigma=";
+    memset(longv + 15, '9', 200);
+    longv[215] = 'x';
+    pipeline pl;
+    char err[ERRLEN];
+    ck_assert_int_eq(pipeline_parse(longv, &pl, err), -1);
+    ck_assert_uint_lt(strlen(err), 200);
+}
+END_TEST
+
+START_TEST(pipeline_files) {
+    char *dir = test_tmpdir(), path[512], arg[520], err[ERRLEN];
+    snprintf(path, sizeof path, "%s/p.txt", dir);
+    FILE *f = fopen(path, "w");
+    fputs("# blur then edges\ngrayscale\ngaussian ksize=5 # comment\ncanny\n", f);
+    fclose(f);
+    snprintf(arg, sizeof arg, "@%s", path);
+    pipeline pl;
+    ck_assert_msg(pipeline_load(arg, &pl, err) == 0, "%s", err);
+    ck_assert_uint_eq(pl.n, 3);
+    pipeline_free(&pl);
+    f = fopen(path, "w");
+    fputs("grayscale\ngaussian ksize=4\n", f);
+    fclose(f);
+    ck_assert_int_eq(pipeline_load(arg, &pl, err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "pipeline file "));
+    ck_assert_ptr_nonnull(strstr(err, ": pipeline step 2 (gaussian): ksize=4 must be odd"));
+    f = fopen(path, "wb");
+    fwrite("gray\0scale", 1, 10, f);
+    fclose(f);
+    ck_assert_int_eq(pipeline_load(arg, &pl, err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "not a text file (byte 4)"));
+    unlink(path);
+    ck_assert_int_eq(pipeline_load(arg, &pl, err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "cannot open: No such file or directory"));
+    rmdir(dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(run_filters_and_detectors) {
+    pipeline pl = ok("grayscale | orb descriptors=true | gaussian ksize=3 | canny");
+    cvs_image in = img_checker(200, 200, 20);
+    cvs_image color = img_fill(200, 200, 3, 0);
+    for (int y = 0; y < 200; y++)
+        for (int x = 0; x < 200; x++) memset(px(&color, x, y), *px(&in, x, y), 3);
+    pipe_buffers b = {0};
+    findings f = {0};
+    const cvs_image *out;
+    double ms[4];
+    char err[ERRLEN];
+    ck_assert_msg(pipeline_run(&pl, &color, &b, &f, &out, ms, err) == 0, "%s", err);
+    ck_assert_int_eq(out->channels, 1);
+    ck_assert_int_eq(out->width, 200);
+    ck_assert_uint_eq(f.nsets, 1);
+    ck_assert_str_eq(f.sets[0].detector, "orb");
+    ck_assert_uint_gt(f.sets[0].kp.count, 0);
+    for (int i = 0; i < 4; i++) ck_assert_double_ge(ms[i], 0);
+    /* A detector-only pipeline hands back the input itself. */
+    pipeline p2 = ok("orb");
+    findings_clear(&f);
+    ck_assert_int_eq(pipeline_run(&p2, &color, &b, &f, &out, NULL, err), 0);
+    ck_assert_ptr_eq(out, &color);
+    /* An OpenCV failure inside a run names the step. */
+    cvs_image tiny = img_fill(1, 1, 1, 0);
+    pipeline p3 = ok("grayscale | gaussian ksize=5 | canny");
+    ck_assert_int_eq(pipeline_run(&p3, &tiny, &b, &f, &out, NULL, err), 0);
+    pipeline_free(&pl);
+    pipeline_free(&p2);
+    pipeline_free(&p3);
+    pipe_buffers_free(&b);
+    findings_free(&f);
+    cvs_image_free(&in);
+    cvs_image_free(&color);
+    cvs_image_free(&tiny);
+}
+END_TEST
+
+int main(void) {
+    Suite *s = suite_create("pipeline");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, valid_specs);
+    tcase_add_test(tc, invalid_specs);
+    tcase_add_test(tc, limits);
+    tcase_add_test(tc, pipeline_files);
+    tcase_add_test(tc, run_filters_and_detectors);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}
