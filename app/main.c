@@ -35,6 +35,7 @@ static void usage(FILE *f) {
 "      --quality N        JPEG quality 1..100 (default 95)\n"
 "      --png-level N      PNG zlib level 0..9 (default 1)\n"
 "      --max-pixels N     refuse images over N pixels (default 100000000)\n"
+"      --ignore-orientation  keep JPEG pixels as stored (default: apply EXIF orientation)\n"
 "      --threads N        OpenCV threads (default: OpenCV's choice)\n"
 "  -q, --quiet            print only errors\n"
 "      --list-ops         list every op with its parameters (--markdown for the reference)\n"
@@ -70,7 +71,7 @@ static char *beside(const char *input, const char *ext) {
 }
 
 enum { OPT_FEATURES = 256, OPT_QUALITY, OPT_PNG_LEVEL, OPT_MAX_PIXELS, OPT_THREADS,
-       OPT_LIST_OPS, OPT_MARKDOWN, OPT_VERSION };
+       OPT_LIST_OPS, OPT_MARKDOWN, OPT_VERSION, OPT_IGNORE_ORIENTATION };
 
 int main(int argc, char **argv) {
     static const struct option longopts[] = {
@@ -82,6 +83,7 @@ int main(int argc, char **argv) {
         {"png-level", required_argument, NULL, OPT_PNG_LEVEL},
         {"max-pixels", required_argument, NULL, OPT_MAX_PIXELS},
         {"threads", required_argument, NULL, OPT_THREADS},
+        {"ignore-orientation", no_argument, NULL, OPT_IGNORE_ORIENTATION},
         {"quiet", no_argument, NULL, 'q'},
         {"list-ops", no_argument, NULL, OPT_LIST_OPS},
         {"markdown", no_argument, NULL, OPT_MARKDOWN},
@@ -121,6 +123,7 @@ int main(int argc, char **argv) {
         case OPT_THREADS:
             if (parse_count("--threads", optarg, 0, 1024, &threads)) return EXIT_USAGE;
             break;
+        case OPT_IGNORE_ORIENTATION: jo.dec.ignore_orientation = 1; break;
         case 'q': quiet = 1; break;
         case OPT_LIST_OPS: list_ops = 1; break;
         case OPT_MARKDOWN: markdown = 1; break;
