@@ -14,7 +14,7 @@
 #include "imageio.h"
 #include "testutil.h"
 
-static const decode_opts dec = {100000000ULL};
+static const decode_opts dec = {.max_pixels = 100000000ULL};
 static const encode_opts enc = {95, 1};
 
 static void encode(codec *c, const cvs_image *im, img_format f, membuf *out) {
@@ -145,7 +145,7 @@ START_TEST(oversized_headers_refused_before_allocation) {
     char err[ERRLEN];
     cvs_image src = img_noise(10, 10, 1, 1), back = {0};
     encode(&c, &src, IMG_PNG, &b);
-    decode_opts tight = {100};
+    decode_opts tight = {.max_pixels = 100};
     ck_assert_int_eq(image_decode(&c, b.data, b.len, &tight, &back, err), 0);
     tight.max_pixels = 99;
     ck_assert_int_eq(image_decode(&c, b.data, b.len, &tight, &back, err), -1);
