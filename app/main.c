@@ -8,6 +8,8 @@
 
 #include "../shim/cvshim.h"
 #include "imageio.h"
+#include "batch.h"
+#include "inputs.h"
 #include "job.h"
 #include "ops.h"
 #include "pipeline.h"
@@ -18,32 +20,47 @@
 #endif
 
 #define DEFAULT_PIPELINE "grayscale | gaussian ksize=5 sigma=1.5 | orb nfeatures=500 | canny low=50 high=150"
-#define DEFAULT_SUFFIX ".cvapp"
 
 static void usage(FILE *f) {
     fprintf(f,
 "Usage: cvapp [OPTIONS] INPUT...\n"
-"Runs an OpenCV pipeline over JPEG/PNG images.\n"
+"Runs an OpenCV pipeline over JPEG/PNG images.  INPUT is a file, a directory\n"
+"(its JPEG/PNG files; -r for subdirectories) or '-' for stdin.\n"
 "\n"
+"Pipeline:\n"
 "  -p, --pipeline SPEC    steps separated by '|', each 'op key=value ...', or @FILE\n"
 "                         (one step per line, '#' comments). Default:\n"
 "                         '" DEFAULT_PIPELINE "'\n"
-"  -o, --output PATH      output image ('-' = stdout); one input only.  Without -o\n"
-"                         each INPUT writes STEM" DEFAULT_SUFFIX ".png and STEM" DEFAULT_SUFFIX ".json beside it\n"
-"      --features PATH    write the features JSON to PATH ('-' = stdout)\n"
-"  -f, --format FMT       output format png|jpg (default: from the output name)\n"
+"      --list-ops         list every op with its parameters (--markdown for the reference)\n"
+"Outputs:\n"
+"  -o, --output PATH      output image ('-' = stdout); one input only\n"
+"      --features PATH    the features JSON ('-' = stdout); one input only\n"
+"  -d, --out-dir DIR      one output per input in DIR, named by --name\n"
+"      --name TEMPLATE    output name under DIR without extension (default '" DEFAULT_NAME "');\n"
+"                         fields {stem} {ext} {dir} (subdirectory under -r, with '/') {index} {index:0N}\n"
+"  -f, --format FMT       output format png|jpg (default: from -o's name, else png)\n"
+"      --no-features      do not write features JSON files\n"
 "      --quality N        JPEG quality 1..100 (default 95)\n"
 "      --png-level N      PNG zlib level 0..9 (default 1)\n"
+"  Without -o or -d, each input writes STEM" BESIDE_SUFFIX ".png and STEM" BESIDE_SUFFIX ".json beside it.\n"
+"Batch:\n"
+"  -r, --recursive        walk directories recursively\n"
+"  -j, --jobs N           parallel workers (default: the CPUs this process may use)\n"
+"      --skip-existing    skip inputs whose outputs exist (resume a batch)\n"
+"      --fail-fast        stop at the first failed input\n"
+"      --shard I/N        process shard I (0-based) of N; auto/N takes I from $JOB_COMPLETION_INDEX\n"
+"      --report FILE      JSON Lines, one row per input\n"
+"      --progress         progress on stderr even when it is not a terminal\n"
+"  -q, --quiet            print only errors\n"
+"Limits:\n"
 "      --max-pixels N     refuse images over N pixels (default 100000000)\n"
 "      --ignore-orientation  keep JPEG pixels as stored (default: apply EXIF orientation)\n"
-"      --threads N        OpenCV threads (default: OpenCV's choice)\n"
-"  -q, --quiet            print only errors\n"
-"      --list-ops         list every op with its parameters (--markdown for the reference)\n"
+"      --threads N        OpenCV threads per worker (default: CPUs / workers)\n"
 "      --version          print versions of cvapp, OpenCV, libjpeg-turbo, libpng\n"
 "  -h, --help             this help\n"
 "\n"
-"INPUT '-' reads one image from stdin.  Exit status: 0 success, 1 an input\n"
-"failed, 2 usage or pipeline error.\n");
+"Exit status: 0 success, 1 an input failed, 2 usage or pipeline error,\n"
+"130/143 interrupted by SIGINT/SIGTERM.\n");
 }
 
 static int parse_count(const char *opt, const char *s, long long lo, long long hi, long long *out) {
@@ -58,20 +75,9 @@ static int parse_count(const char *opt, const char *s, long long lo, long long h
     return 0;
 }
 
-/* "dir/photo.jpg" -> "dir/photo.cvapp" + ext (malloc'd). */
-static char *beside(const char *input, const char *ext) {
-    const char *slash = strrchr(input, '/');
-    const char *base = slash ? slash + 1 : input;
-    const char *dot = strrchr(base, '.');
-    size_t stem = dot && dot != base ? (size_t)(dot - input) : strlen(input);
-    size_t n = stem + strlen(DEFAULT_SUFFIX) + strlen(ext) + 2;
-    char *s = malloc(n);
-    if (s) snprintf(s, n, "%.*s%s.%s", (int)stem, input, DEFAULT_SUFFIX, ext);
-    return s;
-}
-
 enum { OPT_FEATURES = 256, OPT_QUALITY, OPT_PNG_LEVEL, OPT_MAX_PIXELS, OPT_THREADS,
-       OPT_LIST_OPS, OPT_MARKDOWN, OPT_VERSION, OPT_IGNORE_ORIENTATION };
+       OPT_LIST_OPS, OPT_MARKDOWN, OPT_VERSION, OPT_IGNORE_ORIENTATION, OPT_NAME, OPT_NO_FEATURES,
+       OPT_SKIP_EXISTING, OPT_FAIL_FAST, OPT_SHARD, OPT_REPORT, OPT_PROGRESS };
 
 int main(int argc, char **argv) {
     static const struct option longopts[] = {
@@ -89,17 +95,42 @@ int main(int argc, char **argv) {
         {"markdown", no_argument, NULL, OPT_MARKDOWN},
         {"version", no_argument, NULL, OPT_VERSION},
         {"help", no_argument, NULL, 'h'},
+        {"out-dir", required_argument, NULL, 'd'},
+        {"name", required_argument, NULL, OPT_NAME},
+        {"no-features", no_argument, NULL, OPT_NO_FEATURES},
+        {"recursive", no_argument, NULL, 'r'},
+        {"jobs", required_argument, NULL, 'j'},
+        {"skip-existing", no_argument, NULL, OPT_SKIP_EXISTING},
+        {"fail-fast", no_argument, NULL, OPT_FAIL_FAST},
+        {"shard", required_argument, NULL, OPT_SHARD},
+        {"report", required_argument, NULL, OPT_REPORT},
+        {"progress", no_argument, NULL, OPT_PROGRESS},
         {NULL, 0, NULL, 0}};
-    const char *spec = DEFAULT_PIPELINE, *output = NULL, *features_path = NULL;
-    int quiet = 0, list_ops = 0, markdown = 0;
+    const char *spec = DEFAULT_PIPELINE, *shard = NULL, *report = NULL;
+    int list_ops = 0, markdown = 0, recursive = 0;
     long long v, threads = -1;
+    plan_opts po = {0};
+    batch_opts bo = {.cv_threads = -1, .progress = -1};
     job_opts jo = {.dec = {.max_pixels = 100000000ULL}, .enc = {.jpeg_quality = 95, .png_level = 1}};
     opterr = 0;
-    for (int c; (c = getopt_long(argc, argv, ":p:o:f:qh", longopts, NULL)) != -1;) {
+    for (int c; (c = getopt_long(argc, argv, ":p:o:f:d:j:rqh", longopts, NULL)) != -1;) {
         switch (c) {
         case 'p': spec = optarg; break;
-        case 'o': output = optarg; break;
-        case OPT_FEATURES: features_path = optarg; break;
+        case 'o': po.output = optarg; break;
+        case OPT_FEATURES: po.features = optarg; break;
+        case 'd': po.out_dir = optarg; break;
+        case OPT_NAME: po.name = optarg; break;
+        case OPT_NO_FEATURES: po.no_features = 1; break;
+        case 'r': recursive = 1; break;
+        case 'j':
+            if (parse_count("--jobs", optarg, 1, 1024, &v)) return EXIT_USAGE;
+            bo.jobs = (unsigned)v;
+            break;
+        case OPT_SKIP_EXISTING: bo.skip_existing = 1; break;
+        case OPT_FAIL_FAST: bo.fail_fast = 1; break;
+        case OPT_SHARD: shard = optarg; break;
+        case OPT_REPORT: report = optarg; break;
+        case OPT_PROGRESS: bo.progress = 1; break;
         case 'f':
             if (!strcmp(optarg, "png")) jo.format = IMG_PNG;
             else if (!strcmp(optarg, "jpg") || !strcmp(optarg, "jpeg")) jo.format = IMG_JPEG;
@@ -124,7 +155,7 @@ int main(int argc, char **argv) {
             if (parse_count("--threads", optarg, 0, 1024, &threads)) return EXIT_USAGE;
             break;
         case OPT_IGNORE_ORIENTATION: jo.dec.ignore_orientation = 1; break;
-        case 'q': quiet = 1; break;
+        case 'q': bo.quiet = 1; break;
         case OPT_LIST_OPS: list_ops = 1; break;
         case OPT_MARKDOWN: markdown = 1; break;
         case OPT_VERSION:
@@ -150,21 +181,32 @@ int main(int argc, char **argv) {
         fprintf(stderr, "cvapp: %s\n", err);
         return EXIT_USAGE;
     }
-    int ninputs = argc - optind;
+    item_list items = {0};
+    FILE *rep = NULL;
     int status = EXIT_USAGE;
-    if (ninputs == 0) {
+    unsigned shard_index = 0, shard_count = 1;
+    if (optind == argc) {
         fprintf(stderr, "cvapp: no input given (see --help)\n");
         goto out;
     }
-    if (ninputs > 1 && (output || features_path)) {
-        fprintf(stderr, "cvapp: -o and --features take one input, %d were given\n", ninputs);
+    if (shard && shard_parse(shard, &shard_index, &shard_count, err) != 0) {
+        fprintf(stderr, "cvapp: %s\n", err);
         goto out;
     }
-    if (output && job_output_format(&jo, output) == IMG_UNKNOWN) {
-        fprintf(stderr, "cvapp: output %s: unknown image extension (use .png, .jpg or --format)\n", output);
+    if (po.output && po.out_dir) {
+        fprintf(stderr, "cvapp: -o and -d cannot be used together\n");
         goto out;
     }
-    if (output && features_path && strcmp(output, "-") == 0 && strcmp(features_path, "-") == 0) {
+    if (po.name && !po.out_dir) {
+        fprintf(stderr, "cvapp: --name needs -d DIR\n");
+        goto out;
+    }
+    if (po.output && jo.format == IMG_UNKNOWN && strcmp(po.output, "-") != 0 &&
+        (jo.format = image_format_from_name(po.output)) == IMG_UNKNOWN) {
+        fprintf(stderr, "cvapp: output %s: unknown image extension (use .png, .jpg or --format)\n", po.output);
+        goto out;
+    }
+    if (po.output && po.features && !strcmp(po.output, "-") && !strcmp(po.features, "-")) {
         fprintf(stderr, "cvapp: the image and the features cannot both go to stdout\n");
         goto out;
     }
@@ -172,35 +214,41 @@ int main(int argc, char **argv) {
         fprintf(stderr, "cvapp: --threads: %s\n", cvs_last_error());
         goto out;
     }
-    jo.pl = &pl;
-    worker w = {0};
-    status = EXIT_OK;
-    for (int i = optind; i < argc; i++) {
-        const char *in = argv[i];
-        int from_stdin = strcmp(in, "-") == 0;
-        char *out_path = NULL, *json_path = NULL;
-        const char *o = output, *fp = features_path;
-        if (!o) {
-            img_format fmt = jo.format ? jo.format : IMG_PNG;
-            o = from_stdin ? "-" : (out_path = beside(in, image_format_name(fmt)));
-            if (!fp && !from_stdin) fp = json_path = beside(in, "json");
-        }
-        job_result r;
-        int rc = o ? job_run(&w, &jo, in, o, fp, &r) : seterr(r.err, "out of memory");
-        if (rc != 0) {
-            fprintf(stderr, "cvapp: %s: %s\n", in, r.err);
-            status = EXIT_INPUT;
-        } else if (!quiet) {
-            FILE *f = strcmp(o, "-") == 0 || (fp && strcmp(fp, "-") == 0) ? stderr : stdout;
-            fprintf(f, "%s: %dx%dx%d -> %s %dx%dx%d, %zu keypoints, %.1f ms\n", in, r.width,
-                    r.height, r.channels, o, r.out_width, r.out_height, r.out_channels,
-                    r.keypoints, r.ms_total);
-        }
-        free(out_path);
-        free(json_path);
+    bo.cv_threads = (int)threads;
+    if (items_collect(&items, argv + optind, (size_t)(argc - optind), recursive, err) != 0) {
+        fprintf(stderr, "cvapp: %s\n", err);
+        status = EXIT_INPUT;
+        goto out;
     }
-    worker_free(&w);
+    if (items.n == 0) {
+        fprintf(stderr, "cvapp: no JPEG or PNG input found\n");
+        status = EXIT_INPUT;
+        goto out;
+    }
+    items_shard(&items, shard_index, shard_count);
+    po.format = jo.format ? jo.format : IMG_PNG;
+    if (items_plan(&items, &po, err) != 0) {
+        fprintf(stderr, "cvapp: %s\n", err);
+        goto out;
+    }
+    if (report && !(rep = fopen(report, "w"))) {
+        fprintf(stderr, "cvapp: --report %s: %s\n", report, strerror(errno));
+        goto out;
+    }
+    jo.pl = &pl;
+    bo.job = jo;
+    bo.job.format = po.format;
+    bo.make_dirs = po.out_dir != NULL;
+    bo.report = rep;
+    status = batch_run(&items, &bo);
+    if (rep && fclose(rep) != 0) {
+        fprintf(stderr, "cvapp: --report %s: %s\n", report, strerror(errno));
+        if (status == EXIT_OK) status = EXIT_INPUT;
+    }
+    rep = NULL;
 out:
+    if (rep) fclose(rep);
+    items_free(&items);
     pipeline_free(&pl);
     return status;
 }

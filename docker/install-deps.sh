@@ -7,7 +7,7 @@ set -eu
 BUILD="cmake make gcc g++ pkg-config ca-certificates
   libopencv-core-dev libopencv-imgproc-dev libopencv-features2d-dev
   libturbojpeg0-dev libpng-dev libjansson-dev check"
-TEST="valgrind python3-opencv python3-numpy file"
+TEST="valgrind python3-opencv python3-numpy file time"
 BENCH="python3-opencv python3-numpy imagemagick libvips-tools hyperfine time"
 pkgs=$BUILD
 for a in "$@"; do

@@ -82,7 +82,7 @@ expect_rc 2; expect_err "--quality: '0' is not a whole number from 1 to 100"
 cv
 expect_rc 2; expect_err "no input given"
 cv -o "$W/a.png" "$W/fruits.jpg" "$W/chessboard.png"
-expect_rc 2; expect_err "-o and --features take one input"
+expect_rc 2; expect_err "-o takes one input, 2 were given"
 cv -o "$W/a.tiff" "$W/fruits.jpg"
 expect_rc 2; expect_err "unknown image extension"
 expect_only_files "$W" fruits.jpg chessboard.png
@@ -96,8 +96,10 @@ expect_rc 1; expect_err "cvapp: $W/trunc.jpg: corrupt JPEG data"; expect_no_file
 echo "just text" >"$W/text.png"
 cv "$W/text.png"
 expect_rc 1; expect_err "cvapp: $W/text.png: not a JPEG or PNG file"
-cv "$W"
-expect_rc 1; expect_err "not a regular file (a directory)"
+mkfifo "$W/fifo.jpg"
+cv "$W/fifo.jpg"
+expect_rc 1; expect_err "cvapp: $W/fifo.jpg: not a regular file (a FIFO)"
+rm -f "$W/fifo.jpg"
 cv --max-pixels 1000 -o "$W/m.png" "$W/fruits.jpg"
 expect_rc 1; expect_err "over --max-pixels 1000"
 expect_only_files "$W" fruits.jpg chessboard.png trunc.jpg text.png

@@ -1,0 +1,29 @@
+/* batch.h - running many inputs: workers, report, progress, signals. */
+#ifndef CVAPP_BATCH_H
+#define CVAPP_BATCH_H
+
+#include <stdio.h>
+
+#include "inputs.h"
+#include "job.h"
+
+typedef struct batch_opts {
+    job_opts job;
+    unsigned jobs;      /* workers; 0 = the CPUs this process may use */
+    int cv_threads;     /* OpenCV threads; -1 = CPUs / workers */
+    int fail_fast;
+    int skip_existing;
+    int make_dirs;      /* create the outputs' directories (-d) */
+    int quiet;
+    int progress;       /* 1 on, 0 off, -1 when stderr is a terminal */
+    FILE *report;       /* JSON Lines, or NULL */
+} batch_opts;
+
+/* The CPUs this process may use: its affinity mask, capped by a cgroup
+ * (v2 cpu.max or v1 cfs quota) CPU limit, rounded up; at least 1. */
+unsigned cpus_available(void);
+
+/* Processes every item; returns the exit status (0, 1, 130 or 143). */
+int batch_run(const item_list *l, const batch_opts *o);
+
+#endif

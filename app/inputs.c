@@ -1,0 +1,330 @@
+#define _GNU_SOURCE
+#include "inputs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void items_free(item_list *l) {
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->v[i].input);
+        free(l->v[i].rel);
+        free(l->v[i].output);
+        free(l->v[i].json);
+    }
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+static int add(item_list *l, const char *input, const char *rel, char *err) {
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        item *v = realloc(l->v, cap * sizeof *v);
+        if (!v) return seterr(err, "out of memory listing inputs");
+        l->v = v;
+        l->cap = cap;
+    }
+    item *it = &l->v[l->n];
+    memset(it, 0, sizeof *it);
+    it->input = strdup(input);
+    it->rel = strdup(rel);
+    it->index = l->n;
+    if (!it->input || !it->rel) {
+        free(it->input);
+        free(it->rel);
+        return seterr(err, "out of memory listing inputs");
+    }
+    l->n++;
+    return 0;
+}
+
+/* 1 when the file starts like a JPEG or PNG. */
+static int looks_like_image(const char *path) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return 0;
+    uint8_t head[8];
+    ssize_t n = read(fd, head, sizeof head);
+    close(fd);
+    return n > 0 && image_detect(head, (size_t)n) != IMG_UNKNOWN;
+}
+
+static int by_name(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char *join(const char *a, const char *b) {
+    size_t la = strlen(a), lb = strlen(b);
+    char *s = malloc(la + lb + 2);
+    if (!s) return NULL;
+    memcpy(s, a, la);
+    size_t k = la;
+    if (la && a[la - 1] != '/') s[k++] = '/';
+    memcpy(s + k, b, lb + 1);
+    if (!la) memmove(s, s + k, lb + 1);
+    return s;
+}
+
+/* Walks dir (whose path under the argument is `rel`, "" at the top). */
+static int walk(item_list *l, const char *dir, const char *rel, int recursive, int depth, char *err) {
+    if (depth > 64) return seterr(err, "%s: directories nested over 64 deep", dir);
+    DIR *d = opendir(dir);
+    if (!d) return seterr(err, "%s: cannot read directory: %s", dir, strerror(errno));
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+    for (struct dirent *e; rc == 0 && (e = readdir(d));) {
+        /* Hidden files (cvapp's own temporaries among them) and cvapp's
+         * outputs written beside their inputs are not inputs. */
+        if (e->d_name[0] == '.' || strstr(e->d_name, BESIDE_SUFFIX ".")) continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            char **p = realloc(names, cap * sizeof *p);
+            if (!p) {
+                rc = seterr(err, "out of memory listing %s", dir);
+                break;
+            }
+            names = p;
+        }
+        if (!(names[n] = strdup(e->d_name))) rc = seterr(err, "out of memory listing %s", dir);
+        else n++;
+    }
+    closedir(d);
+    if (names) qsort(names, n, sizeof *names, by_name);
+    for (size_t i = 0; i < n; i++) {
+        char *path = rc == 0 ? join(dir, names[i]) : NULL;
+        char *r = rc == 0 ? join(rel, names[i]) : NULL;
+        struct stat st;
+        if (rc == 0 && (!path || !r)) rc = seterr(err, "out of memory listing %s", dir);
+        if (rc == 0 && lstat(path, &st) == 0) {
+            if (S_ISDIR(st.st_mode)) {
+                if (recursive) rc = walk(l, path, r, recursive, depth + 1, err);
+            } else if (looks_like_image(path)) {
+                rc = add(l, path, r, err);
+            }
+        }
+        free(path);
+        free(r);
+        free(names[i]);
+    }
+    free(names);
+    return rc;
+}
+
+int items_collect(item_list *l, char *const *args, size_t nargs, int recursive, char *err) {
+    for (size_t i = 0; i < nargs; i++) {
+        const char *a = args[i];
+        struct stat st;
+        int rc;
+        if (strcmp(a, "-") != 0 && stat(a, &st) == 0 && S_ISDIR(st.st_mode)) {
+            rc = walk(l, a, "", recursive, 0, err);
+        } else {
+            /* Files are taken as given; a bad one fails as an input later. */
+            const char *slash = strrchr(a, '/');
+            rc = add(l, a, strcmp(a, "-") == 0 ? "stdin" : slash ? slash + 1 : a, err);
+        }
+        if (rc != 0) return -1;
+    }
+    return 0;
+}
+
+static uint64_t fnv1a(const char *s) {
+    uint64_t h = 14695981039346656037ULL;
+    for (; *s; s++) h = (h ^ (uint8_t)*s) * 1099511628211ULL;
+    return h;
+}
+
+void items_shard(item_list *l, unsigned index, unsigned count) {
+    size_t k = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        if (fnv1a(l->v[i].rel) % count == index) {
+            l->v[k++] = l->v[i];
+        } else {
+            free(l->v[i].input);
+            free(l->v[i].rel);
+            free(l->v[i].output);
+            free(l->v[i].json);
+        }
+    }
+    l->n = k;
+}
+
+static int parse_uint(const char *s, size_t len, unsigned *out) {
+    if (len == 0 || len > 9) return -1;
+    unsigned v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9') return -1;
+        v = v * 10 + (unsigned)(s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+int shard_parse(const char *s, unsigned *index, unsigned *count, char *err) {
+    const char *slash = strchr(s, '/');
+    if (!slash || parse_uint(slash + 1, strlen(slash + 1), count) != 0 || *count == 0)
+        return seterr(err, "--shard: '%.40s' is not I/N or auto/N with N >= 1", s);
+    if ((size_t)(slash - s) == 4 && strncmp(s, "auto", 4) == 0) {
+        const char *env = getenv("JOB_COMPLETION_INDEX");
+        if (!env || parse_uint(env, strlen(env), index) != 0)
+            return seterr(err, "--shard auto/%u: JOB_COMPLETION_INDEX is %s", *count,
+                          env ? "not a whole number" : "not set");
+    } else if (parse_uint(s, (size_t)(slash - s), index) != 0) {
+        return seterr(err, "--shard: '%.40s' is not I/N or auto/N with N >= 1", s);
+    }
+    if (*index >= *count)
+        return seterr(err, "--shard: index %u is not below the shard count %u", *index, *count);
+    return 0;
+}
+
+/* Appends n bytes of s to out (capacity cap, length *len). */
+static int put(char *out, size_t cap, size_t *len, const char *s, size_t n) {
+    if (*len + n >= cap) return -1;
+    memcpy(out + *len, s, n);
+    *len += n;
+    out[*len] = '\0';
+    return 0;
+}
+
+int name_expand(const char *tmpl, const item *it, char *out, size_t n, char *err) {
+    const char *base = strrchr(it->rel, '/');
+    base = base ? base + 1 : it->rel;
+    const char *dot = strrchr(base, '.');
+    size_t stemlen = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+    const char *ext = dot && dot != base ? dot + 1 : "";
+    size_t dirlen = (size_t)(base - it->rel);
+    size_t len = 0;
+    out[0] = '\0';
+    for (const char *p = tmpl; *p;) {
+        int rc;
+        if (*p != '{') {
+            rc = put(out, n, &len, p++, 1);
+        } else {
+            const char *close = strchr(p, '}');
+            if (!close) return seterr(err, "--name: unclosed '{' in '%.60s'", tmpl);
+            size_t flen = (size_t)(close - p - 1);
+            const char *f = p + 1;
+            unsigned width = 0;
+            if (flen == 4 && !strncmp(f, "stem", 4)) rc = put(out, n, &len, base, stemlen);
+            else if (flen == 3 && !strncmp(f, "ext", 3)) rc = put(out, n, &len, ext, strlen(ext));
+            else if (flen == 3 && !strncmp(f, "dir", 3)) rc = put(out, n, &len, it->rel, dirlen);
+            else if (!strncmp(f, "index", 5) &&
+                     (flen == 5 || (f[5] == ':' && parse_uint(f + 6, flen - 6, &width) == 0 && width <= 20))) {
+                char num[32];
+                snprintf(num, sizeof num, "%0*zu", (int)width, it->index);
+                rc = put(out, n, &len, num, strlen(num));
+            } else {
+                return seterr(err, "--name: unknown field '{%.*s}' (fields: {stem} {ext} {dir} {index} {index:0N})",
+                              (int)(flen > 40 ? 40 : flen), f);
+            }
+            p = close + 1;
+        }
+        if (rc != 0) return seterr(err, "--name: the name of %s is too long", it->input);
+    }
+    if (!len || out[0] == '/' || strstr(out, "..") || out[len - 1] == '/')
+        return seterr(err, "--name: '%.60s' gives '%.60s' for %s, not a relative file name", tmpl, out,
+                      it->input);
+    return 0;
+}
+
+static char *with_ext(const char *stem, size_t stemlen, const char *ext) {
+    size_t n = stemlen + strlen(ext) + 1;
+    char *s = malloc(n);
+    if (s) snprintf(s, n, "%.*s%s", (int)stemlen, stem, ext);
+    return s;
+}
+
+int make_parents(const char *path, char *err) {
+    char *p = strdup(path);
+    if (!p) return seterr(err, "out of memory");
+    for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+        *s = '\0';
+        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+            int e = errno;
+            seterr(err, "cannot create directory %s: %s", p, strerror(e));
+            free(p);
+            return -1;
+        }
+        *s = '/';
+    }
+    free(p);
+    return 0;
+}
+
+typedef struct claim {
+    const char *path;
+    size_t item;
+} claim;
+
+static int by_path(const void *a, const void *b) {
+    return strcmp(((const claim *)a)->path, ((const claim *)b)->path);
+}
+
+int items_plan(item_list *l, const plan_opts *o, char *err) {
+    const char *fmt_ext = o->format == IMG_JPEG ? ".jpg" : ".png";
+    if (o->output && l->n != 1)
+        return seterr(err, "-o takes one input, %zu were given (use -d DIR for several)", l->n);
+    if (o->features && !o->output && l->n != 1)
+        return seterr(err, "--features takes one input, %zu were given", l->n);
+    char name[4096];
+    for (size_t i = 0; i < l->n; i++) {
+        item *it = &l->v[i];
+        const char *json_ext = BESIDE_SUFFIX ".json";
+        size_t stemlen;
+        const char *stem;
+        if (o->output) {
+            it->output = strdup(o->output);
+            it->json = o->features ? strdup(o->features) : NULL;
+            if (!it->output || (o->features && !it->json)) return seterr(err, "out of memory");
+            continue;
+        }
+        if (o->out_dir) {
+            if (name_expand(o->name ? o->name : DEFAULT_NAME, it, name, sizeof name, err) != 0) return -1;
+            char *full = join(o->out_dir, name);
+            if (!full) return seterr(err, "out of memory");
+            it->output = with_ext(full, strlen(full), fmt_ext);
+            it->json = o->no_features ? NULL : with_ext(full, strlen(full), ".json");
+            free(full);
+            if (!it->output || (!o->no_features && !it->json)) return seterr(err, "out of memory");
+            continue;
+        }
+        if (strcmp(it->input, "-") == 0) {
+            it->output = strdup("-");
+            it->json = o->features ? strdup(o->features) : NULL;
+            if (!it->output) return seterr(err, "out of memory");
+            continue;
+        }
+        /* Beside the input: DIR/NAME.EXT -> DIR/NAME.cvapp.png + DIR/NAME.cvapp.json */
+        stem = it->input;
+        const char *slash = strrchr(stem, '/');
+        const char *b = slash ? slash + 1 : stem;
+        const char *dot = strrchr(b, '.');
+        stemlen = dot && dot != b ? (size_t)(dot - stem) : strlen(stem);
+        char ext[16];
+        snprintf(ext, sizeof ext, "%s%s", BESIDE_SUFFIX, fmt_ext);
+        it->output = with_ext(stem, stemlen, ext);
+        it->json = o->features ? strdup(o->features)
+                               : o->no_features ? NULL : with_ext(stem, stemlen, json_ext);
+        if (!it->output || (!o->no_features && !it->json)) return seterr(err, "out of memory");
+    }
+    /* No two inputs may write the same file. */
+    claim *c = malloc(sizeof *c * (l->n * 2 + 1));
+    if (!c) return seterr(err, "out of memory");
+    size_t nc = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        if (strcmp(l->v[i].output, "-") != 0) c[nc++] = (claim){l->v[i].output, i};
+        if (l->v[i].json && strcmp(l->v[i].json, "-") != 0) c[nc++] = (claim){l->v[i].json, i};
+    }
+    qsort(c, nc, sizeof *c, by_path);
+    int rc = 0;
+    for (size_t i = 1; i < nc && rc == 0; i++)
+        if (strcmp(c[i].path, c[i - 1].path) == 0 && c[i].item != c[i - 1].item)
+            rc = seterr(err, "inputs %s and %s would both write %s (use --name with {ext} or {index})",
+                        l->v[c[i - 1].item].input, l->v[c[i].item].input, c[i].path);
+    free(c);
+    return rc;
+}
