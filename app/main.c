@@ -231,7 +231,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "cvapp: %s\n", err);
         goto out;
     }
-    if (report && !(rep = fopen(report, "w"))) {
+    if (report && (make_parents(report, err) != 0 || !(rep = fopen(report, "w")))) {
         fprintf(stderr, "cvapp: --report %s: %s\n", report, strerror(errno));
         goto out;
     }

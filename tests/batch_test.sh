@@ -153,6 +153,24 @@ signal_test() {
 t "SIGINT mid-batch"; signal_test INT 130
 t "SIGTERM mid-batch"; signal_test TERM 143
 
+t "the Compose and Kubernetes examples' arguments run a partitioned batch"
+mkdir -p "$W/data/in/a"
+for i in $(seq 1 9); do cp "$SRC/samples/home.jpg" "$W/data/in/a/p$i.jpg"; done
+while read -r line; do
+  mapfile -t args < <(sed 's/^ *command: //' <<<"$line" | tr -d '[]' | tr ',' '\n' | sed 's/^ *"//; s/"$//' | sed "s|/data|$W/data|g")
+  cv -q "${args[@]}"
+  expect_rc 0
+done < <(grep 'command: \[' "$SRC/docker/compose.yaml")
+expect_eq "$(outputs "$W/data/out" | wc -l)" 9
+expect_eq "$(cat "$W"/data/out/report-*.jsonl | grep -c '"status":"ok"')" 9
+mapfile -t kargs < <(sed -n '/^ *args:/,/^ *resources:/p' "$SRC/docker/k8s-indexed-job.yaml" | sed -n 's/^ *- "\(.*\)"$/\1/p' | sed "s|/data|$W/data|g; s|/out|/k8s|g")
+for idx in 0 1 2 3; do
+  JOB_COMPLETION_INDEX=$idx run "$CVAPP" -q "${kargs[@]//\$(JOB_COMPLETION_INDEX)/$idx}"
+  expect_rc 0
+done
+expect_eq "$(outputs "$W/data/k8s" | wc -l)" 9
+expect_eq "$(ls "$W"/data/k8s/report-*.jsonl | wc -l)" 4
+
 t "peak memory is flat in the batch size"
 if [ -x /usr/bin/time ]; then
   mkdir -p "$W/rss4" "$W/rss64"
