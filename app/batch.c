@@ -85,8 +85,16 @@ typedef struct run_state {
     int progress;
 } run_state;
 
+/* Where the time of one input went: read, decode, each step, encode, write. */
+static json_t *stages_json(const job_result *r, const double *step_ms, const pipeline *pl) {
+    json_t *steps = json_array();
+    for (size_t i = 0; steps && i < pl->n; i++) json_array_append_new(steps, json_real(step_ms[i]));
+    return json_pack("{s:f,s:f,s:o,s:f,s:f}", "read", r->ms_read, "decode", r->ms_decode, "steps",
+                     steps ? steps : json_null(), "encode", r->ms_encode, "write", r->ms_write);
+}
+
 static void report_row(run_state *s, const item *it, const char *status, const job_result *r,
-                       const findings *found) {
+                       const findings *found, const double *step_ms) {
     if (!s->o->report) return;
     json_t *row = json_pack("{s:s,s:s,s:s}", "input", it->input, "output", it->output, "status", status);
     if (!row) return;
@@ -103,6 +111,7 @@ static void report_row(run_state *s, const item *it, const char *status, const j
         }
         json_object_set_new(row, "counts", counts);
         if (it->json) json_object_set_new(row, "features", json_string(it->json));
+        json_object_set_new(row, "stages", stages_json(r, step_ms, s->o->job.pl));
     }
     if (r) json_object_set_new(row, "ms", json_real(r->ms_total));
     char *line = json_dumps(row, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
@@ -128,20 +137,21 @@ static void show_progress(run_state *s, int final) {
 }
 
 static void finish_item(run_state *s, const item *it, int rc, int skipped, const job_result *r,
-                        const findings *found) {
+                        const worker *w) {
+    const findings *found = &w->found;
     pthread_mutex_lock(&s->lock);
     s->done++;
     if (skipped) {
         s->skipped++;
-        report_row(s, it, "skipped", NULL, found);
+        report_row(s, it, "skipped", NULL, found, NULL);
     } else if (rc != 0) {
         s->failed++;
         if (s->progress) fputs("\r\033[K", stderr);
         fprintf(stderr, "cvapp: %s: %s\n", it->input, r->err);
-        report_row(s, it, "error", r, found);
+        report_row(s, it, "error", r, found, NULL);
     } else {
         s->ok++;
-        report_row(s, it, "ok", r, found);
+        report_row(s, it, "ok", r, found, w->step_ms);
         if (!s->o->quiet && !s->progress) {
             int to_stdout = strcmp(it->output, "-") != 0 && !(it->json && strcmp(it->json, "-") == 0);
             fprintf(to_stdout ? stdout : stderr, "%s: %dx%dx%d -> %s %dx%dx%d, %zu keypoints, %.1f ms\n",
@@ -164,14 +174,14 @@ static void *work(void *arg) {
         const item *it = &s->items->v[i];
         if (o->skip_existing && strcmp(it->output, "-") != 0 && file_exists(it->output) &&
             (!it->json || file_exists(it->json))) {
-            finish_item(s, it, 0, 1, NULL, &w.found);
+            finish_item(s, it, 0, 1, NULL, &w);
             continue;
         }
         int rc = 0;
         memset(&r, 0, sizeof r);
         if (o->make_dirs) rc = make_parents(it->output, r.err);
         if (rc == 0) rc = job_run(&w, &o->job, it->input, it->output, it->json, &r);
-        finish_item(s, it, rc, 0, &r, &w.found);
+        finish_item(s, it, rc, 0, &r, &w);
         if (rc != 0 && o->fail_fast) atomic_store(&s->stop, 1);
     }
     worker_free(&w);

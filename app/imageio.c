@@ -98,7 +98,9 @@ static int jpeg_decode(codec *c, const uint8_t *buf, size_t len, const decode_op
                        cvs_image *out, char *err) {
     int w, h, cs;
     if (jpeg_header(c, buf, len, &w, &h, &cs, err) || check_pixels(w, h, o, err)) return -1;
-    int gray = cs == TJCS_GRAY, cmyk = cs == TJCS_CMYK || cs == TJCS_YCCK;
+    int cmyk = cs == TJCS_CMYK || cs == TJCS_YCCK;
+    /* Luma-only decoding skips chroma upsampling and color conversion. */
+    int gray = cs == TJCS_GRAY || (o && o->to_gray && cs == TJCS_YCbCr);
     if (cvs_image_alloc(out, w, h, gray ? 1 : 3) != CVS_OK)
         return seterr(err, "cannot allocate %dx%d image: %s", w, h, cvs_last_error());
     /* Warnings (a truncated stream, a corrupt segment) are errors; progressive
@@ -260,7 +262,10 @@ static int png_encode(const cvs_image *img, const encode_opts *o, membuf *out, c
         return -1;
     }
     png_set_write_fn(p, &io, png_write_mem, png_flush_mem);
+    /* OpenCV's own fast defaults: SUB filter, run-length strategy. */
+    png_set_filter(p, PNG_FILTER_TYPE_BASE, PNG_FILTER_SUB);
     png_set_compression_level(p, o->png_level);
+    png_set_compression_strategy(p, 3 /* Z_RLE */);
     png_set_IHDR(p, info, (png_uint_32)img->width, (png_uint_32)img->height, 8,
                  img->channels == 1 ? PNG_COLOR_TYPE_GRAY : PNG_COLOR_TYPE_RGB,
                  PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);

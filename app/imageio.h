@@ -18,6 +18,7 @@ typedef enum img_format { IMG_UNKNOWN = 0, IMG_JPEG, IMG_PNG } img_format;
 typedef struct decode_opts {
     uint64_t max_pixels; /* width*height above this is refused before allocation */
     int ignore_orientation; /* non-zero: do not apply the EXIF orientation tag */
+    int to_gray;            /* JPEG: decode luma only (a shortcut; see job.c) */
 } decode_opts;
 
 typedef struct encode_opts {

@@ -33,14 +33,27 @@ int job_run(worker *w, const job_opts *o, const char *input, const char *output,
     if (file_read_all(input, &w->in, r->err) != 0) return -1;
     r->ms_read = now_ms() - t;
     t = now_ms();
-    if (image_decode(&w->codec, w->in.data, w->in.len, &o->dec, &w->img, r->err) != 0) return -1;
+    /* A pipeline that starts with grayscale: a JPEG is decoded to luma
+     * directly (a shortcut, off with --exact), and the step is skipped
+     * whenever the decoded image is gray already (exact: it is a copy). */
+    decode_opts dec = o->dec;
+    int starts_gray = o->pl->n && strcmp(o->pl->steps[0].op->name, "grayscale") == 0;
+    dec.to_gray = starts_gray && !o->exact;
+    if (image_decode(&w->codec, w->in.data, w->in.len, &dec, &w->img, r->err) != 0) return -1;
     r->width = w->img.width;
     r->height = w->img.height;
     r->channels = w->img.channels;
+    /* Report the file's own channels, not the luma shortcut's. */
+    int pw, ph;
+    if (dec.to_gray && r->channels == 1 &&
+        image_probe(&w->codec, w->in.data, w->in.len, &pw, &ph, &r->channels, r->err) != 0)
+        return -1;
     r->ms_decode = now_ms() - t;
     t = now_ms();
     const cvs_image *res;
-    if (pipeline_run(o->pl, &w->img, &w->bufs, &w->found, &res, w->step_ms, r->err) != 0) return -1;
+    size_t first = starts_gray && w->img.channels == 1;
+    if (pipeline_run_from(o->pl, first, &w->img, &w->bufs, &w->found, &res, w->step_ms, r->err) != 0)
+        return -1;
     r->ms_ops = now_ms() - t;
     r->out_width = res->width;
     r->out_height = res->height;

@@ -13,6 +13,7 @@ typedef struct job_opts {
     decode_opts dec;
     encode_opts enc;
     img_format format; /* IMG_UNKNOWN: from the output name, PNG otherwise */
+    int exact;         /* no shortcut that may change a pixel (--exact) */
 } job_opts;
 
 typedef struct worker {

@@ -55,6 +55,7 @@ static void usage(FILE *f) {
 "Limits:\n"
 "      --max-pixels N     refuse images over N pixels (default 100000000)\n"
 "      --ignore-orientation  keep JPEG pixels as stored (default: apply EXIF orientation)\n"
+"      --exact            no speed shortcut that can change a pixel (see README)\n"
 "      --threads N        OpenCV threads per worker (default: CPUs / workers)\n"
 "      --version          print versions of cvapp, OpenCV, libjpeg-turbo, libpng\n"
 "  -h, --help             this help\n"
@@ -77,7 +78,7 @@ static int parse_count(const char *opt, const char *s, long long lo, long long h
 
 enum { OPT_FEATURES = 256, OPT_QUALITY, OPT_PNG_LEVEL, OPT_MAX_PIXELS, OPT_THREADS,
        OPT_LIST_OPS, OPT_MARKDOWN, OPT_VERSION, OPT_IGNORE_ORIENTATION, OPT_NAME, OPT_NO_FEATURES,
-       OPT_SKIP_EXISTING, OPT_FAIL_FAST, OPT_SHARD, OPT_REPORT, OPT_PROGRESS };
+       OPT_SKIP_EXISTING, OPT_FAIL_FAST, OPT_SHARD, OPT_REPORT, OPT_PROGRESS, OPT_EXACT };
 
 int main(int argc, char **argv) {
     static const struct option longopts[] = {
@@ -105,6 +106,7 @@ int main(int argc, char **argv) {
         {"shard", required_argument, NULL, OPT_SHARD},
         {"report", required_argument, NULL, OPT_REPORT},
         {"progress", no_argument, NULL, OPT_PROGRESS},
+        {"exact", no_argument, NULL, OPT_EXACT},
         {NULL, 0, NULL, 0}};
     const char *spec = DEFAULT_PIPELINE, *shard = NULL, *report = NULL;
     int list_ops = 0, markdown = 0, recursive = 0;
@@ -131,6 +133,7 @@ int main(int argc, char **argv) {
         case OPT_SHARD: shard = optarg; break;
         case OPT_REPORT: report = optarg; break;
         case OPT_PROGRESS: bo.progress = 1; break;
+        case OPT_EXACT: jo.exact = 1; break;
         case 'f':
             if (!strcmp(optarg, "png")) jo.format = IMG_PNG;
             else if (!strcmp(optarg, "jpg") || !strcmp(optarg, "jpeg")) jo.format = IMG_JPEG;

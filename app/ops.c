@@ -42,7 +42,9 @@ static const char *check_orb(const double *v) {
 }
 
 const op_def op_table[] = {
-    {"grayscale", "Convert BGR to one gray channel (cv::cvtColor, COLOR_BGR2GRAY); gray stays gray.",
+    {"grayscale", "Convert BGR to one gray channel (cv::cvtColor, COLOR_BGR2GRAY); gray stays gray. "
+                  "Shortcut: as the first step on a color JPEG, the decoder's luma is used instead "
+                  "(faster; under 1% of pixels differ, by a few levels, more where colors clip); --exact turns it off.",
      0, run_grayscale, NULL, {P_END}},
     {"gaussian", "Gaussian blur (cv::GaussianBlur).", 0, run_gaussian, check_gaussian,
      {P_INT("ksize", 3, 1, 255, PF_ODD | PF_ZERO_OK,

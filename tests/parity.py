@@ -69,7 +69,7 @@ def main():
             for img in images:
                 src = os.path.join(samples, img)
                 out, js = os.path.join(tmp, "o.png"), os.path.join(tmp, "o.json")
-                r = subprocess.run([cvapp, "-q", "-p", spec, "-o", out, "--features", js, src],
+                r = subprocess.run([cvapp, "-q", "--exact", "-p", spec, "-o", out, "--features", js, src],
                                    capture_output=True, text=True)
                 label = f"{name} on {img}"
                 if r.returncode != 0:
@@ -99,6 +99,22 @@ def main():
                     failed += 1
                 else:
                     passed += 1
+    # The luma shortcut (default without --exact) stays close to the exact path.
+    for img in images:
+        if not img.endswith(".jpg"):
+            continue
+        src = os.path.join(samples, img)
+        im = gray(cv2.imread(src))
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "g.png")
+            subprocess.run([cvapp, "-q", "-p", "grayscale", "-o", out, src], check=True)
+            d = np.abs(cv2.imread(out, cv2.IMREAD_UNCHANGED).astype(int) - im.astype(int))
+        frac = float((d > 0).mean())
+        if frac < 0.01 and d.max() <= 32:
+            passed += 1
+        else:
+            print(f"FAIL luma shortcut on {img}: {frac:.2%} pixels differ, max {int(d.max())}")
+            failed += 1
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 
