@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all build deps demo check test readme clean
+.PHONY: all build deps demo check test readme bench bench-readme clean
 
 all: build
 
@@ -29,6 +29,13 @@ readme: build
 	$(BUILD)/cvapp --list-ops --markdown > $(BUILD)/ops.md
 	awk -v f=$(BUILD)/ops.md '/<!-- ops:end -->/{while((getline l < f)>0) print l; skip=0} !skip{print} /<!-- ops:begin -->/{skip=1}' README.md > $(BUILD)/README.md
 	mv $(BUILD)/README.md README.md
+
+# Benchmark against python3-opencv, ImageMagick and libvips (needs install-deps.sh --bench).
+bench: build
+	/usr/bin/python3 bench/bench.py $(BUILD)/cvapp
+
+bench-readme: build
+	/usr/bin/python3 bench/bench.py $(BUILD)/cvapp --update-readme
 
 clean:
 	rm -rf $(BUILD)
