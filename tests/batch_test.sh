@@ -120,6 +120,20 @@ for i in 1 2 3 4; do cp "$SRC/samples/home.jpg" "$W/ff/b$i.jpg"; done
 cv -p grayscale -j 1 --fail-fast -d "$W/ff-out" "$W/ff"
 expect_rc 1; expect_err "stopped at the first failure (--fail-fast); 4 inputs not started"
 
+t "--progress and the summary line; -q prints only errors"
+cv --progress -p grayscale --no-features -j 2 -d "$W/prog" "$W/many"
+expect_rc 0
+expect_err "24/24  "
+expect_err "img/s  ETA"
+expect_err "cvapp: 24 ok, 0 failed, 0 skipped in "
+expect_eq "$(wc -c <"$OUT")" 0
+cv -p grayscale --no-features -d "$W/prog2" "$W/many"
+expect_eq "$(wc -l <"$OUT")" 24
+cv -q -p grayscale --no-features -d "$W/prog3" "$W/many" "$IN/sub/broken.jpg"
+expect_rc 1
+expect_err_lines 1
+expect_eq "$(wc -c <"$OUT")" 0
+
 t "workers default to the CPUs this process may use"
 if command -v taskset >/dev/null; then
   run taskset -c 0 "$CVAPP" -p grayscale --no-features -d "$W/cpu1" "$W/many"
