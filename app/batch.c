@@ -103,13 +103,7 @@ static void report_row(run_state *s, const item *it, const char *status, const j
         json_object_set_new(row, "width", json_integer(r->width));
         json_object_set_new(row, "height", json_integer(r->height));
         json_object_set_new(row, "keypoints", json_integer((json_int_t)r->keypoints));
-        json_t *counts = json_object();
-        for (size_t i = 0; counts && i < found->nsets; i++) {
-            json_t *c = json_object_get(counts, found->sets[i].detector);
-            json_object_set_new(counts, found->sets[i].detector,
-                                json_integer((c ? json_integer_value(c) : 0) + (json_int_t)found->sets[i].kp.count));
-        }
-        json_object_set_new(row, "counts", counts);
+        json_object_set_new(row, "counts", findings_counts(found));
         if (it->json) json_object_set_new(row, "features", json_string(it->json));
         json_object_set_new(row, "stages", stages_json(r, step_ms, s->o->job.pl));
     }

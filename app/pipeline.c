@@ -33,7 +33,8 @@ static int parse_value(const param_def *p, const char *s, double *out, const cha
         if (end == s || *end) return *why = "is not a number", -1;
         if (!isfinite(x)) return *why = "must be a finite number", -1;
         if (errno == ERANGE && fabs(x) > 1) return *why = "is out of range", -1;
-        if (x < p->min || x > p->max) return *why = "is out of range", -1;
+        if ((x < p->min || x > p->max) && !(x == 0 && (p->flags & PF_ZERO_OK)))
+            return *why = "is out of range", -1;
         *out = x == 0 ? 0 : x; /* no negative zero */
         return 0;
     }

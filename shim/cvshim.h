@@ -17,9 +17,12 @@
  *    the shim (re)allocates dst->data with malloc when dst->capacity is too
  *    small, and reuses it otherwise.  Release it with cvs_image_free().
  *    dst must not alias src.
- *  - Detector results go into a caller-owned, zeroed cvs_keypoints whose
- *    arrays the shim allocates with malloc; release them with
- *    cvs_keypoints_free().  On failure the result is left zeroed.
+ *  - Detector results go into a caller-owned, zeroed result struct
+ *    (cvs_keypoints, cvs_lines, cvs_circles, cvs_contours) whose arrays the
+ *    shim allocates with malloc; release them with the matching
+ *    cvs_*_free().  On failure the result is left zeroed.
+ *  - Drawing functions (cvs_draw_*) draw in place on a caller-owned 3-channel
+ *    image; the arrays they draw are borrowed for the call only.
  *  - Strings returned (cvs_last_error, cvs_opencv_version) are owned by the
  *    shim; cvs_last_error's string stays valid until the next shim call on
  *    the same thread.
@@ -77,6 +80,46 @@ typedef struct cvs_keypoints {
 /* Releases the arrays of `kp` and zeroes it; NULL is allowed. */
 void cvs_keypoints_free(cvs_keypoints *kp);
 
+/* Line segments (cv::HoughLinesP): end points in pixels. */
+typedef struct cvs_line {
+    int x1, y1, x2, y2;
+} cvs_line;
+typedef struct cvs_lines {
+    cvs_line *items;
+    size_t count;
+} cvs_lines;
+void cvs_lines_free(cvs_lines *l);
+
+/* Circles (cv::HoughCircles): centre and radius in pixels. */
+typedef struct cvs_circle {
+    float x, y, radius;
+} cvs_circle;
+typedef struct cvs_circles {
+    cvs_circle *items;
+    size_t count;
+} cvs_circles;
+void cvs_circles_free(cvs_circles *c);
+
+/* Contours (cv::findContours).  Contour i's points are
+ * points[items[i].first .. items[i].first + items[i].npoints). */
+typedef struct cvs_point {
+    int x, y;
+} cvs_point;
+typedef struct cvs_contour {
+    double area;       /* cv::contourArea */
+    double perimeter;  /* cv::arcLength, closed */
+    int x, y, width, height; /* cv::boundingRect */
+    int parent;        /* index in items of the nearest kept enclosing contour, or -1 */
+    size_t first, npoints;
+} cvs_contour;
+typedef struct cvs_contours {
+    cvs_contour *items;
+    size_t count;
+    cvs_point *points;
+    size_t npoints;
+} cvs_contours;
+void cvs_contours_free(cvs_contours *c);
+
 /* Releases dst->data (when the shim allocated it) and zeroes *img. */
 void cvs_image_free(cvs_image *img);
 
@@ -127,6 +170,169 @@ typedef struct cvs_orb_params {
  * zeroed (or freed with cvs_keypoints_free); the shim fills it. */
 cvs_status cvs_orb(const cvs_image *src, const cvs_orb_params *p,
                    cvs_keypoints *out);
+
+/* ---- more filters ------------------------------------------------ */
+
+/* Output images are limited to CVS_MAX_SIDE pixels a side and
+ * CVS_MAX_OUTPUT_PIXELS pixels; a larger result is CVS_EINVAL. */
+#define CVS_MAX_SIDE 65535
+#define CVS_MAX_OUTPUT_PIXELS (1 << 28)
+
+/* Interpolations, in cvapp's order: nearest, linear, cubic, area, lanczos. */
+enum { CVS_INTER_NEAREST, CVS_INTER_LINEAR, CVS_INTER_CUBIC, CVS_INTER_AREA,
+       CVS_INTER_LANCZOS };
+
+/* cv::resize to width x height when both are > 0, else by `scale` in both
+ * directions (cv::resize(src, dst, Size(), scale, scale, interp)). */
+cvs_status cvs_resize(const cvs_image *src, cvs_image *dst, int width, int height,
+                      double scale, int interp);
+
+/* Copies the rectangle at (x, y); width or height 0 = up to the image's
+ * edge.  A rectangle outside the image is CVS_EINVAL. */
+cvs_status cvs_crop(const cvs_image *src, cvs_image *dst, int x, int y, int width,
+                    int height);
+
+/* cv::flip: axis 0 = horizontal (mirror left-right), 1 = vertical,
+ * 2 = both. */
+cvs_status cvs_flip(const cvs_image *src, cvs_image *dst, int axis);
+
+/* cv::rotate clockwise by quarter_turns * 90 degrees (1..3). */
+cvs_status cvs_rotate(const cvs_image *src, cvs_image *dst, int quarter_turns);
+
+/* cv::blur (box filter), cv::medianBlur, cv::bilateralFilter. */
+cvs_status cvs_blur(const cvs_image *src, cvs_image *dst, int ksize);
+cvs_status cvs_median(const cvs_image *src, cvs_image *dst, int ksize);
+cvs_status cvs_bilateral(const cvs_image *src, cvs_image *dst, int d, double sigma_color,
+                         double sigma_space);
+
+/* Unsharp mask: cv::addWeighted(src, 1 + amount, G, -amount, 0) where G is
+ * cv::GaussianBlur(src, Size(), sigma). */
+cvs_status cvs_sharpen(const cvs_image *src, cvs_image *dst, double sigma, double amount);
+
+/* Derivatives computed in CV_16S, returned as cv::convertScaleAbs of it. */
+cvs_status cvs_sobel(const cvs_image *src, cvs_image *dst, int dx, int dy, int ksize);
+cvs_status cvs_scharr(const cvs_image *src, cvs_image *dst, int dx, int dy);
+cvs_status cvs_laplacian(const cvs_image *src, cvs_image *dst, int ksize);
+
+/* cv::threshold.  Types, in cvapp's order: binary, binary_inv, trunc,
+ * tozero, tozero_inv, otsu, triangle (the last two: binary with the level
+ * found by OpenCV; they need one channel, so a color src is converted to
+ * gray first and dst has one channel). */
+enum { CVS_THRESH_BINARY, CVS_THRESH_BINARY_INV, CVS_THRESH_TRUNC, CVS_THRESH_TOZERO,
+       CVS_THRESH_TOZERO_INV, CVS_THRESH_OTSU, CVS_THRESH_TRIANGLE };
+cvs_status cvs_threshold(const cvs_image *src, cvs_image *dst, double value, double max,
+                         int type);
+
+/* cv::adaptiveThreshold on a gray src: method 0 = mean, 1 = gaussian;
+ * invert selects THRESH_BINARY_INV. */
+cvs_status cvs_adaptive_threshold(const cvs_image *src, cvs_image *dst, double max,
+                                  int method, int block, double c, int invert);
+
+/* cv::morphologyEx with a ksize x ksize cv::getStructuringElement.
+ * Ops and shapes in cvapp's order. */
+enum { CVS_MORPH_ERODE, CVS_MORPH_DILATE, CVS_MORPH_OPEN, CVS_MORPH_CLOSE,
+       CVS_MORPH_GRADIENT, CVS_MORPH_TOPHAT, CVS_MORPH_BLACKHAT };
+enum { CVS_SHAPE_RECT, CVS_SHAPE_ELLIPSE, CVS_SHAPE_CROSS };
+cvs_status cvs_morphology(const cvs_image *src, cvs_image *dst, int op, int ksize, int shape,
+                          int iterations);
+
+/* cv::equalizeHist and CLAHE (cv::createCLAHE(clip, Size(tile, tile)))
+ * on a gray src. */
+cvs_status cvs_equalize(const cvs_image *src, cvs_image *dst);
+cvs_status cvs_clahe(const cvs_image *src, cvs_image *dst, double clip, int tile);
+
+/* cv::bitwise_not; cv::normalize(NORM_MINMAX) to [min, max];
+ * Mat::convertTo(dst, -1, alpha, beta). */
+cvs_status cvs_invert(const cvs_image *src, cvs_image *dst);
+cvs_status cvs_normalize(const cvs_image *src, cvs_image *dst, double min, double max);
+cvs_status cvs_convert(const cvs_image *src, cvs_image *dst, double alpha, double beta);
+
+/* ---- drawing ------------------------------------------------------- */
+
+/* A 3-channel (BGR) copy of src: gray is expanded with cv::cvtColor. */
+cvs_status cvs_to_bgr(const cvs_image *src, cvs_image *dst);
+
+typedef struct cvs_style {
+    uint8_t b, g, r;
+    int thickness; /* lines, circles, contours; keypoints use OpenCV's own */
+} cvs_style;
+
+/* Draw in place on a 3-channel img.  Keypoints: cv::drawKeypoints with
+ * DRAW_RICH_KEYPOINTS (circle of the keypoint's size, a radius for its
+ * angle).  Lines: cv::line.  Circles: cv::circle at the rounded centre and
+ * radius.  Contours: cv::drawContours. */
+cvs_status cvs_draw_keypoints(cvs_image *img, const cvs_keypoint *kp, size_t n,
+                              const cvs_style *st);
+cvs_status cvs_draw_lines(cvs_image *img, const cvs_line *l, size_t n, const cvs_style *st);
+cvs_status cvs_draw_circles(cvs_image *img, const cvs_circle *c, size_t n,
+                            const cvs_style *st);
+cvs_status cvs_draw_contours(cvs_image *img, const cvs_contours *c, const cvs_style *st);
+
+/* ---- more detectors ------------------------------------------------ */
+/* Keypoint detectors convert a color src to gray themselves (OpenCV does). */
+
+/* cv::FastFeatureDetector; type 0 = TYPE_5_8, 1 = TYPE_7_12, 2 = TYPE_9_16. */
+cvs_status cvs_fast(const cvs_image *src, int threshold, int nonmax, int type,
+                    cvs_keypoints *out);
+
+typedef struct cvs_sift_params {
+    int nfeatures;
+    int octave_layers;
+    double contrast_threshold;
+    double edge_threshold;
+    double sigma;
+    int descriptors;
+} cvs_sift_params;
+cvs_status cvs_sift(const cvs_image *src, const cvs_sift_params *p, cvs_keypoints *out);
+
+/* cv::AKAZE::create() with `threshold`; cv::BRISK::create(threshold, octaves). */
+cvs_status cvs_akaze(const cvs_image *src, double threshold, int descriptors,
+                     cvs_keypoints *out);
+cvs_status cvs_brisk(const cvs_image *src, int threshold, int octaves, int descriptors,
+                     cvs_keypoints *out);
+
+typedef struct cvs_gftt_params {
+    int max_corners;
+    double quality;
+    double min_distance;
+    int block;
+    int harris;
+    double k;
+} cvs_gftt_params;
+/* cv::GFTTDetector. */
+cvs_status cvs_gftt(const cvs_image *src, const cvs_gftt_params *p, cvs_keypoints *out);
+
+/* cv::cornerHarris(src, R, block, ksize, k) on a gray src; a keypoint
+ * (size = block, angle -1, response = R) at every pixel, row by row, where
+ * R > threshold * max(R) and max(R) > 0. */
+cvs_status cvs_harris(const cvs_image *src, int block, int ksize, double k, double threshold,
+                      cvs_keypoints *out);
+
+typedef struct cvs_blob_params {
+    double min_area, max_area;
+    double min_circularity; /* 0: circularity not filtered (OpenCV's default) */
+    int dark;               /* blobColor 0 (OpenCV's default), else 255 */
+} cvs_blob_params;
+/* cv::SimpleBlobDetector with OpenCV's other defaults. */
+cvs_status cvs_blobs(const cvs_image *src, const cvs_blob_params *p, cvs_keypoints *out);
+
+/* cv::HoughLinesP on a gray src (non-zero pixels vote); theta in degrees. */
+cvs_status cvs_hough_lines(const cvs_image *src, double rho, double theta_deg, int threshold,
+                           double min_length, double max_gap, cvs_lines *out);
+
+typedef struct cvs_hough_circle_params {
+    double dp, min_dist, param1, param2;
+    int min_radius, max_radius;
+} cvs_hough_circle_params;
+/* cv::HoughCircles(HOUGH_GRADIENT) on a gray src. */
+cvs_status cvs_hough_circles(const cvs_image *src, const cvs_hough_circle_params *p,
+                             cvs_circles *out);
+
+/* cv::findContours on a gray src (non-zero pixels are 1); mode 0..3 =
+ * external, list, tree, ccomp; method 0 = none, 1 = simple.  Contours with
+ * cv::contourArea below min_area are dropped. */
+cvs_status cvs_find_contours(const cvs_image *src, int mode, int method, double min_area,
+                             cvs_contours *out);
 
 #ifdef __cplusplus
 }

@@ -8,6 +8,8 @@ The image cvapp writes (PNG, lossless) must equal OpenCV's result pixel for
 pixel, and its keypoints must equal OpenCV's (position, size, angle,
 response, octave) as float32 values.
 """
+import base64
+import functools
 import json
 import os
 import subprocess
@@ -45,8 +47,50 @@ CASES = [
          cv2.GaussianBlur(gray(im), (5, 5), 1.5))),
 ]
 
+
+def kp_tuple(x, y, size, angle, response, octave):
+    f = np.float32
+    return (f(x), f(y), f(size), f(angle), f(response), int(octave))
+
+
+def descriptor_text(row):
+    """A descriptor row as the features JSON writes it."""
+    if row.dtype == np.uint8:
+        return row.tobytes().hex()
+    return base64.b64encode(row.astype("<f4").tobytes()).decode()
+
+
+def want_keypoints(want_kp):
+    """Sorted keypoint tuples; {"keypoints": k, "descriptors": d} adds each row's text."""
+    kps, desc = (want_kp["keypoints"], want_kp["descriptors"]) if isinstance(want_kp, dict) \
+        else (want_kp, None)
+    return sorted(kp_tuple(k.pt[0], k.pt[1], k.size, k.angle, k.response, k.octave)
+                  + ((descriptor_text(desc[i]),) if desc is not None else ())
+                  for i, k in enumerate(kps))
+
+
+def got_keypoints(doc):
+    return sorted(kp_tuple(k["x"], k["y"], k["size"], k["angle"], k["response"], k["octave"])
+                  + ((k["descriptor"],) if "descriptor" in k else ())
+                  for k in doc["keypoints"])
+
+
+# Items of the other JSON arrays, in order, as comparable tuples: float32
+# where OpenCV's values are float32; doubles (contour area and perimeter)
+# as printed, with 9 significant digits.
+ITEM = {
+    "lines": lambda l: (l["x1"], l["y1"], l["x2"], l["y2"]),
+    "circles": lambda c: (np.float32(c["x"]), np.float32(c["y"]), np.float32(c["radius"])),
+    "contours": lambda c: (c["area"], c["perimeter"], tuple(c["bbox"]), c["parent"],
+                           tuple(map(tuple, c["points"]))),
+}
+
+
 # Extra cases may be registered by files named parity_*.py beside this one,
-# each defining CASES in the same form.
+# each defining CASES in the same form, where a case's function may also
+# return a third item: {"lines"|"circles"|"contours": [tuple as in ITEM]},
+# and its keypoints may be {"keypoints": k, "descriptors": d} to compare
+# descriptors too.
 here = os.path.dirname(os.path.abspath(__file__))
 for f in sorted(os.listdir(here)):
     if f.startswith("parity_") and f.endswith(".py"):
@@ -55,9 +99,11 @@ for f in sorted(os.listdir(here)):
         CASES += scope["CASES"]
 
 
-def kp_tuple(x, y, size, angle, response, octave):
-    f = np.float32
-    return (f(x), f(y), f(size), f(angle), f(response), int(octave))
+@functools.lru_cache(maxsize=None)
+def load(src):
+    """The sample as cvapp decodes it (alpha dropped), read once."""
+    im = cv2.imread(src, cv2.IMREAD_UNCHANGED)
+    return im[:, :, :3].copy() if im.ndim == 3 and im.shape[2] == 4 else im
 
 
 def main():
@@ -76,10 +122,7 @@ def main():
                     print(f"FAIL {label}: cvapp exit {r.returncode}: {r.stderr.strip()}")
                     failed += 1
                     continue
-                im = cv2.imread(src, cv2.IMREAD_UNCHANGED)
-                if im.ndim == 3 and im.shape[2] == 4:
-                    im = im[:, :, :3].copy()
-                want_img, want_kp = fn(im)
+                want_img, want_kp, *more = fn(load(src).copy())
                 got_img = cv2.imread(out, cv2.IMREAD_UNCHANGED)
                 problems = []
                 if got_img.shape != want_img.shape:
@@ -87,13 +130,15 @@ def main():
                 elif not np.array_equal(got_img, want_img):
                     d = np.abs(got_img.astype(int) - want_img.astype(int))
                     problems.append(f"{int((d > 0).sum())} pixels differ (max {int(d.max())})")
+                doc = json.load(open(js))
                 if want_kp is not None:
-                    got = sorted(kp_tuple(k["x"], k["y"], k["size"], k["angle"], k["response"], k["octave"])
-                                 for k in json.load(open(js))["keypoints"])
-                    want = sorted(kp_tuple(k.pt[0], k.pt[1], k.size, k.angle, k.response, k.octave)
-                                  for k in want_kp)
+                    got, want = got_keypoints(doc), want_keypoints(want_kp)
                     if got != want:
                         problems.append(f"keypoints differ ({len(got)} vs {len(want)})")
+                for key, want in (more[0] if more else {}).items():
+                    got = [ITEM[key](x) for x in doc[key]]
+                    if got != want:
+                        problems.append(f"{key} differ ({len(got)} vs {len(want)})")
                 if problems:
                     print(f"FAIL {label}: {'; '.join(problems)}")
                     failed += 1

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Parameter validation for every op and every parameter, driven by the op
+# table itself (`cvapp --list-ops --markdown`), so new ops are covered
+# without editing this file:
+#  - every invalid value (out of range, even where odd is required, not a
+#    number, not a choice, not a boolean) exits 2 before any input is read,
+#    with one message naming the step and the parameter;
+#  - every parameter's extreme allowed values run on a small image without
+#    a crash: exit 0, or a clean per-input failure (exit 1), or a check
+#    across parameters (exit 2, not about the value itself).
+# usage: params_test.sh CVAPP SRCDIR
+set -u
+CVAPP=$1 SRC=$2
+. "$SRC/tests/lib.sh"
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+
+"$CVAPP" -q -p "resize width=64 height=48" -o "$W/small.png" "$SRC/samples/fruits.jpg" ||
+  { echo "cannot make the small test image"; exit 1; }
+
+# One line per parameter: op <TAB> name <TAB> type <TAB> allowed.
+"$CVAPP" --list-ops --markdown >"$W/ops.md"
+awk -F' [|] ' '
+  /^### `/ { op = $0; sub(/^### `/, "", op); sub(/`.*/, "", op); print op "\t\t\t"; next }
+  /^[|] `/ { name = $1; gsub(/[|` ]/, "", name); allowed = $4; gsub(/\\[|]/, "|", allowed)
+             print op "\t" name "\t" $2 "\t" allowed }' "$W/ops.md" >"$W/params.tsv"
+
+nops=$(awk -F'\t' '$2 == ""' "$W/params.tsv" | wc -l)
+nparams=$(awk -F'\t' '$2 != ""' "$W/params.tsv" | wc -l)
+t "the op table lists the catalogue"
+[ "$nops" -ge 40 ] && ok || ko "only $nops ops parsed from --list-ops --markdown"
+[ "$nparams" -ge 100 ] && ok || ko "only $nparams parameters parsed"
+
+# bad OP PARAM VALUE: exit 2, one line naming the step and the value.
+bad() {
+  run "$CVAPP" -p "$1 $2=$3" "$W/small.png"
+  t "$1 $2=$3 is refused"
+  expect_rc 2
+  expect_err "cvapp: pipeline step 1 ($1): $2=$3 "
+  expect_err_lines 1
+}
+
+# edge OP PARAM VALUE: an allowed extreme runs cleanly.
+edge() {
+  run "$CVAPP" -q -p "$1 $2=$3" -o "$W/out.png" "$W/small.png"
+  t "$1 $2=$3 runs"
+  case $RC in
+    0 | 1) [ -n "${SHOW_EDGES:-}" ] && [ "$RC" = 1 ] && echo "edge $1 $2=$3: $ERR"; ok ;;
+    2) if grep -qE "=$3 (is|must)" <<<"$ERR"; then ko "value refused: $ERR"; else ok; fi ;;
+    *) ko "exit $RC (crash?): $ERR" ;;
+  esac
+}
+
+# calc EXPR: arithmetic on reals.
+calc() { awk "BEGIN { printf \"%.10g\", $1 }"; }
+
+while IFS=$'\t' read -r op name type allowed; do
+  if [ -z "$name" ]; then
+    run "$CVAPP" -p "$op nosuch=1" "$W/small.png"
+    t "$op refuses an unknown parameter"
+    expect_rc 2; expect_err "cvapp: pipeline step 1 ($op): unknown parameter 'nosuch'"
+    continue
+  fi
+  case $type in
+    bool) bad "$op" "$name" maybe; bad "$op" "$name" 2
+          edge "$op" "$name" true; edge "$op" "$name" false ;;
+    choice) bad "$op" "$name" nosuch; bad "$op" "$name" "${allowed%%|*}x"
+            IFS='|' read -ra choices <<<"$allowed"
+            for c in "${choices[@]}"; do edge "$op" "$name" "$c"; done ;;
+    int | real)
+      odd=0 zero=0 range=$allowed
+      [ "${range#odd, }" != "$range" ] && odd=1 range=${range#odd, }
+      [ "${range#0 or }" != "$range" ] && zero=1 range=${range#0 or }
+      lo=${range%%..*} hi=${range##*..}
+      below=$(calc "$lo - 1")
+      [ "$zero" = 1 ] && [ "$(calc "$below == 0")" = 1 ] && below=-1
+      bad "$op" "$name" "$below"
+      bad "$op" "$name" "$(calc "$hi + 1")"
+      bad "$op" "$name" x
+      if [ "$type" = int ]; then
+        bad "$op" "$name" 1.5
+        [ "$odd" = 1 ] && bad "$op" "$name" "$(calc "$lo + 1")"
+      else
+        bad "$op" "$name" nan
+      fi
+      edge "$op" "$name" "$lo"; edge "$op" "$name" "$hi"
+      [ "$zero" = 1 ] && edge "$op" "$name" 0 ;;
+    *) t "$op $name"; ko "unknown type '$type'" ;;
+  esac
+done <"$W/params.tsv"
+
+finish

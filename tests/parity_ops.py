@@ -1,0 +1,303 @@
+# Parity cases for the op catalogue (loaded by parity.py, which provides
+# cv2, np, gray and orb).  Each case: (name, cvapp pipeline, function of the
+# decoded input -> (image, keypoints or None[, {"lines"|"circles"|"contours": items}])).
+# Keypoints given as {"keypoints": k, "descriptors": d} compare descriptors too.
+
+f32 = np.float32
+GREEN, RED, YELLOW = (0, 255, 0), (0, 0, 255), (0, 255, 255)
+
+
+def g9(x):
+    """A double as the features JSON prints it: 9 significant digits."""
+    return float("%.9g" % x)
+
+
+def half(fn):
+    """A case run on the image shrunk by "resize scale=0.5 interp=area" (for
+    the slow ones: the chessboard sample is 13 megapixels)."""
+    return lambda im: fn(cv2.resize(im, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA))
+
+
+def same(fn):
+    """A filter case: the image is fn(im), there are no keypoints."""
+    return lambda im: (fn(im), None)
+
+
+def detect(det, descriptors=False):
+    """A keypoint detector case: the image passes unchanged."""
+    def case(im):
+        if not descriptors:
+            return im, det().detect(im)
+        kps, desc = det().detectAndCompute(im, None)
+        return im, {"keypoints": kps, "descriptors": desc}
+    return case
+
+
+def derivative(im, fn):
+    return cv2.convertScaleAbs(fn(im))
+
+
+def convert(im, alpha, beta):
+    # Mat::convertTo has no binding; convertScaleAbs does the same float
+    # arithmetic and takes the absolute value, which only matters below 0,
+    # where convertTo saturates to 0.
+    out = cv2.convertScaleAbs(im, alpha=alpha, beta=beta)
+    out[im.astype(np.float64) * alpha + beta < 0] = 0
+    return out
+
+
+def morph(op, ksize=3, shape=cv2.MORPH_RECT, iterations=1):
+    kernel = cv2.getStructuringElement(shape, (ksize, ksize))
+    return same(lambda im: cv2.morphologyEx(im, op, kernel, iterations=iterations))
+
+
+def harris(im, block=2, ksize=3, k=0.04, threshold=0.01):
+    r = cv2.cornerHarris(gray(im), block, ksize, k)
+    strongest = float(r.max())
+    if strongest <= 0:
+        return []
+    ys, xs = np.nonzero(r.astype(np.float64) > threshold * strongest)
+    return [cv2.KeyPoint(float(x), float(y), float(block), -1, float(r[y, x]), 0)
+            for y, x in zip(ys, xs)]
+
+
+def blob_detector(min_area=25, max_area=5000, min_circularity=0, dark=True):
+    p = cv2.SimpleBlobDetector_Params()
+    p.minArea, p.maxArea = min_area, max_area
+    p.filterByCircularity = min_circularity > 0
+    p.minCircularity = min_circularity
+    p.blobColor = 0 if dark else 255
+    return cv2.SimpleBlobDetector_create(p)
+
+
+def hough_lines(edges, rho=1, theta=1, threshold=50, min_length=0, max_gap=0):
+    lines = cv2.HoughLinesP(edges, rho, theta * np.pi / 180, threshold,
+                            minLineLength=min_length, maxLineGap=max_gap)
+    return [] if lines is None else [tuple(int(v) for v in l[0]) for l in lines]
+
+
+def hough_circles(im, dp=1, min_dist=20, param1=100, param2=100, min_radius=0, max_radius=0):
+    c = cv2.HoughCircles(gray(im), cv2.HOUGH_GRADIENT, dp, min_dist, param1=param1,
+                         param2=param2, minRadius=min_radius, maxRadius=max_radius)
+    return [] if c is None else [tuple(f32(v) for v in x) for x in c[0]]
+
+
+def contours(binary, mode=cv2.RETR_EXTERNAL, method=cv2.CHAIN_APPROX_SIMPLE, min_area=0):
+    """findContours as the features JSON lists it: small ones dropped,
+    parents pointing at the nearest kept enclosing contour."""
+    cs, hier = cv2.findContours(binary, mode, method)
+    kept, out = {}, []
+    for i, c in enumerate(cs):
+        area = cv2.contourArea(c)
+        if area < min_area:
+            continue
+        kept[i] = len(out)
+        out.append([g9(area), g9(cv2.arcLength(c, True)), tuple(cv2.boundingRect(c)), -1,
+                    tuple((int(p[0][0]), int(p[0][1])) for p in c), c])
+    for i, k in kept.items():
+        up = hier[0][i][3]
+        while up >= 0 and up not in kept:
+            up = hier[0][up][3]
+        out[k][3] = kept[up] if up >= 0 else -1
+    return out
+
+
+def items(found):
+    return [tuple(c[:5]) for c in found]
+
+
+def otsu(im):
+    return cv2.threshold(gray(im), 127, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[1]
+
+
+def draw(im, sets, color=GREEN, thickness=1):
+    """draw: each set's contours, lines, circles, then keypoints."""
+    out = cv2.cvtColor(im, cv2.COLOR_GRAY2BGR) if im.ndim == 2 else im.copy()
+    for s in sets:
+        if s.get("contours"):
+            cv2.drawContours(out, [c[5] for c in s["contours"]], -1, color, thickness)
+        for x1, y1, x2, y2 in s.get("lines", []):
+            cv2.line(out, (x1, y1), (x2, y2), color, thickness)
+        for x, y, r in s.get("circles", []):
+            cv2.circle(out, (int(np.rint(x)), int(np.rint(y))), int(np.rint(r)), color, thickness)
+        out = cv2.drawKeypoints(out, s.get("keypoints", []), out, color,
+                                cv2.DRAW_MATCHES_FLAGS_DRAW_OVER_OUTIMG
+                                | cv2.DRAW_MATCHES_FLAGS_DRAW_RICH_KEYPOINTS)
+    return out
+
+
+def lines_case(low, high, **kw):
+    def case(im):
+        e = cv2.Canny(im, low, high)
+        return e, None, {"lines": hough_lines(e, **kw)}
+    return case
+
+
+def circles_case(im, **kw):
+    m = cv2.medianBlur(im, 5)
+    return m, None, {"circles": hough_circles(m, **kw)}
+
+
+def contours_case(binarize, **kw):
+    def case(im):
+        b = binarize(im)
+        return b, None, {"contours": items(contours(b, **kw))}
+    return case
+
+
+def draw_all(im):
+    b = otsu(im)
+    cs = contours(b, min_area=100)
+    e = cv2.Canny(b, 50, 150)
+    ls = hough_lines(e, threshold=40, min_length=20)
+    out = draw(e, [{"contours": cs}, {"lines": ls}], RED, 2)
+    return out, None, {"contours": items(cs), "lines": ls}
+
+
+def draw_keypoints(im):
+    kps = cv2.ORB_create(100).detect(im)
+    m = cv2.medianBlur(im, 5)
+    cs = hough_circles(m, param2=60)
+    return draw(m, [{"keypoints": kps}, {"circles": cs}], YELLOW, 3), kps, {"circles": cs}
+
+
+def draw_gray(im):
+    g = gray(im)
+    kps = cv2.SIFT_create(50).detect(g)
+    return draw(g, [{"keypoints": kps}]), kps
+
+
+ROT = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
+M = {"erode": cv2.MORPH_ERODE, "dilate": cv2.MORPH_DILATE, "open": cv2.MORPH_OPEN,
+     "close": cv2.MORPH_CLOSE, "gradient": cv2.MORPH_GRADIENT, "tophat": cv2.MORPH_TOPHAT,
+     "blackhat": cv2.MORPH_BLACKHAT}
+T = cv2.THRESH_BINARY
+
+CASES = [
+    # Transforms.
+    ("resize-wh", "resize width=300 height=200", same(lambda im: cv2.resize(im, (300, 200)))),
+    ("resize-scale-area", "resize scale=0.37 interp=area",
+     same(lambda im: cv2.resize(im, None, fx=0.37, fy=0.37, interpolation=cv2.INTER_AREA))),
+    ("resize-nearest-gray", "grayscale | resize scale=0.5 interp=nearest",
+     same(lambda im: cv2.resize(gray(im), None, fx=0.5, fy=0.5, interpolation=cv2.INTER_NEAREST))),
+    ("resize-cubic", "resize width=640 height=480 interp=cubic",
+     same(lambda im: cv2.resize(im, (640, 480), interpolation=cv2.INTER_CUBIC))),
+    ("resize-lanczos", "resize width=123 height=77 interp=lanczos",
+     same(lambda im: cv2.resize(im, (123, 77), interpolation=cv2.INTER_LANCZOS4))),
+    ("crop", "crop x=10 y=20 width=200 height=150", same(lambda im: im[20:170, 10:210])),
+    ("crop-to-edge", "crop x=100 y=50", same(lambda im: im[50:, 100:])),
+    ("flip-h", "flip", same(lambda im: cv2.flip(im, 1))),
+    ("flip-v", "flip axis=v", same(lambda im: cv2.flip(im, 0))),
+    ("flip-both", "flip axis=both", same(lambda im: cv2.flip(im, -1))),
+] + [(f"rotate-{a}", f"rotate angle={a}", same(lambda im, a=a: cv2.rotate(im, ROT[a])))
+     for a in ROT] + [
+    # Filters.
+    ("blur", "blur ksize=5", same(lambda im: cv2.blur(im, (5, 5)))),
+    ("blur-even-gray", "grayscale | blur ksize=4", same(lambda im: cv2.blur(gray(im), (4, 4)))),
+    ("median", "median ksize=5", same(lambda im: cv2.medianBlur(im, 5))),
+    ("median-large-gray", "grayscale | median ksize=9", same(lambda im: cv2.medianBlur(gray(im), 9))),
+    ("bilateral", "bilateral", same(lambda im: cv2.bilateralFilter(im, 9, 75, 75))),
+    ("bilateral-d0", "bilateral d=0 sigma_color=30 sigma_space=5",
+     same(lambda im: cv2.bilateralFilter(im, 0, 30, 5))),
+    ("sharpen", "sharpen",
+     same(lambda im: cv2.addWeighted(im, 2, cv2.GaussianBlur(im, (0, 0), 1), -1, 0))),
+    ("sharpen-strong", "sharpen sigma=3 amount=1.5",
+     same(lambda im: cv2.addWeighted(im, 2.5, cv2.GaussianBlur(im, (0, 0), 3), -1.5, 0))),
+    ("sobel", "sobel", same(lambda im: derivative(im, lambda x: cv2.Sobel(x, cv2.CV_16S, 1, 0)))),
+    ("sobel-dy2-k5", "sobel dx=0 dy=2 ksize=5",
+     same(lambda im: derivative(im, lambda x: cv2.Sobel(x, cv2.CV_16S, 0, 2, ksize=5)))),
+    ("sobel-k1-gray", "grayscale | sobel dx=1 dy=1 ksize=1",
+     same(lambda im: derivative(gray(im), lambda x: cv2.Sobel(x, cv2.CV_16S, 1, 1, ksize=1)))),
+    ("scharr", "scharr", same(lambda im: derivative(im, lambda x: cv2.Scharr(x, cv2.CV_16S, 1, 0)))),
+    ("scharr-y", "scharr dx=0 dy=1",
+     same(lambda im: derivative(im, lambda x: cv2.Scharr(x, cv2.CV_16S, 0, 1)))),
+    ("laplacian", "laplacian", same(lambda im: derivative(im, lambda x: cv2.Laplacian(x, cv2.CV_16S)))),
+    ("laplacian-k5", "laplacian ksize=5",
+     same(lambda im: derivative(im, lambda x: cv2.Laplacian(x, cv2.CV_16S, ksize=5)))),
+    ("threshold", "threshold", same(lambda im: cv2.threshold(im, 127, 255, T)[1])),
+] + [(f"threshold-{n}", f"threshold value=100.5 max=200 type={n}",
+      same(lambda im, t=t: cv2.threshold(im, 100.5, 200, t)[1]))
+     for n, t in [("binary_inv", cv2.THRESH_BINARY_INV), ("trunc", cv2.THRESH_TRUNC),
+                  ("tozero", cv2.THRESH_TOZERO), ("tozero_inv", cv2.THRESH_TOZERO_INV)]] + [
+    ("threshold-otsu", "threshold type=otsu", same(otsu)),
+    ("threshold-triangle", "threshold max=180 type=triangle",
+     same(lambda im: cv2.threshold(gray(im), 127, 180, T | cv2.THRESH_TRIANGLE)[1])),
+    ("adaptive", "adaptive_threshold",
+     same(lambda im: cv2.adaptiveThreshold(gray(im), 255, cv2.ADAPTIVE_THRESH_MEAN_C, T, 11, 2))),
+    ("adaptive-gaussian-inv", "adaptive_threshold max=200 method=gaussian block=25 c=-3 invert=true",
+     same(lambda im: cv2.adaptiveThreshold(gray(im), 200, cv2.ADAPTIVE_THRESH_GAUSSIAN_C,
+                                           cv2.THRESH_BINARY_INV, 25, -3))),
+] + [(name, name, morph(op)) for name, op in M.items()] + [
+    ("erode-ellipse", "erode ksize=5 shape=ellipse iterations=2",
+     morph(cv2.MORPH_ERODE, 5, cv2.MORPH_ELLIPSE, 2)),
+    ("dilate-cross-even", "dilate ksize=4 shape=cross", morph(cv2.MORPH_DILATE, 4, cv2.MORPH_CROSS)),
+    ("open-ellipse", "open ksize=7 shape=ellipse", morph(cv2.MORPH_OPEN, 7, cv2.MORPH_ELLIPSE)),
+    ("close-iter", "close ksize=3 iterations=3", morph(cv2.MORPH_CLOSE, 3, iterations=3)),
+    ("gradient-cross", "gradient ksize=5 shape=cross", morph(cv2.MORPH_GRADIENT, 5, cv2.MORPH_CROSS)),
+    ("tophat-large", "tophat ksize=15", morph(cv2.MORPH_TOPHAT, 15)),
+    ("blackhat-ellipse", "blackhat ksize=9 shape=ellipse", morph(cv2.MORPH_BLACKHAT, 9, cv2.MORPH_ELLIPSE)),
+    ("equalize", "equalize", same(lambda im: cv2.equalizeHist(gray(im)))),
+    ("clahe", "clahe", same(lambda im: cv2.createCLAHE(40, (8, 8)).apply(gray(im)))),
+    ("clahe-small", "clahe clip=2 tile=4", same(lambda im: cv2.createCLAHE(2, (4, 4)).apply(gray(im)))),
+    ("invert", "invert", same(cv2.bitwise_not)),
+    ("normalize", "normalize min=20 max=200",
+     same(lambda im: cv2.normalize(im, None, 20, 200, cv2.NORM_MINMAX))),
+    ("convert", "convert alpha=1.7 beta=-40", same(lambda im: convert(im, 1.7, -40))),
+    ("convert-negative", "convert alpha=-0.5 beta=200", same(lambda im: convert(im, -0.5, 200))),
+    # Keypoint detectors (the image passes unchanged).
+    ("orb-descriptors", "orb nfeatures=300 descriptors=true",
+     detect(lambda: cv2.ORB_create(300), True)),
+    ("fast", "fast", detect(cv2.FastFeatureDetector_create)),
+    ("fast-7_12", "fast threshold=25 nonmax=false type=7_12",
+     detect(lambda: cv2.FastFeatureDetector_create(25, False, cv2.FAST_FEATURE_DETECTOR_TYPE_7_12))),
+    ("sift", "sift nfeatures=300", detect(lambda: cv2.SIFT_create(300))),
+    ("sift-descriptors",
+     "resize scale=0.5 interp=area | sift nfeatures=100 octave_layers=4 contrast_threshold=0.03 "
+     "edge_threshold=8 sigma=1.4 descriptors=true",
+     half(detect(lambda: cv2.SIFT_create(100, 4, 0.03, 8, 1.4), True))),
+    ("akaze", "akaze", detect(cv2.AKAZE_create)),
+    ("akaze-descriptors", "akaze threshold=0.003 descriptors=true",
+     detect(lambda: cv2.AKAZE_create(threshold=0.003), True)),
+    ("brisk", "brisk", detect(cv2.BRISK_create)),
+    ("brisk-descriptors", "brisk threshold=50 octaves=2 descriptors=true",
+     detect(lambda: cv2.BRISK_create(50, 2), True)),
+    ("gftt", "gftt", detect(cv2.GFTTDetector_create)),
+    ("gftt-harris", "gftt max_corners=200 quality=0.05 min_distance=10 block=5 harris=true k=0.06",
+     detect(lambda: cv2.GFTTDetector_create(200, 0.05, 10, 5, useHarrisDetector=True, k=0.06))),
+    ("harris", "harris", lambda im: (im, harris(im))),
+    ("harris-params", "harris block=3 ksize=5 k=0.05 threshold=0.05",
+     lambda im: (im, harris(im, 3, 5, 0.05, 0.05))),
+    ("blobs", "blobs", detect(blob_detector)),
+    ("blobs-light", "blobs min_area=50 max_area=20000 min_circularity=0.5 dark=false",
+     detect(lambda: blob_detector(50, 20000, 0.5, False))),
+    ("detectors-together",
+     "resize scale=0.5 interp=area | orb nfeatures=100 | sift nfeatures=50 | fast threshold=40",
+     half(lambda im: (im, list(cv2.ORB_create(100).detect(im)) + list(cv2.SIFT_create(50).detect(im))
+                      + list(cv2.FastFeatureDetector_create(40).detect(im))))),
+    # Lines, circles, contours.
+    ("hough-lines", "canny | hough_lines threshold=80 min_length=30 max_gap=5",
+     lines_case(50, 150, threshold=80, min_length=30, max_gap=5)),
+    ("hough-lines-coarse", "canny low=100 high=200 | hough_lines rho=2 theta=0.5 threshold=100",
+     lines_case(100, 200, rho=2, theta=0.5, threshold=100)),
+    ("hough-circles", "resize scale=0.5 interp=area | median ksize=5 | hough_circles param2=50 min_dist=30",
+     half(lambda im: circles_case(im, param2=50, min_dist=30))),
+    ("hough-circles-radii", "median ksize=5 | hough_circles dp=1.5 param1=80 param2=40 min_radius=10 max_radius=80",
+     lambda im: circles_case(im, dp=1.5, param1=80, param2=40, min_radius=10, max_radius=80)),
+    ("contours", "threshold type=otsu | contours", contours_case(otsu)),
+    ("contours-tree", "threshold type=otsu | contours mode=tree method=none min_area=50",
+     contours_case(otsu, mode=cv2.RETR_TREE, method=cv2.CHAIN_APPROX_NONE, min_area=50)),
+    ("contours-ccomp", "canny | contours mode=ccomp",
+     contours_case(lambda im: cv2.Canny(im, 50, 150), mode=cv2.RETR_CCOMP)),
+    ("contours-list", "threshold type=triangle | contours mode=list min_area=10",
+     contours_case(lambda im: cv2.threshold(gray(im), 127, 255, T | cv2.THRESH_TRIANGLE)[1],
+                   mode=cv2.RETR_LIST, min_area=10)),
+    # Drawing.
+    ("draw-keypoints-circles",
+     "resize scale=0.5 interp=area | orb nfeatures=100 | median ksize=5 | hough_circles param2=60 "
+     "| draw color=yellow thickness=3",
+     half(draw_keypoints)),
+    ("draw-contours-lines", "threshold type=otsu | contours min_area=100 | canny | hough_lines threshold=40 min_length=20 | draw color=red thickness=2",
+     draw_all),
+    ("draw-gray", "resize scale=0.5 interp=area | grayscale | sift nfeatures=50 | draw",
+     half(draw_gray)),
+]
