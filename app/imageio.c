@@ -94,10 +94,25 @@ static void cmyk_to_bgr(cvs_image *img, const uint8_t *cmyk) {
     }
 }
 
+/* Shrink on load: the smallest scale M/8 (M = 1..8) whose result still
+ * covers min_width x min_height; the decoder's own DCT scaling does the rest. */
+static void jpeg_scaled_size(const decode_opts *o, int *w, int *h) {
+    if (!o || o->min_width <= 0 || o->min_height <= 0) return;
+    for (int m = 1; m < 8; m++) {
+        int sw = (*w * m + 7) / 8, sh = (*h * m + 7) / 8;
+        if (sw >= o->min_width && sh >= o->min_height) {
+            *w = sw;
+            *h = sh;
+            return;
+        }
+    }
+}
+
 static int jpeg_decode(codec *c, const uint8_t *buf, size_t len, const decode_opts *o,
                        cvs_image *out, char *err) {
     int w, h, cs;
     if (jpeg_header(c, buf, len, &w, &h, &cs, err) || check_pixels(w, h, o, err)) return -1;
+    jpeg_scaled_size(o, &w, &h);
     int cmyk = cs == TJCS_CMYK || cs == TJCS_YCCK;
     /* Luma-only decoding skips chroma upsampling and color conversion. */
     int gray = cs == TJCS_GRAY || (o && o->to_gray && cs == TJCS_YCbCr);

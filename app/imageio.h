@@ -19,6 +19,8 @@ typedef struct decode_opts {
     uint64_t max_pixels; /* width*height above this is refused before allocation */
     int ignore_orientation; /* non-zero: do not apply the EXIF orientation tag */
     int to_gray;            /* JPEG: decode luma only (a shortcut; see job.c) */
+    int min_width, min_height; /* JPEG: when set, decode at the smallest DCT scale
+                                  (1/8..1) still at least this size (shrink on load) */
 } decode_opts;
 
 typedef struct encode_opts {

@@ -1,5 +1,6 @@
 #include "job.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,6 +22,57 @@ img_format job_output_format(const job_opts *o, const char *output) {
     return image_format_from_name(output);
 }
 
+/* Index of "area" in the resize op's interp choices. */
+#define RESIZE_AREA 3
+
+static int starts_with(const pipeline *pl, const char *op) {
+    return pl->n && strcmp(pl->steps[0].op->name, op) == 0;
+}
+
+/* The size a leading resize step makes of a fw x fh image (as cv::resize
+ * rounds it: to nearest, ties to even). */
+static void resize_target(const step *st, int fw, int fh, int *tw, int *th) {
+    if (st->v[0] > 0) {
+        *tw = (int)st->v[0];
+        *th = (int)st->v[1];
+    } else {
+        *tw = (int)lrint(fw * st->v[2]);
+        *th = (int)lrint(fh * st->v[2]);
+    }
+}
+
+/* Speed shortcuts (all off with --exact; README "Performance"):
+ * - a leading grayscale: JPEG luma is decoded directly, and the step is
+ *   skipped whenever the decoded image is gray already (then it is exact);
+ * - a leading downscaling resize with interp=area: JPEG is decoded at the
+ *   smallest DCT scale still twice the target size, and the resize does
+ *   the rest (area averaging is what both do; other interpolations sample
+ *   and would alias differently, so they keep the exact path). */
+static void plan_shortcuts(const job_opts *o, int fw, int fh, decode_opts *dec) {
+    if (o->exact) return;
+    dec->to_gray = starts_with(o->pl, "grayscale");
+    if (starts_with(o->pl, "resize") && o->pl->steps[0].v[3] == RESIZE_AREA) {
+        int tw, th;
+        resize_target(&o->pl->steps[0], fw, fh, &tw, &th);
+        if (tw < fw && th < fh) {
+            dec->min_width = 2 * tw;
+            dec->min_height = 2 * th;
+        }
+    }
+}
+
+/* The resize step to run on a shrunk decode: the same target size, given
+ * as width and height (a scale would apply to the smaller image). */
+static const step *resize_to_target(const step *st, int fw, int fh, step *out) {
+    *out = *st;
+    int tw, th;
+    resize_target(st, fw, fh, &tw, &th);
+    out->v[0] = tw;
+    out->v[1] = th;
+    out->v[2] = 0;
+    return out;
+}
+
 int job_run(worker *w, const job_opts *o, const char *input, const char *output,
             const char *features_path, job_result *r) {
     memset(r, 0, sizeof *r);
@@ -33,26 +85,24 @@ int job_run(worker *w, const job_opts *o, const char *input, const char *output,
     if (file_read_all(input, &w->in, r->err) != 0) return -1;
     r->ms_read = now_ms() - t;
     t = now_ms();
-    /* A pipeline that starts with grayscale: a JPEG is decoded to luma
-     * directly (a shortcut, off with --exact), and the step is skipped
-     * whenever the decoded image is gray already (exact: it is a copy). */
-    decode_opts dec = o->dec;
-    int starts_gray = o->pl->n && strcmp(o->pl->steps[0].op->name, "grayscale") == 0;
-    dec.to_gray = starts_gray && !o->exact;
-    if (image_decode(&w->codec, w->in.data, w->in.len, &dec, &w->img, r->err) != 0) return -1;
-    r->width = w->img.width;
-    r->height = w->img.height;
-    r->channels = w->img.channels;
-    /* Report the file's own channels, not the luma shortcut's. */
-    int pw, ph;
-    if (dec.to_gray && r->channels == 1 &&
-        image_probe(&w->codec, w->in.data, w->in.len, &pw, &ph, &r->channels, r->err) != 0)
+    /* The file's own size and channels (header only). */
+    if (image_probe(&w->codec, w->in.data, w->in.len, &r->width, &r->height, &r->channels,
+                    r->err) != 0)
         return -1;
+    decode_opts dec = o->dec;
+    step shrunk;
+    const step *replace = NULL;
+    size_t first = 0;
+    plan_shortcuts(o, r->width, r->height, &dec);
+    if (image_decode(&w->codec, w->in.data, w->in.len, &dec, &w->img, r->err) != 0) return -1;
+    if (starts_with(o->pl, "grayscale") && w->img.channels == 1) first = 1;
+    if ((size_t)w->img.width * (size_t)w->img.height < (size_t)r->width * (size_t)r->height)
+        replace = resize_to_target(&o->pl->steps[0], r->width, r->height, &shrunk);
     r->ms_decode = now_ms() - t;
     t = now_ms();
     const cvs_image *res;
-    size_t first = starts_gray && w->img.channels == 1;
-    if (pipeline_run_from(o->pl, first, &w->img, &w->bufs, &w->found, &res, w->step_ms, r->err) != 0)
+    if (pipeline_run_from(o->pl, first, replace, &w->img, &w->bufs, &w->found, &res, w->step_ms,
+                          r->err) != 0)
         return -1;
     r->ms_ops = now_ms() - t;
     r->out_width = res->width;

@@ -201,16 +201,17 @@ void pipe_buffers_free(pipe_buffers *b) {
 
 int pipeline_run(const pipeline *pl, const cvs_image *in, pipe_buffers *b, findings *found,
                  const cvs_image **out, double *step_ms, char *err) {
-    return pipeline_run_from(pl, 0, in, b, found, out, step_ms, err);
+    return pipeline_run_from(pl, 0, NULL, in, b, found, out, step_ms, err);
 }
 
-int pipeline_run_from(const pipeline *pl, size_t first, const cvs_image *in, pipe_buffers *b,
-                      findings *found, const cvs_image **out, double *step_ms, char *err) {
+int pipeline_run_from(const pipeline *pl, size_t first, const step *replace, const cvs_image *in,
+                      pipe_buffers *b, findings *found, const cvs_image **out, double *step_ms,
+                      char *err) {
     const cvs_image *cur = in;
     int next = 0;
     for (size_t i = 0; step_ms && i < first && i < pl->n; i++) step_ms[i] = 0;
     for (size_t i = first; i < pl->n; i++) {
-        const step *st = &pl->steps[i];
+        const step *st = i == first && replace ? replace : &pl->steps[i];
         double t0 = now_ms();
         const cvs_image *src = cur;
         cvs_status rc = CVS_OK;

@@ -47,8 +47,10 @@ void pipe_buffers_free(pipe_buffers *b);
 int pipeline_run(const pipeline *pl, const cvs_image *in, pipe_buffers *b, findings *found,
                  const cvs_image **out, double *step_ms, char *err);
 
-/* The same, starting at step `first` (earlier steps' times are set to 0). */
-int pipeline_run_from(const pipeline *pl, size_t first, const cvs_image *in, pipe_buffers *b,
-                      findings *found, const cvs_image **out, double *step_ms, char *err);
+/* The same, starting at step `first` (earlier steps' times are set to 0),
+ * with `replace`, if not NULL, run instead of that first step. */
+int pipeline_run_from(const pipeline *pl, size_t first, const step *replace, const cvs_image *in,
+                      pipe_buffers *b, findings *found, const cvs_image **out, double *step_ms,
+                      char *err);
 
 #endif

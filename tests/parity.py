@@ -144,22 +144,39 @@ def main():
                     failed += 1
                 else:
                     passed += 1
-    # The luma shortcut (default without --exact) stays close to the exact path.
-    for img in images:
-        if not img.endswith(".jpg"):
-            continue
-        src = os.path.join(samples, img)
-        im = gray(cv2.imread(src))
-        with tempfile.TemporaryDirectory() as tmp:
-            out = os.path.join(tmp, "g.png")
-            subprocess.run([cvapp, "-q", "-p", "grayscale", "-o", out, src], check=True)
-            d = np.abs(cv2.imread(out, cv2.IMREAD_UNCHANGED).astype(int) - im.astype(int))
-        frac = float((d > 0).mean())
-        if frac < 0.01 and d.max() <= 32:
-            passed += 1
-        else:
-            print(f"FAIL luma shortcut on {img}: {frac:.2%} pixels differ, max {int(d.max())}")
-            failed += 1
+    # The shortcuts (default without --exact) stay close to the exact path:
+    # luma decoding for a leading grayscale, shrink-on-load for a leading resize.
+    shortcuts = [
+        ("luma", "grayscale", lambda im: gray(im), lambda d: (d > 0).mean() < 0.01 and d.max() <= 32),
+        ("shrink", "resize width=160 height=120 interp=area",
+         lambda im: cv2.resize(im, (160, 120), interpolation=cv2.INTER_AREA), lambda d: d.mean() < 3),
+        ("shrink-scale", "resize scale=0.2 interp=area",
+         lambda im: cv2.resize(im, None, fx=0.2, fy=0.2, interpolation=cv2.INTER_AREA), lambda d: d.mean() < 6),
+        # Other interpolations keep the exact path.
+        ("no-shrink-linear", "resize scale=0.2",
+         lambda im: cv2.resize(im, None, fx=0.2, fy=0.2), lambda d: d.max() == 0),
+    ]
+    for name, spec, ref, close in shortcuts:
+        for img in images:
+            if not img.endswith(".jpg"):
+                continue
+            src = os.path.join(samples, img)
+            want = ref(cv2.imread(src))
+            with tempfile.TemporaryDirectory() as tmp:
+                out = os.path.join(tmp, "g.png")
+                subprocess.run([cvapp, "-q", "-p", spec, "-o", out, src], check=True)
+                got = cv2.imread(out, cv2.IMREAD_UNCHANGED)
+            if got.shape != want.shape:
+                print(f"FAIL {name} shortcut on {img}: shape {got.shape} != {want.shape}")
+                failed += 1
+                continue
+            d = np.abs(got.astype(int) - want.astype(int))
+            if close(d):
+                passed += 1
+            else:
+                print(f"FAIL {name} shortcut on {img}: mean {d.mean():.2f}, max {int(d.max())}, "
+                      f"{(d > 0).mean():.2%} differ")
+                failed += 1
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 
