@@ -261,6 +261,7 @@ cvs_status cvs_image_alloc(cvs_image *img, int width, int height,
     if ((size_t)height > SIZE_MAX / stride)
         return fail(CVS_EINVAL, "image too large");
     size_t need = stride * (size_t)height;
+    if (need > CVS_MAX_IMAGE_BYTES) return fail(CVS_EINVAL, "image too large");
     if (need > img->capacity) {
         if (img->capacity) std::free(img->data);
         img->data = static_cast<uint8_t *>(std::malloc(need));

@@ -123,6 +123,9 @@ void cvs_contours_free(cvs_contours *c);
 /* Releases dst->data (when the shim allocated it) and zeroes *img. */
 void cvs_image_free(cvs_image *img);
 
+/* The largest pixel buffer the shim allocates (16 GiB). */
+#define CVS_MAX_IMAGE_BYTES ((size_t)1 << 34)
+
 /* Makes sure img holds a width x height x channels buffer (tightly
  * packed, stride = width*channels); reuses the buffer when it is big
  * enough.  The caller may use this to prepare buffers itself. */

@@ -186,7 +186,9 @@ expect_eq "$(outputs "$W/data/k8s" | wc -l)" 9
 expect_eq "$(ls "$W"/data/k8s/report-*.jsonl | wc -l)" 4
 
 t "peak memory is flat in the batch size"
-if [ -x /usr/bin/time ]; then
+if ldd "$CVAPP" | grep -q libasan; then
+  echo "peak memory: not measured under AddressSanitizer (its quarantine holds freed memory)"
+elif [ -x /usr/bin/time ]; then
   mkdir -p "$W/rss4" "$W/rss64"
   for i in $(seq 1 4); do ln -s "$SRC/samples/baboon.jpg" "$W/rss4/i$i.jpg"; done
   for i in $(seq 1 64); do ln -s "$SRC/samples/baboon.jpg" "$W/rss64/i$i.jpg"; done
