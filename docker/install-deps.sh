@@ -1,22 +1,30 @@
 #!/bin/sh
 # Installs what cvapp needs on Debian 12 (bookworm), as root.
 #   docker/install-deps.sh          build dependencies (also the Docker builder's list)
-#   docker/install-deps.sh --test   plus what the test suite uses
+#   docker/install-deps.sh --test   plus what the test suite uses, with a Docker
+#                                   engine and debootstrap for the container tests
+#   docker/install-deps.sh --test --no-container
+#                                   the test tools without the engine (the image's test stage)
 #   docker/install-deps.sh --bench  plus the tools the benchmark compares against
 set -eu
 BUILD="cmake make gcc g++ pkg-config ca-certificates
   libopencv-core-dev libopencv-imgproc-dev libopencv-features2d-dev
   libturbojpeg0-dev libpng-dev libjansson-dev check"
 TEST="valgrind python3-opencv python3-numpy file time"
+# docker.io only where no engine is installed (it conflicts with docker-ce).
+CONTAINER="debootstrap"
+command -v dockerd >/dev/null 2>&1 || CONTAINER="$CONTAINER docker.io"
 BENCH="python3-opencv python3-numpy imagemagick libvips-tools hyperfine time"
-pkgs=$BUILD
+pkgs=$BUILD test=0 container=1
 for a in "$@"; do
   case "$a" in
-    --test) pkgs="$pkgs $TEST" ;;
+    --test) pkgs="$pkgs $TEST" test=1 ;;
+    --no-container) container=0 ;;
     --bench) pkgs="$pkgs $BENCH" ;;
     *) echo "install-deps.sh: unknown option $a" >&2; exit 2 ;;
   esac
 done
+[ "$test" -eq 0 ] || [ "$container" -eq 0 ] || pkgs="$pkgs $CONTAINER"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive

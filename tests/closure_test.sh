@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Closure test, no container engine needed: stage the runtime image's root
+# filesystem from this build with docker/closure.sh (the script the
+# Dockerfile runs) and run cvapp inside it with chroot.
+# usage: closure_test.sh CVAPP SRCDIR
+set -u
+CVAPP=$(readlink -f "$1") SRC=$(cd "$2" && pwd)
+. "$SRC/tests/lib.sh"
+. "$SRC/tests/rootfs_lib.sh"
+CLOSURE=$SRC/docker/closure.sh
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+CHROOT=("$(command -v chroot)")
+[ "$(id -u)" -eq 0 ] || CHROOT=("$(command -v unshare)" -r "${CHROOT[0]}")
+R=$W/root N=$W/native
+VERSION=$("$CVAPP" --version | sed -n '1s/^cvapp //p')
+in_root() { run env -i "${CHROOT[@]}" "$R" /usr/local/bin/cvapp "$@"; }
+
+t "closure.sh stages cvapp, its libraries and the loader; --verify loads them inside"
+run bash "$CLOSURE" --verify --local "cvapp=$VERSION" --file /etc/os-release "$R" "$CVAPP=/usr/local/bin/cvapp"
+expect_rc 0; expect_err "closure.sh: staged "
+
+t "cvapp runs in the staged root (chroot, empty environment)"
+in_root --version
+expect_rc 0; expect_out "cvapp $VERSION"; expect_out "OpenCV 4."
+
+t "the staged root holds no shell"
+expect_no_shell "$R"
+
+t "the manifest lists exactly the staged files, with sizes, packages, licenses, status records"
+expect_manifest "$R"
+for want in "^/usr/local/bin/cvapp	file	[0-9]*	cvapp	$VERSION\$" "^/etc/os-release	file	"; do
+  if grep -q "$want" "$R$MANIFEST_PATH"; then ok; else ko "manifest lacks $want"; fi
+done
+
+t "in the root, the default pipeline and a feature batch give the native bytes"
+copy_samples "$R/data"
+copy_samples "$N/data"
+mapfile -t IMGS < <(sample_names | sed 's|^|data/|')
+in_root -q "${IMGS[@]}"
+expect_rc 0
+in_root -q -j 2 -p @data/features.pipeline -d out data
+expect_rc 0
+(cd "$N" && "$CVAPP" -q "${IMGS[@]}" && "$CVAPP" -q -j 2 -p @data/features.pipeline -d out data) || ko "native run failed"
+expect_same_outputs "$R" "$N"
+expect_eq "$(find "$R/out" -name '*.json' | wc -l)" "${#IMGS[@]}"
+
+t "BLAS/LAPACK alternatives are resolved into files under the names the loader asks for"
+for l in libblas.so.3 liblapack.so.3; do
+  ldd "$CVAPP" | grep -q "$l" || continue
+  if grep -qP "/$l\tfile\t[0-9]+\tlib(blas|lapack|openblas)" "$R$MANIFEST_PATH"; then ok
+  else ko "$l is not a regular file from a BLAS/LAPACK package"; fi
+done
+
+t "an unresolvable DT_NEEDED fails the staging and names the library"
+printf 'int cvapp_missing(void) { return 0; }\n' >"$W/m.c"
+printf 'int cvapp_missing(void);\nint main(void) { return cvapp_missing(); }\n' >"$W/p.c"
+if cc -shared -fPIC -Wl,-soname,libcvapp-missing.so.1 -o "$W/libcvapp-missing.so.1" "$W/m.c" \
+   && cc -o "$W/prog" "$W/p.c" "$W/libcvapp-missing.so.1"; then
+  rm -f "$W/libcvapp-missing.so.1"
+  run bash "$CLOSURE" "$W/bad" "$W/prog"
+  expect_rc 1; expect_err "closure.sh: unresolved: libcvapp-missing.so.1 (needed by $W/prog)"
+else
+  ko "cc cannot build the test program"
+fi
+
+t "a file that no package owns fails unless --local names its origin"
+run bash "$CLOSURE" "$W/bad2" "$CVAPP=/usr/local/bin/cvapp"
+expect_rc 1; expect_err "no Debian package owns /usr/local/bin/cvapp"
+
+finish

@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# Container tests with a real Docker engine, started here when none answers
+# (as root: dockerd without a bridge network). Builds docker/Dockerfile
+# (runtime, slim variant, builder stage) and docker/Dockerfile.single with
+# the classic builder, then checks the runtime image: size budget, non-root
+# user, labels, no shell, a read-only run with a volume, the native build's
+# pixels and keypoints, stdin/stdout, the manifest against the image's
+# layers; that a failing test fails the image build and that a source change
+# reinstalls no package; the sizes table.
+# usage: container_test.sh CVAPP SRCDIR
+# CVAPP_NO_CONTAINER_TESTS=1 skips (exit 77), for the image build's own test
+# stage only, which has no engine. Anywhere else a missing engine is started.
+set -u
+if [ -n "${CVAPP_NO_CONTAINER_TESTS:-}" ]; then
+  echo "skipped: CVAPP_NO_CONTAINER_TESTS is set (the image build's own test stage has no engine)"
+  exit 77
+fi
+CVAPP=$(readlink -f "$1") SRC=$(cd "$2" && pwd)
+. "$SRC/tests/lib.sh"
+. "$SRC/tests/rootfs_lib.sh"
+REPO=${CVAPP_TEST_REPO:-cvapp-test}
+BUDGET=$((30 * 1024 * 1024))   # 30 MB read as MiB: 31457280 bytes
+export DOCKER_BUILDKIT=0       # the classic builder: the one every engine has
+W=$(mktemp -d)
+DOCKERD_PID=""
+cleanup() {
+  if [ -n "$DOCKERD_PID" ]; then kill "$DOCKERD_PID" 2>/dev/null; wait "$DOCKERD_PID" 2>/dev/null; fi
+  rm -rf "$W"
+}
+trap cleanup EXIT
+# One run at a time on this machine: the image tags are shared.
+exec 9>"${TMPDIR:-/tmp}/cvapp-container-test.lock"
+flock 9
+stop() { finish; exit 1; }
+
+t "a Docker engine answers (started here when none did)"
+if ! command -v docker >/dev/null; then
+  ko "no docker command; docker/install-deps.sh --test installs docker.io"; stop
+elif docker info >/dev/null 2>&1; then
+  ok
+elif [ "$(id -u)" -ne 0 ] || ! command -v dockerd >/dev/null; then
+  ko "no engine answers and none can be started here (needs root and dockerd)"; stop
+else
+  dockerd --bridge=none --iptables=false --ip6tables=false >"$W/dockerd.log" 2>&1 &
+  DOCKERD_PID=$!
+  for _ in $(seq 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
+  if docker info >/dev/null 2>&1; then ok; else ko "dockerd did not start: $(tail -n 5 "$W/dockerd.log")"; stop; fi
+fi
+
+t "the base image is there: pulled, or a debootstrap stand-in"
+run "$SRC/docker/base-image.sh" debian:bookworm-slim
+expect_rc 0
+
+VERSION=$(sed -n 's/^project(cvapp VERSION \([0-9.]*\).*/\1/p' "$SRC/CMakeLists.txt")
+REVISION=$(git -C "$SRC" rev-parse HEAD 2>/dev/null || echo unknown)
+# build TAG ARGS...: docker build SRC as REPO:TAG, the log in W/build-TAG.log
+build() {
+  local tag=$1 t0=$SECONDS
+  shift
+  if docker build --network host -t "$REPO:$tag" "$@" "$SRC" >"$W/build-$tag.log" 2>&1; then
+    ok; echo "built $REPO:$tag in $((SECONDS - t0)) s"
+  else
+    ko "docker build $REPO:$tag failed: $(tail -n 40 "$W/build-$tag.log")"; stop
+  fi
+}
+t "docker build: the runtime (its test stage runs the suite), the slim variant, the builder, single-stage"
+build latest -f "$SRC/docker/Dockerfile" --build-arg REVISION="$REVISION"
+build slim -f "$SRC/docker/Dockerfile" --build-arg REVISION="$REVISION" --build-arg RUNTIME_BASE=debian:bookworm-slim
+build builder -f "$SRC/docker/Dockerfile" --target builder
+build single -f "$SRC/docker/Dockerfile.single"
+
+t "the test stage ran the whole suite, the container tests skipped there (its log, cached or not)"
+build test -f "$SRC/docker/Dockerfile" --target test
+run docker run --rm --network none --entrypoint cat "$REPO:test" /src/build/ctest.log
+expect_rc 0
+expect_out "100% tests passed, 0 tests failed"
+expect_out "closure ....."
+expect_out "container (Skipped)"
+
+inspect() { docker image inspect -f "$2" "$REPO:$1"; }
+t "the runtime image is within the budget"
+size=$(inspect latest '{{.Size}}')
+echo "runtime image: $size bytes, budget $BUDGET"
+if [ "$size" -le "$BUDGET" ]; then ok; else ko "$size bytes, over $BUDGET"; fi
+
+t "it runs as a non-root numeric user, from /data, with an exec-form entrypoint"
+user=$(inspect latest '{{.Config.User}}')
+if [[ $user =~ ^[0-9]+(:[0-9]+)?$ ]] && [ "${user%%:*}" -ne 0 ]; then ok; else ko "Config.User is '$user'"; fi
+expect_eq "$(inspect latest '{{json .Config.Entrypoint}}')" '["/usr/local/bin/cvapp"]'
+expect_eq "$(inspect latest '{{.Config.WorkingDir}}')" /data
+
+t "OCI labels: title, version (the CMake project's), revision, source, licenses"
+label() { inspect latest "{{index .Config.Labels \"org.opencontainers.image.$1\"}}"; }
+expect_eq "$(label title)" cvapp
+expect_eq "$(label version)" "$VERSION"
+expect_eq "$(label revision)" "$REVISION"
+if [ -n "$(label licenses)" ]; then ok; else ko "no licenses label"; fi
+if inspect latest '{{json .Config.Labels}}' | grep -q '"org.opencontainers.image.source"'; then ok; else ko "no source label"; fi
+
+t "the image's files (its layers unpacked): no shell; the manifest lists exactly them"
+mkdir -p "$W/save" "$W/img"
+docker save "$REPO:latest" | tar -C "$W/save" -x
+for layer in $(grep -o '"[^"]*layer.tar"' "$W/save/manifest.json" | tr -d '"'); do
+  tar -C "$W/img" -xf "$W/save/$layer"
+done
+expect_no_shell "$W/img"
+expect_manifest "$W/img"
+run docker run --rm --network none --entrypoint /bin/sh "$REPO:latest" -c true
+if [ "$RC" -ne 0 ]; then ok; else ko "a shell ran in the runtime image"; fi
+
+t "docker run --read-only --network none -v DIR:/data cvapp photo.jpg writes its outputs"
+D=$W/vol
+mkdir -m 0777 "$D"
+cp "$SRC/samples/fruits.jpg" "$D/photo.jpg"
+run docker run --rm --read-only --network none -v "$D:/data" "$REPO:latest" photo.jpg
+expect_rc 0
+expect_magic "$D/photo.cvapp.png" png
+expect_file "$D/photo.cvapp.json"
+expect_eq "$(stat -c %u "$D/photo.cvapp.png")" "${user%%:*}"
+
+t "the container's pixels and keypoints equal the native build's (default pipeline, feature batch)"
+C=$W/c N=$W/n
+copy_samples "$C"
+copy_samples "$N"
+chmod 0777 "$C"
+mapfile -t IMGS < <(sample_names)
+run docker run --rm --read-only --network none -v "$C:/data" "$REPO:latest" -q "${IMGS[@]}"
+expect_rc 0
+run docker run --rm --read-only --network none -v "$C:/data" "$REPO:latest" -q -j 2 -p @features.pipeline -d out "${IMGS[@]}"
+expect_rc 0
+(cd "$N" && "$CVAPP" -q "${IMGS[@]}" && "$CVAPP" -q -j 2 -p @features.pipeline -d out "${IMGS[@]}") || ko "native run failed"
+expect_same_outputs "$C" "$N"
+expect_eq "$(find "$C/out" -name '*.json' | wc -l)" "${#IMGS[@]}"
+
+t "stdin to stdout: docker run -i ... -o - - gives the native bytes"
+"$CVAPP" -q -p "gaussian ksize=9" -f jpg -o - - <"$SRC/samples/fruits.jpg" >"$W/native.jpg"
+docker run -i --rm --network none "$REPO:latest" -q -p "gaussian ksize=9" -f jpg -o - - <"$SRC/samples/fruits.jpg" >"$W/container.jpg"
+expect_magic "$W/container.jpg" jpg
+if cmp -s "$W/native.jpg" "$W/container.jpg"; then ok; else ko "stdout image differs from the native one"; fi
+
+t "slim variant: the same closure and manifest, plus a shell"
+run docker run --rm --network none --entrypoint /bin/sh "$REPO:slim" -c "cvapp --version && cat $MANIFEST_PATH"
+expect_rc 0
+expect_out "cvapp $VERSION"
+if grep -v '^cvapp \|^OpenCV \|^lib' "$OUT" | cmp -s - "$W/img$MANIFEST_PATH"; then ok; else ko "the slim variant's manifest differs"; fi
+docker run -i --rm --network none "$REPO:slim" -q -p "gaussian ksize=9" -f jpg -o - - <"$SRC/samples/fruits.jpg" >"$W/slim.jpg"
+if cmp -s "$W/native.jpg" "$W/slim.jpg"; then ok; else ko "the slim variant's image differs from the native one"; fi
+
+t "the single-stage image runs cvapp"
+run docker run --rm --network none "$REPO:single" --version
+expect_rc 0; expect_out "cvapp $VERSION"
+
+t "docker/sizes.sh: runtime < slim < single, and the table"
+run "$SRC/docker/sizes.sh" "$REPO"
+expect_rc 0
+expect_out "| \`$REPO:latest\` |"
+cat "$OUT"
+slim=$(inspect slim '{{.Size}}') single=$(inspect single '{{.Size}}')
+if [ "$size" -lt "$slim" ] && [ "$slim" -lt "$single" ]; then ok; else ko "sizes: runtime $size, slim $slim, single $single"; fi
+
+t "a failing test fails the image build; a source change reinstalls no package"
+P=$W/probe
+mkdir -p "$P"
+cp -a "$SRC/CMakeLists.txt" "$SRC/README.md" "$SRC/.dockerignore" "$SRC/app" "$SRC/shim" "$SRC/samples" "$SRC/tests" "$SRC/docker" "$P/"
+echo '/* container_test probe */' >>"$P/app/main.c"
+echo 'add_test(NAME probe_fails COMMAND false)' >"$P/tests/CMakeLists.txt"
+if docker build --network host -f "$P/docker/Dockerfile" -t "$REPO:probe" "$P" >"$W/probe.log" 2>&1; then
+  ko "the image built although a test failed"
+else
+  ok
+fi
+if grep -q "ctest .*returned a non-zero code" "$W/probe.log"; then ok; else ko "the build did not fail in the test stage: $(tail -n 5 "$W/probe.log")"; fi
+installs=$(grep -A1 'RUN cvapp-install-deps' "$W/probe.log" | grep -c 'Using cache')
+expect_eq "$installs" 2
+if docker image inspect "$REPO:probe" >/dev/null 2>&1; then ko "$REPO:probe was tagged"; else ok; fi
+
+finish

@@ -1,0 +1,73 @@
+# shellcheck shell=bash
+# rootfs_lib.sh - checks shared by closure_test.sh (a staged root filesystem)
+# and container_test.sh (the image's layers unpacked). Sourced after lib.sh.
+MANIFEST_PATH=/usr/share/cvapp/manifest.tsv
+SHELLS="sh bash dash ash zsh busybox"
+
+# expect_no_shell ROOT: no shell under any name in ROOT
+expect_no_shell() {
+  local found n
+  found=$(for n in $SHELLS; do find "$1" -name "$n" \( -type f -o -type l \); done)
+  if [ -z "$found" ]; then ok; else ko "shell found: $found"; fi
+}
+
+# expect_manifest ROOT: the manifest lists exactly ROOT's files and symlinks
+# (but itself), with their sizes and targets; every package it names has a
+# dpkg status record of that version and a license file; alternatives and
+# library symlink chains were resolved (no link into /etc/alternatives).
+expect_manifest() {
+  local root=$1 m=$1$MANIFEST_PATH listed actual path kind what pkg ver bad=0
+  [ -s "$m" ] || { ko "no manifest $MANIFEST_PATH"; return; }
+  listed=$(grep -v '^#' "$m" | cut -f1 | LC_ALL=C sort)
+  actual=$(cd "$root" && find . \( -type f -o -type l \) | sed 's|^\.||' | grep -vxF "$MANIFEST_PATH" | LC_ALL=C sort)
+  if [ "$listed" = "$actual" ]; then ok; else
+    ko "manifest and files differ: $(diff <(echo "$listed") <(echo "$actual") | grep '^[<>]' | head -n 10 | tr '\n' ' ')"
+  fi
+  while IFS=$'\t' read -r path kind what pkg ver; do
+    case "$kind" in
+      file) if [ ! -f "$root$path" ] || [ -L "$root$path" ] || [ "$(stat -c %s "$root$path")" != "$what" ]; then
+              bad=1; ko "$path: not a file of $what bytes"
+            fi ;;
+      symlink) [ "$(readlink "$root$path")" = "$what" ] || { bad=1; ko "$path: not a symlink to $what"; } ;;
+      *) bad=1; ko "$path: kind '$kind'" ;;
+    esac
+    case "$what" in /etc/alternatives/*) bad=1; ko "$path points into /etc/alternatives" ;; esac
+    [ "$pkg" != - ] || [ "$kind" = symlink ] || { bad=1; ko "$path: no package"; }
+    if [ "$pkg" = - ] || [ "$pkg" = cvapp ]; then continue; fi
+    if ! grep -qx "Package: $pkg" "$root/var/lib/dpkg/status.d/$pkg" 2>/dev/null \
+       || ! grep -qx "Version: $ver" "$root/var/lib/dpkg/status.d/$pkg"; then
+      bad=1; ko "$path: no status.d record for $pkg $ver"
+    fi
+    [ -s "$root/usr/share/doc/$pkg/copyright" ] || { bad=1; ko "$pkg: no license file"; }
+  done < <(grep -v '^#' "$m")
+  if [ $bad -eq 0 ]; then ok; fi
+}
+
+# expect_same_outputs DIR_A DIR_B: the same output files (*.cvapp.*, and
+# everything under out/ when present), byte for byte
+expect_same_outputs() {
+  local a=$1 b=$2 la lb f bad=0
+  la=$(cd "$a" && find . -type f \( -name '*.cvapp.*' -o -path './out/*' \) | LC_ALL=C sort)
+  lb=$(cd "$b" && find . -type f \( -name '*.cvapp.*' -o -path './out/*' \) | LC_ALL=C sort)
+  [ -n "$la" ] || { ko "no outputs in $a"; return; }
+  [ "$la" = "$lb" ] || { ko "different outputs: $(echo "$la" | tr '\n' ' ') vs $(echo "$lb" | tr '\n' ' ')"; return; }
+  for f in $la; do cmp -s "$a/$f" "$b/$f" || { bad=1; ko "$f differs"; }; done
+  if [ $bad -eq 0 ]; then ok; fi
+}
+
+# copy_samples DIR: the sample images (not outputs) and pipelines into DIR
+copy_samples() {
+  local f
+  mkdir -p "$1"
+  for f in "$SRC"/samples/*.jpg "$SRC"/samples/*.png "$SRC"/samples/*.pipeline; do
+    case "$f" in *.cvapp.*) continue ;; esac
+    cp "$f" "$1/"
+  done
+}
+# sample_names: the sample images' base names, sorted
+sample_names() {
+  local f
+  for f in "$SRC"/samples/*.jpg "$SRC"/samples/*.png; do
+    case "$f" in *.cvapp.*) ;; *) basename "$f" ;; esac
+  done | LC_ALL=C sort
+}
