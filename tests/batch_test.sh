@@ -20,7 +20,6 @@ head -c 5000 "$SRC/samples/baboon.jpg" >"$IN/sub/broken.jpg"
 { printf '\x89PNG\r\n\x1a\n'; head -c 300 /dev/urandom; } >"$IN/garbage.png"
 echo "notes" >"$IN/readme.txt"
 echo "x" >"$IN/.hidden.jpg"
-GOOD="building chessboard baboon fruits home"
 
 # outputs DIR: the image outputs under DIR, relative, sorted
 outputs() { (cd "$1" && find . -type f \( -name '*.png' -o -name '*.jpg' \) | sed 's|^\./||' | sort); }
