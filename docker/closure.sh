@@ -8,6 +8,14 @@
 #   --file PATH    also stage this file (not followed as ELF), e.g. /etc/os-release
 #   --local NAME=VERSION
 #                  provenance for the PROGRAMs that no Debian package owns
+#   --linked LIST  LIST names static archives linked into the PROGRAMs, one
+#                  per line (CMake writes build/static-archives.txt); the
+#                  packages they come from are recorded like those of the
+#                  shared libraries (license, dpkg status), as their code is
+#                  in the image too
+#   --built NAME=VERSION
+#                  a component built from source into the PROGRAMs (OpenCV
+#                  from Debian's source package): a dpkg status record for it
 #   --manifest P   where the manifest goes inside ROOT (default /usr/share/cvapp/manifest.tsv)
 #   --verify       afterwards run the staged loader in ROOT (chroot) to list
 #                  each program's libraries; any "not found" fails
@@ -37,12 +45,15 @@ set -euo pipefail
 die() { echo "closure.sh: $*" >&2; exit 2; }
 
 ROOT="" MANIFEST=/usr/share/cvapp/manifest.tsv VERIFY=0 LOCAL_NAME="" LOCAL_VERSION=""
-PROGS=() FILES=()
+PROGS=() FILES=() LINKED=() BUILT=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --file) [ $# -ge 2 ] || die "--file needs a path"; FILES+=("$2"); shift 2 ;;
     --local) [[ ${2:-} == ?*=?* ]] || die "--local needs NAME=VERSION"
              LOCAL_NAME=${2%%=*} LOCAL_VERSION=${2#*=}; shift 2 ;;
+    --linked) [ -f "${2:-}" ] || die "--linked needs a file listing archives"
+              while read -r a; do [ -z "$a" ] || LINKED+=("$a"); done <"$2"; shift 2 ;;
+    --built) [[ ${2:-} == ?*=?* ]] || die "--built needs NAME=VERSION"; BUILT+=("$2"); shift 2 ;;
     --manifest) [ $# -ge 2 ] || die "--manifest needs a path"; MANIFEST=$2; shift 2 ;;
     --verify) VERIFY=1; shift ;;
     -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
@@ -64,6 +75,7 @@ ROOT=$(cd "$ROOT" && pwd)
 declare -A KIND=()     # staged path -> file|symlink
 declare -A ORIGIN=()   # staged path -> host paths to ask dpkg about, space separated
 declare -A LOCALF=()   # staged path -> 1 when --local covers it
+declare -A BUILTF=()   # staged status record -> NAME=VERSION of --built
 declare -A ELFDONE=()  # host real path -> 1 once its DT_NEEDED were followed
 declare -A CACHE=()    # soname -> host paths from ldconfig -p, space separated
 ERRORS=0
@@ -223,11 +235,23 @@ license() {
   return 1
 }
 
+# The packages of the static archives: no file of theirs is staged but the
+# license and the status record, yet their code is in the programs.
+for a in "${LINKED[@]}"; do
+  [ -f "$a" ] || die "--linked: $a: no such archive"
+  if pk=$(owner "$(readlink -f "$a")" "$a"); then
+    PKGS[$pk]=1
+  else
+    echo "closure.sh: no Debian package owns the linked archive $a" >&2
+    ERRORS=$((ERRORS + 1))
+  fi
+done
+
 # Each round finds the owners of the entries staged so far, then stages the
 # license of each new package, whose owner may be one more package
 # (libstdc++6's doc directory is a symlink to gcc-12-base's).
+new=1
 while :; do
-  new=0
   for s in "${!KIND[@]}"; do
     [ -z "${ASKED[$s]:-}" ] || continue
     ASKED[$s]=1
@@ -241,6 +265,7 @@ while :; do
     fi
   done
   [ "$new" -eq 1 ] || break
+  new=0
   for pk in "${!PKGS[@]}"; do
     [ -z "${LICDONE[$pk]:-}" ] || continue
     LICDONE[$pk]=1
@@ -257,6 +282,16 @@ for pk in "${!PKGS[@]}"; do
   KIND[$s]=file PKG[$s]=$pk
 done
 
+# Components built from source: a status record of their own, so that
+# scanners see them as they would the package.
+for b in "${BUILT[@]}"; do
+  name=${b%%=*} s=/var/lib/dpkg/status.d/${b%%=*}
+  [ ! -e "$ROOT$s" ] || die "--built $name: a package of that name is already recorded"
+  printf 'Package: %s\nStatus: install ok installed\nArchitecture: %s\nVersion: %s\nDescription: %s, built from source into %s\n' \
+    "$name" "$(dpkg --print-architecture)" "${b#*=}" "$name" "${PROGS[0]#*=}" >"$ROOT$s"
+  KIND[$s]=file BUILTF[$s]=$b
+done
+
 version_of() { dpkg-query -W -f='${Version}' "$1"; }
 mkdir -p "$ROOT$(dirname "$MANIFEST")"
 {
@@ -267,6 +302,8 @@ mkdir -p "$ROOT$(dirname "$MANIFEST")"
       pk=${PKG[$s]} ver=$(version_of "$pk")
     elif [ -n "${LOCALF[$s]:-}" ]; then
       pk=$LOCAL_NAME ver=$LOCAL_VERSION
+    elif [ -n "${BUILTF[$s]:-}" ]; then
+      pk=${BUILTF[$s]%%=*} ver=${BUILTF[$s]#*=}
     else
       pk=- ver=-
     fi

@@ -6,25 +6,35 @@
 #   docker/install-deps.sh --test --no-container
 #                                   the test tools without the engine (the image's test stage)
 #   docker/install-deps.sh --bench  plus the tools the benchmark compares against
+#   docker/install-deps.sh --no-opencv
+#                                   without Debian's OpenCV (for an OpenCV built
+#                                   from source: docker/opencv-source.sh)
+# Debian 11 (bullseye) and 13 (trixie) have the same package names.
 set -eu
 BUILD="cmake make gcc g++ pkg-config ca-certificates
-  libopencv-core-dev libopencv-imgproc-dev libopencv-features2d-dev
   libturbojpeg0-dev libpng-dev libjansson-dev check"
+# OpenCV's modules; with the static LAPACK, BLAS and Fortran runtime, and the
+# GLX link library, that a static link against Debian's archives needs
+# (CMake's CVAPP_LINK=static-opencv, the container image's default).
+OPENCV="libopencv-core-dev libopencv-imgproc-dev libopencv-features2d-dev
+  liblapack-dev libblas-dev gfortran libglx-dev"
 TEST="valgrind python3-opencv python3-numpy file time"
 # docker.io only where no engine is installed (it conflicts with docker-ce).
 CONTAINER="debootstrap"
 command -v dockerd >/dev/null 2>&1 || CONTAINER="$CONTAINER docker.io"
 BENCH="python3-opencv python3-numpy imagemagick libvips-tools hyperfine time"
-pkgs=$BUILD test=0 container=1
+pkgs=$BUILD test=0 container=1 opencv=1
 for a in "$@"; do
   case "$a" in
     --test) pkgs="$pkgs $TEST" test=1 ;;
     --no-container) container=0 ;;
+    --no-opencv) opencv=0 ;;
     --bench) pkgs="$pkgs $BENCH" ;;
     *) echo "install-deps.sh: unknown option $a" >&2; exit 2 ;;
   esac
 done
 [ "$test" -eq 0 ] || [ "$container" -eq 0 ] || pkgs="$pkgs $CONTAINER"
+[ "$opencv" -eq 0 ] || pkgs="$pkgs $OPENCV"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
