@@ -13,9 +13,10 @@
 #                  packages they come from are recorded like those of the
 #                  shared libraries (license, dpkg status), as their code is
 #                  in the image too
-#   --built NAME=VERSION
+#   --built NAME=VERSION,LICENSE
 #                  a component built from source into the PROGRAMs (OpenCV
 #                  from Debian's source package): a dpkg status record for it
+#                  and its license file as /usr/share/doc/NAME/copyright
 #   --manifest P   where the manifest goes inside ROOT (default /usr/share/cvapp/manifest.tsv)
 #   --verify       afterwards run the staged loader in ROOT (chroot) to list
 #                  each program's libraries; any "not found" fails
@@ -53,7 +54,8 @@ while [ $# -gt 0 ]; do
              LOCAL_NAME=${2%%=*} LOCAL_VERSION=${2#*=}; shift 2 ;;
     --linked) [ -f "${2:-}" ] || die "--linked needs a file listing archives"
               while read -r a; do [ -z "$a" ] || LINKED+=("$a"); done <"$2"; shift 2 ;;
-    --built) [[ ${2:-} == ?*=?* ]] || die "--built needs NAME=VERSION"; BUILT+=("$2"); shift 2 ;;
+    --built) [[ ${2:-} == ?*=?*,?* ]] || die "--built needs NAME=VERSION,LICENSE"
+             [ -f "${2#*,}" ] || die "--built: ${2#*,}: no such license file"; BUILT+=("$2"); shift 2 ;;
     --manifest) [ $# -ge 2 ] || die "--manifest needs a path"; MANIFEST=$2; shift 2 ;;
     --verify) VERIFY=1; shift ;;
     -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
@@ -285,11 +287,16 @@ done
 # Components built from source: a status record of their own, so that
 # scanners see them as they would the package.
 for b in "${BUILT[@]}"; do
+  lic=${b#*,} b=${b%%,*}
   name=${b%%=*} s=/var/lib/dpkg/status.d/${b%%=*}
   [ ! -e "$ROOT$s" ] || die "--built $name: a package of that name is already recorded"
   printf 'Package: %s\nStatus: install ok installed\nArchitecture: %s\nVersion: %s\nDescription: %s, built from source into %s\n' \
     "$name" "$(dpkg --print-architecture)" "${b#*=}" "$name" "${PROGS[0]#*=}" >"$ROOT$s"
   KIND[$s]=file BUILTF[$s]=$b
+  d=/usr/share/doc/$name
+  mirror_dir "$d"
+  cp "$lic" "$ROOT$d/copyright"
+  KIND[$d/copyright]=file BUILTF[$d/copyright]=$b
 done
 
 version_of() { dpkg-query -W -f='${Version}' "$1"; }

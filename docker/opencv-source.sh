@@ -14,7 +14,8 @@
 # (SSE3 baseline, dispatched SSE4/AVX/AVX2/AVX-512 kernels), so results match
 # the packaged build.
 #
-# Writes PREFIX/share/opencv-source-version (the package version built).
+# Writes PREFIX/share/opencv-source-version (the package version built) and
+# PREFIX/share/opencv-source-copyright (the source package's license file).
 set -eu
 PREFIX=${1:?usage: opencv-source.sh PREFIX [VERSION]}
 VERSION=${2:-}
@@ -61,6 +62,7 @@ cmake --build build -j "$(nproc)" >build.log 2>&1 || { tail -n 40 build.log >&2;
 cmake --install build >/dev/null
 mkdir -p "$PREFIX/share"
 echo "$built" >"$PREFIX/share/opencv-source-version"
+cp "$src/debian/copyright" "$PREFIX/share/opencv-source-copyright"
 cd /
 rm -rf "$work"
 echo "opencv-source.sh: OpenCV $built (core imgproc features2d flann, static, -Os) in $PREFIX"

@@ -19,7 +19,8 @@ CVAPP=$(readlink -f "$1") SRC=$(cd "$2" && pwd)
 . "$SRC/tests/lib.sh"
 . "$SRC/tests/rootfs_lib.sh"
 REPO=${CVAPP_TEST_REPO:-cvapp-test}
-BUDGET=$((30 * 1024 * 1024))   # 30 MB read as MiB: 31457280 bytes
+BUDGET=30000000                # the runtime image: at most 30 MB
+MIN_BUDGET=12000000            # the minimal static image (OPENCV=source): at most 12 MB
 export DOCKER_BUILDKIT=0       # the classic builder: the one every engine has
 W=$(mktemp -d)
 DOCKERD_PID=""
@@ -47,18 +48,23 @@ else
   if docker info >/dev/null 2>&1; then ok; else ko "dockerd did not start: $(tail -n 5 "$W/dockerd.log")"; stop; fi
 fi
 
-t "the base image is there: pulled, or a debootstrap stand-in"
-run "$SRC/docker/base-image.sh" debian:bookworm-slim
-expect_rc 0
+t "the base images are there: pulled, or debootstrap stand-ins (the classic builder needs all three)"
+for suite in bookworm bullseye trixie; do
+  run "$SRC/docker/base-image.sh" "debian:$suite-slim"
+  expect_rc 0
+done
 
 VERSION=$(sed -n 's/^project(cvapp VERSION \([0-9.]*\).*/\1/p' "$SRC/CMakeLists.txt")
 REVISION=$(git -C "$SRC" rev-parse HEAD 2>/dev/null || echo unknown)
-# build TAG ARGS...: docker build SRC as REPO:TAG, the log in W/build-TAG.log
+# build TAG ARGS...: docker build SRC as REPO:TAG, the log in W/build-TAG.log;
+# its time goes to W/times.tsv (for docker/sizes.sh), marked when cached
 build() {
-  local tag=$1 t0=$SECONDS
+  local tag=$1 t0=$SECONDS note=""
   shift
   if docker build --network host -t "$REPO:$tag" "$@" "$SRC" >"$W/build-$tag.log" 2>&1; then
-    ok; echo "built $REPO:$tag in $((SECONDS - t0)) s"
+    grep -q '^ ---> Running in' "$W/build-$tag.log" || note=" (cached)"
+    printf '%s\t%s%s\n' "$tag" "$((SECONDS - t0))" "$note" >>"$W/times.tsv"
+    ok; echo "built $REPO:$tag in $((SECONDS - t0)) s$note"
   else
     ko "docker build $REPO:$tag failed: $(tail -n 40 "$W/build-$tag.log")"; stop
   fi
@@ -68,6 +74,12 @@ build latest -f "$SRC/docker/Dockerfile" --build-arg REVISION="$REVISION"
 build slim -f "$SRC/docker/Dockerfile" --build-arg REVISION="$REVISION" --build-arg RUNTIME_BASE=debian:bookworm-slim
 build builder -f "$SRC/docker/Dockerfile" --target builder
 build single -f "$SRC/docker/Dockerfile.single"
+build shared -f "$SRC/docker/Dockerfile" --build-arg REVISION="$REVISION" --build-arg LINK=shared
+
+t "docker build: the OpenCV variants (each image's test stage runs the whole suite, parity included)"
+for v in bullseye trixie source; do
+  build "$v" -f "$SRC/docker/Dockerfile" --build-arg REVISION="$REVISION" --build-arg OPENCV=$v
+done
 
 t "the test stage ran the whole suite, the container tests skipped there (its log, cached or not)"
 build test -f "$SRC/docker/Dockerfile" --target test
@@ -82,6 +94,7 @@ t "the runtime image is within the budget"
 size=$(inspect latest '{{.Size}}')
 echo "runtime image: $size bytes, budget $BUDGET"
 if [ "$size" -le "$BUDGET" ]; then ok; else ko "$size bytes, over $BUDGET"; fi
+expect_eq "$(inspect latest '{{index .Config.Labels "io.github.cvapp.opencv"}}')" bookworm
 
 t "it runs as a non-root numeric user, from /data, with an exec-form entrypoint"
 user=$(inspect latest '{{.Config.User}}')
@@ -146,12 +159,64 @@ if grep -v '^cvapp \|^OpenCV \|^lib' "$OUT" | cmp -s - "$W/img$MANIFEST_PATH"; t
 docker run -i --rm --network none "$REPO:slim" -q -p "gaussian ksize=9" -f jpg -o - - <"$SRC/samples/fruits.jpg" >"$W/slim.jpg"
 if cmp -s "$W/native.jpg" "$W/slim.jpg"; then ok; else ko "the slim variant's image differs from the native one"; fi
 
+# unpack TAG DIR: the image's files (its layers, in order) into DIR
+unpack() {
+  local d=$W/save-$1 layer
+  mkdir -p "$d" "$2"
+  docker save "$REPO:$1" | tar -C "$d" -x
+  for layer in $(grep -o '"[^"]*layer.tar"' "$d/manifest.json" | tr -d '"'); do
+    tar -C "$2" -xf "$d/$layer"
+  done
+  rm -rf "$d"
+}
+
+t "OPENCV=source: within its budget, nothing but glibc beside cvapp, OpenCV recorded, no shell"
+ssize=$(inspect source '{{.Size}}')
+echo "minimal static image: $ssize bytes, budget $MIN_BUDGET"
+if [ "$ssize" -le "$MIN_BUDGET" ]; then ok; else ko "$ssize bytes, over $MIN_BUDGET"; fi
+unpack source "$W/src-img"
+expect_no_shell "$W/src-img"
+expect_manifest "$W/src-img"
+libs=$(cd "$W/src-img" && find . -name '*.so*' \( -type f -o -type l \) -printf '%f\n' | LC_ALL=C sort | tr '\n' ' ')
+expect_eq "$libs" "ld-linux-x86-64.so.2 libc.so.6 libm.so.6 "
+if grep -q "^Version: 4\.6\." "$W/src-img/var/lib/dpkg/status.d/opencv" 2>/dev/null; then ok; else ko "no status record for the OpenCV built from source"; fi
+if [ -s "$W/src-img/usr/share/doc/opencv/copyright" ]; then ok; else ko "no OpenCV license in the image"; fi
+if ! grep -q "libopencv" "$W/src-img$MANIFEST_PATH"; then ok; else ko "a Debian OpenCV package is recorded in the source image"; fi
+
+t "OPENCV=source gives the packaged 4.6 build's pixels and keypoints (default pipeline, feature batch)"
+CS=$W/cs
+copy_samples "$CS"
+chmod 0777 "$CS"
+run docker run --rm --read-only --network none -v "$CS:/data" "$REPO:source" -q "${IMGS[@]}"
+expect_rc 0
+run docker run --rm --read-only --network none -v "$CS:/data" "$REPO:source" -q -j 2 -p @features.pipeline -d out "${IMGS[@]}"
+expect_rc 0
+expect_same_outputs "$CS" "$N"
+
+t "bullseye and trixie: their own OpenCV (4.5, 4.10), the suite passed in their test stage"
+for v in bullseye trixie; do
+  case $v in bullseye) want="OpenCV 4.5." ;; trixie) want="OpenCV 4.10." ;; esac
+  run docker run --rm --network none "$REPO:$v" --version
+  expect_rc 0; expect_out "$want"
+  build "$v-test" -f "$SRC/docker/Dockerfile" --build-arg OPENCV=$v --target test
+  run docker run --rm --network none --entrypoint cat "$REPO:$v-test" /src/build/ctest.log
+  expect_out "100% tests passed, 0 tests failed"
+  expect_out "parity ....."
+  run docker run -i --rm --network none "$REPO:$v" -q -p "gaussian ksize=9" -f png -o - - <"$SRC/samples/fruits.jpg"
+  expect_rc 0
+done
+
+t "LINK=shared: Debian's shared OpenCV libraries, the same pixels, a larger image"
+docker run -i --rm --network none "$REPO:shared" -q -p "gaussian ksize=9" -f jpg -o - - <"$SRC/samples/fruits.jpg" >"$W/shared.jpg"
+if cmp -s "$W/native.jpg" "$W/shared.jpg"; then ok; else ko "the shared variant's image differs from the native one"; fi
+if [ "$(inspect shared '{{.Size}}')" -gt "$size" ]; then ok; else ko "the shared variant is not larger than the static-opencv one"; fi
+
 t "the single-stage image runs cvapp"
 run docker run --rm --network none "$REPO:single" --version
 expect_rc 0; expect_out "cvapp $VERSION"
 
 t "docker/sizes.sh: runtime < slim < single, and the table"
-run "$SRC/docker/sizes.sh" "$REPO"
+run "$SRC/docker/sizes.sh" "$REPO" "$W/times.tsv"
 expect_rc 0
 expect_out "| \`$REPO:latest\` |"
 cat "$OUT"
