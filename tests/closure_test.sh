@@ -52,6 +52,28 @@ for l in libblas.so.3 liblapack.so.3; do
   else ko "$l is not a regular file from a BLAS/LAPACK package"; fi
 done
 
+t "--linked: the packages of linked static archives get a status record and a license"
+printf '%s\n' /usr/lib/x86_64-linux-gnu/libpng.a /usr/lib/x86_64-linux-gnu/libz.a >"$W/linked.txt"
+printf 'license text\n' >"$W/LICENSE"
+run bash "$CLOSURE" --local "cvapp=$VERSION" --linked "$W/linked.txt" --built "opencv=4.6.0+dfsg-12,$W/LICENSE" \
+  "$W/linked" "$CVAPP=/usr/local/bin/cvapp"
+expect_rc 0
+for pk in libpng-dev zlib1g-dev; do
+  v=$(dpkg-query -W -f='${Version}' "$pk")
+  if grep -qx "Version: $v" "$W/linked/var/lib/dpkg/status.d/$pk" 2>/dev/null; then ok; else ko "no status record for $pk $v"; fi
+  if [ -s "$W/linked/usr/share/doc/$pk/copyright" ]; then ok; else ko "no license for $pk"; fi
+done
+t "--built: a status record and the given license for a component built from source"
+expect_eq "$(sed -n 's/^Version: //p' "$W/linked/var/lib/dpkg/status.d/opencv")" "4.6.0+dfsg-12"
+expect_eq "$(cat "$W/linked/usr/share/doc/opencv/copyright")" "license text"
+expect_manifest "$W/linked"
+printf '/nonexistent/libnothing.a\n' >"$W/linked2.txt"
+run bash "$CLOSURE" --local "cvapp=$VERSION" --linked "$W/linked2.txt" "$W/bad3" "$CVAPP=/usr/local/bin/cvapp"
+expect_rc 2; expect_err "--linked: /nonexistent/libnothing.a: no such archive"
+printf '%s\n' "$W/LICENSE" >"$W/linked3.txt"
+run bash "$CLOSURE" --local "cvapp=$VERSION" --linked "$W/linked3.txt" "$W/bad4" "$CVAPP=/usr/local/bin/cvapp"
+expect_rc 1; expect_err "no Debian package owns the linked archive $W/LICENSE"
+
 t "an unresolvable DT_NEEDED fails the staging and names the library"
 printf 'int cvapp_missing(void) { return 0; }\n' >"$W/m.c"
 printf 'int cvapp_missing(void);\nint main(void) { return cvapp_missing(); }\n' >"$W/p.c"
