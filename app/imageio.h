@@ -2,8 +2,9 @@
  *
  * Decoded images are 8-bit: gray stays 1 channel, color becomes 3-channel
  * BGR, alpha is dropped, 16-bit samples keep their high byte, palettes are
- * expanded, CMYK JPEGs are converted to BGR.  The format is found from the
- * bytes, never from a file name. */
+ * expanded, CMYK JPEGs are converted to BGR.  The EXIF orientation (a JPEG's
+ * APP1, a PNG's eXIf chunk) is applied as OpenCV's imread applies it.  The
+ * format is found from the bytes, never from a file name. */
 #ifndef CVAPP_IMAGEIO_H
 #define CVAPP_IMAGEIO_H
 
@@ -17,10 +18,12 @@ typedef enum img_format { IMG_UNKNOWN = 0, IMG_JPEG, IMG_PNG } img_format;
 
 typedef struct decode_opts {
     uint64_t max_pixels; /* width*height above this is refused before allocation */
-    int ignore_orientation; /* non-zero: do not apply the EXIF orientation tag */
+    int ignore_orientation; /* non-zero: do not apply the EXIF orientation tag
+                               (default: applied, as cv::imread does) */
     int to_gray;            /* JPEG: decode luma only (a shortcut; see job.c) */
     int min_width, min_height; /* JPEG: when set, decode at the smallest DCT scale
-                                  (1/8..1) still at least this size (shrink on load) */
+                                  (1/8..1) still at least this size (shrink on load),
+                                  the size in the final orientation */
 } decode_opts;
 
 typedef struct encode_opts {
@@ -41,9 +44,14 @@ const char *image_format_name(img_format f);
 /* From a file name's extension (.png, .jpg, .jpeg; any case). */
 img_format image_format_from_name(const char *path);
 
-/* Reads the header only: dimensions and channels the decode would give. */
+/* Reads the header only: dimensions and channels the decode would give,
+ * the EXIF orientation applied (width and height swap for 5..8). */
 int image_probe(codec *c, const uint8_t *buf, size_t len, int *width,
                 int *height, int *channels, char *err);
+/* The same under o: o->ignore_orientation gives the stored size
+ * (o may be NULL; the other fields are not used). */
+int image_probe_opts(codec *c, const uint8_t *buf, size_t len, const decode_opts *o,
+                     int *width, int *height, int *channels, char *err);
 
 /* Decodes into out (buffer reused when big enough; see cvs_image_alloc).
  * Returns 0, or -1 with a one-line reason in err. */
