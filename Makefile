@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all build deps demo check check-asan test readme bench bench-readme clean
+.PHONY: all build deps demo check check-asan check-fuzz test readme bench bench-readme clean
 
 all: build
 
@@ -22,10 +22,11 @@ demo: build
 
 # Every test: Check suites, CLI and batch (plain and under valgrind), parity with OpenCV's
 # Python bindings, parameter validation, containers; then the same Check, CLI and batch
-# suites again in an AddressSanitizer + UndefinedBehaviorSanitizer build.
+# suites again in an AddressSanitizer + UndefinedBehaviorSanitizer build; then the fuzz harnesses.
 check test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	$(MAKE) check-asan
+	$(MAKE) check-fuzz
 
 # OpenCV itself is not instrumented; valgrind cannot run under ASan, and parity,
 # container and closure tests exercise no code the other suites do not.
@@ -35,6 +36,19 @@ check-asan:
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) -E 'valgrind|parity|container|closure'
+
+# libFuzzer harnesses (tests/fuzz: JPEG, PNG, pipeline parser, whole pipeline) in a clang
+# ASan + UBSan build: every committed corpus input replayed (ctest), then each harness
+# fuzzed FUZZ_TIME seconds from a scratch copy of its corpus (tests/fuzz/run.sh); a failing
+# input lands in $(FUZZ_BUILD)/artifacts/NAME/ and the message names it.
+FUZZ_BUILD ?= build-fuzz
+FUZZ_TIME ?= 30
+check-fuzz:
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DCVAPP_FUZZ=ON -DCMAKE_C_COMPILER=clang \
+	  -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzzers
+	cd $(FUZZ_BUILD) && ctest --output-on-failure -j $(JOBS) -L fuzz
+	tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_TIME)
 
 # Regenerates the README's op reference from the op table.
 readme: build

@@ -1,0 +1,118 @@
+/* fuzz_pipeline_parse.c - libFuzzer harness: the pipeline parser.
+ *
+ * Each input is a pipeline spec (up to the first NUL byte), parsed and
+ * validated by pipeline_parse.  A refusal must come with a one-line message
+ * and leave the pipeline empty.  An accepted pipeline must hold only valid
+ * values (every parameter within its op's range, the op's own cross-check
+ * passing), and writing it back out as text, every parameter explicit,
+ * must parse to the very same steps. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz_common.h"
+#include "pipeline.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static size_t choice_count(const char *choices) {
+    size_t n = 1;
+    for (const char *c = choices; *c; c++) n += *c == '|';
+    return n;
+}
+
+static void check_value(const step *st, size_t k) {
+    const param_def *p = &st->op->params[k];
+    double v = st->v[k];
+    const char *op = st->op->name;
+    FUZZ_CHECK(isfinite(v), "%s %s=%g", op, p->name, v);
+    switch (p->type) {
+    case PT_INT: {
+        FUZZ_CHECK(v == floor(v), "%s %s=%g is not an integer", op, p->name, v);
+        int zero = v == 0 && (p->flags & PF_ZERO_OK);
+        FUZZ_CHECK(zero || (v >= p->min && v <= p->max), "%s %s=%g is out of range", op, p->name,
+                   v);
+        FUZZ_CHECK(zero || !(p->flags & PF_ODD) || fmod(v, 2) != 0, "%s %s=%g is even", op,
+                   p->name, v);
+        break;
+    }
+    case PT_REAL:
+        FUZZ_CHECK((v == 0 && (p->flags & PF_ZERO_OK)) || (v >= p->min && v <= p->max),
+                   "%s %s=%g is out of range", op, p->name, v);
+        FUZZ_CHECK(v != 0 || !signbit(v), "%s %s is a negative zero", op, p->name);
+        break;
+    case PT_BOOL:
+        FUZZ_CHECK(v == 0 || v == 1, "%s %s=%g is not a bool", op, p->name, v);
+        break;
+    case PT_ENUM:
+        FUZZ_CHECK(v == floor(v) && v >= 0 && v < (double)choice_count(p->choices),
+                   "%s %s=%g is not a choice", op, p->name, v);
+        break;
+    }
+}
+
+/* Writes the step as "op p=v ..." with every parameter given. */
+static void write_step(const step *st, char *s, size_t cap) {
+    size_t np = op_param_count(st->op), len = 0;
+    FUZZ_CHECK(cap >= strlen(st->op->name) + 1 + np * 80, "step text buffer too small");
+    len += (size_t)sprintf(s + len, "%s", st->op->name);
+    for (size_t k = 0; k < np; k++) {
+        const param_def *p = &st->op->params[k];
+        double v = st->v[k];
+        len += (size_t)sprintf(s + len, " %s=", p->name);
+        if (p->type == PT_ENUM) {
+            const char *c = p->choices;
+            for (int i = 0; i < (int)v; i++) c = strchr(c, '|') + 1;
+            len += (size_t)sprintf(s + len, "%.*s", (int)strcspn(c, "|"), c);
+        } else if (p->type == PT_BOOL) {
+            len += (size_t)sprintf(s + len, "%s", v != 0 ? "true" : "false");
+        } else if (p->type == PT_INT) {
+            len += (size_t)sprintf(s + len, "%.0f", v);
+        } else {
+            len += (size_t)sprintf(s + len, "%.17g", v);
+        }
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    char *spec = malloc(size + 1);
+    FUZZ_CHECK(spec != NULL, "out of memory");
+    memcpy(spec, data, size);
+    spec[size] = '\0';
+
+    pipeline pl;
+    char err[ERRLEN] = "";
+    if (pipeline_parse(spec, &pl, err) != 0) {
+        fuzz_check_err(err);
+        FUZZ_CHECK(pl.steps == NULL && pl.n == 0, "a refused pipeline keeps %zu steps", pl.n);
+        free(spec);
+        return 0;
+    }
+    FUZZ_CHECK(pl.n >= 1 && pl.n <= PIPELINE_MAX_STEPS, "%zu steps", pl.n);
+    int detector = 0;
+    for (size_t i = 0; i < pl.n; i++) {
+        const step *st = &pl.steps[i];
+        FUZZ_CHECK(st->op >= op_table && st->op < op_table + op_count, "step %zu: no op", i + 1);
+        for (size_t k = 0; k < op_param_count(st->op); k++) check_value(st, k);
+        FUZZ_CHECK(!st->op->check || !st->op->check(st->v), "step %zu (%s) fails its own check",
+                   i + 1, st->op->name);
+        detector |= (st->op->flags & OPF_DETECTOR) != 0;
+
+        /* Written out with every parameter explicit, it parses to the same step. */
+        char text[64 + OP_MAX_PARAMS * 80];
+        pipeline again;
+        write_step(st, text, sizeof text);
+        FUZZ_CHECK(pipeline_parse(text, &again, err) == 0, "'%s' does not parse again: %s", text,
+                   err);
+        FUZZ_CHECK(again.n == 1 && again.steps[0].op == st->op, "'%s' parses to another op", text);
+        for (size_t k = 0; k < op_param_count(st->op); k++)
+            FUZZ_CHECK(again.steps[0].v[k] == st->v[k], "step %zu (%s) %s: %.17g, then %.17g",
+                       i + 1, st->op->name, st->op->params[k].name, st->v[k], again.steps[0].v[k]);
+        pipeline_free(&again);
+    }
+    FUZZ_CHECK(pipeline_has_detector(&pl) == detector, "pipeline_has_detector is wrong");
+    pipeline_free(&pl);
+    free(spec);
+    return 0;
+}
