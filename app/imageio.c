@@ -226,9 +226,16 @@ static int jpeg_header(codec *c, const uint8_t *buf, size_t len, int *w, int *h,
     if (!t) return -1;
     int subsamp;
     *w = *h = 0; /* a tables-only stream "succeeds" without setting them */
-    if (len > (size_t)(unsigned long)-1 ||
-        tjDecompressHeader3(t, buf, (unsigned long)len, w, h, &subsamp, cs) != 0)
-        return seterr(err, "corrupt JPEG header: %s", tjGetErrorStr2(t));
+    if (len > (size_t)(unsigned long)-1)
+        return seterr(err, "corrupt JPEG header: the file is too large");
+    if (tjDecompressHeader3(t, buf, (unsigned long)len, w, h, &subsamp, cs) != 0) {
+        /* TurboJPEG 2.1 does not abort the decompressor when the header is
+         * bad: the next image would be read as the rest of this one. */
+        seterr(err, "corrupt JPEG header: %s", tjGetErrorStr2(t));
+        tjDestroy(t);
+        c->tj_dec = NULL;
+        return -1;
+    }
     if (*w < 1 || *h < 1) {
         /* It also leaves its tables in the handle for the next image: drop it. */
         tjDestroy(t);

@@ -18,7 +18,7 @@ BUILD="cmake make gcc g++ pkg-config ca-certificates
 # (CMake's CVAPP_LINK=static-opencv, the container image's default).
 OPENCV="libopencv-core-dev libopencv-imgproc-dev libopencv-features2d-dev
   liblapack-dev libblas-dev gfortran libglx-dev"
-TEST="valgrind python3-opencv python3-numpy file time clang libclang-rt-dev"
+TEST="valgrind python3-opencv python3-numpy file time libjpeg-turbo-progs clang libclang-rt-dev"
 # docker.io only where no engine is installed (it conflicts with docker-ce).
 CONTAINER="debootstrap"
 command -v dockerd >/dev/null 2>&1 || CONTAINER="$CONTAINER docker.io"

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <dirent.h>
+#include <zlib.h>
 
 #include "fileio.h"
 #include "imageio.h"
@@ -265,6 +266,275 @@ START_TEST(non_regular_inputs_refused) {
 }
 END_TEST
 
+/* ------------------------------------------------ fixtures (tests/fixtures) */
+
+static void fixture(const char *name, membuf *b) {
+    char path[1024], err[ERRLEN];
+    snprintf(path, sizeof path, "%s/%s", CVAPP_FIXTURES, name);
+    ck_assert_msg(file_read_all(path, b, err) == 0, "%s: %s", path, err);
+}
+
+/* Decodes a fixture (buffer b), checking that the probe gives the same size. */
+static void decode_fixture(codec *c, const char *name, const decode_opts *o, membuf *b,
+                           cvs_image *img) {
+    char err[ERRLEN];
+    int w, h, ch;
+    fixture(name, b);
+    ck_assert_msg(image_decode(c, b->data, b->len, o, img, err) == 0, "%s: %s", name, err);
+    ck_assert_msg(image_probe_opts(c, b->data, b->len, o, &w, &h, &ch, err) == 0, "%s: %s", name, err);
+    if (!o->min_width) /* (a shrunk decode is smaller than the probe) */
+        ck_assert_msg(w == img->width && h == img->height, "%s: probe %dx%d, decode %dx%d", name, w, h,
+                      img->width, img->height);
+}
+
+/* What EXIF orientation o shows of s, written from the tag's definition
+ * (1 as stored, 2 mirrored, 3 turned 180, 4 flipped, 5 transposed, 6 turned
+ * 90 clockwise, 7 transversed, 8 turned 90 counterclockwise). */
+static void expect_turned(const cvs_image *s, int o, const cvs_image *got, const char *what) {
+    int W = s->width, H = s->height, swap = o >= 5;
+    ck_assert_msg(got->width == (swap ? H : W) && got->height == (swap ? W : H) &&
+                      got->channels == s->channels,
+                  "%s: %dx%dx%d for orientation %d of %dx%dx%d", what, got->width, got->height,
+                  got->channels, o, W, H, s->channels);
+    for (int y = 0; y < got->height; y++)
+        for (int x = 0; x < got->width; x++) {
+            int sx, sy;
+            switch (o) {
+            case 2: sx = W - 1 - x, sy = y; break;
+            case 3: sx = W - 1 - x, sy = H - 1 - y; break;
+            case 4: sx = x, sy = H - 1 - y; break;
+            case 5: sx = y, sy = x; break;
+            case 6: sx = y, sy = H - 1 - x; break;
+            case 7: sx = W - 1 - y, sy = H - 1 - x; break;
+            case 8: sx = W - 1 - y, sy = x; break;
+            default: sx = x, sy = y;
+            }
+            if (memcmp(px(got, x, y), px(s, sx, sy), (size_t)s->channels) != 0)
+                ck_abort_msg("%s: orientation %d: pixel (%d,%d) is not (%d,%d)", what, o, x, y, sx, sy);
+        }
+}
+
+START_TEST(exif_orientation_turns_every_decode) {
+    codec c = {0};
+    membuf b = {0};
+    cvs_image base = {0}, gbase = {0}, img = {0};
+    decode_opts o = dec, ign = dec, luma = dec, luma_ign = dec;
+    ign.ignore_orientation = luma_ign.ignore_orientation = 1;
+    luma.to_gray = luma_ign.to_gray = 1;
+    /* orient_N.jpg hold the same JPEG data and differ only in their APP1. */
+    decode_fixture(&c, "orient_1.jpg", &o, &b, &base);
+    decode_fixture(&c, "orient_1.jpg", &luma, &b, &gbase);
+    ck_assert_int_eq(base.width, 24);
+    ck_assert_int_eq(base.height, 16);
+    ck_assert_int_eq(gbase.channels, 1);
+    for (int n = 1; n <= 8; n++) {
+        char name[32];
+        snprintf(name, sizeof name, "orient_%d.jpg", n);
+        decode_fixture(&c, name, &o, &b, &img);
+        expect_turned(&base, n, &img, name);
+        decode_fixture(&c, name, &ign, &b, &img);
+        expect_turned(&base, 1, &img, name);
+        decode_fixture(&c, name, &luma, &b, &img);
+        expect_turned(&gbase, n, &img, name);
+        decode_fixture(&c, name, &luma_ign, &b, &img);
+        expect_turned(&gbase, 1, &img, name);
+    }
+    /* Gray, CMYK and progressive JPEGs; PNG's eXIf before or after the
+     * image data (the first valid chunk counts: a bad CRC drops one). */
+    static const struct { const char *name; int o; } more[] = {
+        {"orient_6_gray.jpg", 6}, {"cmyk_orient_7.jpg", 7}, {"progressive_orient_8.jpg", 8},
+        {"exif_6.png", 6}, {"exif_3_end.png", 3}, {"exif_two.png", 6}, {"exif_bad_crc.png", 1},
+        /* EXIF as OpenCV reads it: the first APP1 only, no "Exif" check, the
+         * value's 16 bits whatever the type, a bad entry before it ends it. */
+        {"exif_xmp_first.jpg", 1}, {"exif_no_ident.jpg", 8}, {"exif_bad_ifd.jpg", 1},
+        {"exif_truncated.jpg", 1}, {"exif_huge_count.jpg", 3}, {"exif_bad_make.jpg", 1},
+        {"exif_orient_9.jpg", 1}, {"exif_long_be.jpg", 1}, {"exif_long_le.jpg", 6}};
+    for (size_t i = 0; i < sizeof more / sizeof *more; i++) {
+        decode_fixture(&c, more[i].name, &ign, &b, &base);
+        decode_fixture(&c, more[i].name, &o, &b, &img);
+        expect_turned(&base, more[i].o, &img, more[i].name);
+    }
+    cvs_image_free(&base);
+    cvs_image_free(&gbase);
+    cvs_image_free(&img);
+    membuf_free(&b);
+    codec_free(&c);
+}
+END_TEST
+
+START_TEST(shrink_on_load_minimum_is_in_final_orientation) {
+    /* 96x64 stored, orientation 5: 64x96 shown. */
+    static const struct { int ignore, min_w, min_h, w, h; } cases[] = {
+        {0, 16, 24, 16, 24}, /* 24x16 stored: scale 2/8 */
+        {0, 24, 16, 24, 36}, /* 16x24 stored needs 3/8: 36x24 */
+        {1, 24, 16, 24, 16},
+        {1, 16, 24, 36, 24},
+        {0, 64, 96, 64, 96}, /* no smaller scale covers it */
+    };
+    codec c = {0};
+    membuf b = {0};
+    cvs_image img = {0};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        decode_opts o = {.max_pixels = dec.max_pixels, .ignore_orientation = cases[i].ignore,
+                         .min_width = cases[i].min_w, .min_height = cases[i].min_h};
+        decode_fixture(&c, "orient_5_shrink.jpg", &o, &b, &img);
+        ck_assert_msg(img.width == cases[i].w && img.height == cases[i].h,
+                      "case %zu: %dx%d, want %dx%d", i, img.width, img.height, cases[i].w, cases[i].h);
+    }
+    cvs_image_free(&img);
+    membuf_free(&b);
+    codec_free(&c);
+}
+END_TEST
+
+START_TEST(hostile_fixtures) {
+    static const struct { const char *name; int w, h, ch; const char *err; } cases[] = {
+        {"cmyk.jpg", 20, 12, 3, NULL},
+        {"arithmetic.jpg", 24, 16, 3, NULL},
+        {"progressive.jpg", 24, 16, 3, NULL},
+        {"1x1.jpg", 1, 1, 3, NULL},
+        {"1x65500.jpg", 1, 65500, 1, NULL},
+        {"jpeg_named.png", 24, 16, 3, NULL},
+        {"rgb16.png", 24, 16, 3, NULL},
+        {"gray16.png", 24, 16, 1, NULL},
+        {"palette.png", 24, 16, 3, NULL},
+        {"palette_trns_4bit.png", 24, 16, 3, NULL},
+        {"gray1.png", 24, 16, 1, NULL},
+        {"gray_alpha.png", 24, 16, 1, NULL},
+        {"rgba.png", 24, 16, 3, NULL},
+        {"interlaced.png", 23, 17, 3, NULL},
+        {"interlaced_rgba16.png", 13, 9, 3, NULL},
+        {"1x1.png", 1, 1, 3, NULL},
+        {"1x65535.png", 1, 65535, 1, NULL},
+        {"text_bad_crc.png", 24, 16, 3, NULL},
+        {"many_scans.jpg", 0, 0, 0, "corrupt JPEG data: Progressive JPEG image has more than 500 scans"},
+        {"header_only.jpg", 0, 0, 0, "corrupt JPEG header: Invalid JPEG file structure: missing SOS marker"},
+        {"1x65535.jpg", 0, 0, 0, "corrupt JPEG header: Maximum supported image dimension is 65500 pixels"},
+        {"bad_crc.png", 0, 0, 0, "corrupt PNG: IDAT: CRC error"},
+        {"header_only.png", 0, 0, 0, "truncated PNG: data ends at byte 33"},
+    };
+    codec c = {0};
+    membuf b = {0};
+    cvs_image img = {0};
+    char err[ERRLEN];
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        if (!cases[i].err) {
+            decode_fixture(&c, cases[i].name, &dec, &b, &img);
+            ck_assert_msg(img.width == cases[i].w && img.height == cases[i].h &&
+                              img.channels == cases[i].ch,
+                          "%s: %dx%dx%d", cases[i].name, img.width, img.height, img.channels);
+            continue;
+        }
+        fixture(cases[i].name, &b);
+        err[0] = '\0';
+        ck_assert_int_eq(image_decode(&c, b.data, b.len, &dec, &img, err), -1);
+        ck_assert_str_eq(err, cases[i].err);
+    }
+    /* Conversions, from the values make_fixtures.py wrote: 16-bit keeps the
+     * high byte; palettes expand (tRNS dropped); gray+alpha keeps the gray. */
+    decode_fixture(&c, "gray16.png", &dec, &b, &img);
+    for (int y = 0; y < 16; y++)
+        for (int x = 0; x < 24; x++)
+            ck_assert_int_eq(*px(&img, x, y), (uint16_t)(x * 2700 + y * 300 + 0x7F) >> 8);
+    decode_fixture(&c, "gray_alpha.png", &dec, &b, &img);
+    for (int y = 0; y < 16; y++)
+        for (int x = 0; x < 24; x++) ck_assert_int_eq(*px(&img, x, y), (uint8_t)(x * 10 + y));
+    static const char *const pal[] = {"palette.png", "palette_trns_4bit.png"};
+    for (int k = 0; k < 2; k++) {
+        decode_fixture(&c, pal[k], &dec, &b, &img);
+        for (int y = 0; y < 16; y++)
+            for (int x = 0; x < 24; x++) {
+                int i = k ? (x + y) % 16 : (x + 2 * y) % 16;
+                const uint8_t *p = px(&img, x, y);
+                ck_assert_msg(p[0] == (i * 53) % 256 && p[1] == 255 - i * 16 && p[2] == i * 17,
+                              "%s (%d,%d)", pal[k], x, y);
+            }
+    }
+    decode_fixture(&c, "1x65535.png", &dec, &b, &img);
+    for (int y = 0; y < 65535; y++) ck_assert_int_eq(*px(&img, 0, y), y % 251);
+    /* A bad header leaves the reused decoder ready for the next image
+     * (TurboJPEG 2.1 kept the half-read header: "two SOI markers"). */
+    static const char *const bad[] = {"header_only.jpg", "1x65535.jpg", "many_scans.jpg"};
+    for (int k = 0; k < 3; k++) {
+        fixture(bad[k], &b);
+        ck_assert_int_eq(image_decode(&c, b.data, b.len, &dec, &img, err), -1);
+        decode_fixture(&c, "arithmetic.jpg", &dec, &b, &img);
+    }
+    cvs_image_free(&img);
+    membuf_free(&b);
+    codec_free(&c);
+}
+END_TEST
+
+/* Decodes every variant: it must succeed (only the metadata was changed),
+ * as stored or turned, with the probe giving the decoded size. */
+static void decode_variant(codec *c, const uint8_t *d, size_t n, int w, int h, const char *what,
+                           size_t at) {
+    cvs_image img = {0};
+    char err[ERRLEN];
+    int pw, ph, pc;
+    ck_assert_msg(image_decode(c, d, n, &dec, &img, err) == 0, "%s %zu: %s", what, at, err);
+    ck_assert_msg((img.width == w && img.height == h) || (img.width == h && img.height == w),
+                  "%s %zu: %dx%d", what, at, img.width, img.height);
+    ck_assert_int_eq(image_probe(c, d, n, &pw, &ph, &pc, err), 0);
+    ck_assert_msg(pw == img.width && ph == img.height, "%s %zu: probe %dx%d, decode %dx%d", what, at,
+                  pw, ph, img.width, img.height);
+    cvs_image_free(&img);
+}
+
+START_TEST(malformed_exif_never_fails) {
+    codec c = {0};
+    membuf b = {0};
+    fixture("orient_6.jpg", &b);
+    /* The APP1 follows the JFIF APP0. */
+    size_t app1 = 4 + ((size_t)b.data[4] << 8 | b.data[5]);
+    ck_assert_int_eq(b.data[app1 + 1], 0xE1);
+    size_t seg = (size_t)b.data[app1 + 2] << 8 | b.data[app1 + 3], end = app1 + 2 + seg;
+    uint8_t *v = malloc(b.len);
+    ck_assert_ptr_nonnull(v);
+    /* Every truncation of the segment... */
+    for (size_t keep = 0; keep + 2 <= seg; keep++) {
+        memcpy(v, b.data, app1 + 4 + keep);
+        v[app1 + 2] = (uint8_t)((keep + 2) >> 8), v[app1 + 3] = (uint8_t)(keep + 2);
+        memcpy(v + app1 + 4 + keep, b.data + end, b.len - end);
+        decode_variant(&c, v, b.len - (seg - 2 - keep), 24, 16, "APP1 cut to", keep);
+    }
+    /* ...and every byte of it set to values that break offsets and counts. */
+    static const uint8_t vals[] = {0x00, 0x01, 0x7F, 0x80, 0xFF};
+    for (size_t i = app1 + 4; i < end; i++)
+        for (size_t k = 0; k < sizeof vals; k++) {
+            memcpy(v, b.data, b.len);
+            v[i] = vals[k];
+            decode_variant(&c, v, b.len, 24, 16, "APP1 byte", i);
+        }
+    /* PNG: every byte of the eXIf chunk, before and after the image data,
+     * its CRC made right so that libpng keeps it. */
+    static const char *const pngs[] = {"exif_6.png", "exif_3_end.png"};
+    for (int f = 0; f < 2; f++) {
+        fixture(pngs[f], &b);
+        v = realloc(v, b.len);
+        ck_assert_ptr_nonnull(v);
+        size_t at = 8;
+        while (memcmp(b.data + at + 4, "eXIf", 4) != 0)
+            at += 12 + ((size_t)b.data[at] << 24 | (size_t)b.data[at + 1] << 16 |
+                        (size_t)b.data[at + 2] << 8 | b.data[at + 3]);
+        size_t n = (size_t)b.data[at + 2] << 8 | b.data[at + 3];
+        for (size_t i = at + 8; i < at + 8 + n; i++)
+            for (size_t k = 0; k < sizeof vals; k++) {
+                memcpy(v, b.data, b.len);
+                v[i] = vals[k];
+                unsigned long crc = crc32(0L, v + at + 4, (uInt)(n + 4));
+                v[at + 8 + n] = (uint8_t)(crc >> 24), v[at + 9 + n] = (uint8_t)(crc >> 16);
+                v[at + 10 + n] = (uint8_t)(crc >> 8), v[at + 11 + n] = (uint8_t)crc;
+                decode_variant(&c, v, b.len, 24, 16, pngs[f], i);
+            }
+    }
+    free(v);
+    membuf_free(&b);
+    codec_free(&c);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("imageio");
     TCase *tc = tcase_create("core");
@@ -275,6 +545,10 @@ int main(void) {
     tcase_add_test(tc, content_not_name_decides);
     tcase_add_test(tc, atomic_writes_leave_no_temporaries);
     tcase_add_test(tc, non_regular_inputs_refused);
+    tcase_add_test(tc, exif_orientation_turns_every_decode);
+    tcase_add_test(tc, shrink_on_load_minimum_is_in_final_orientation);
+    tcase_add_test(tc, hostile_fixtures);
+    tcase_add_test(tc, malformed_exif_never_fails);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -1,0 +1,89 @@
+#!/usr/bin/python3
+"""Compares cvapp's decoded outputs with OpenCV's own imread (python3-opencv).
+
+usage: /usr/bin/python3 hostile_cmp.py MODE SRC GOT [MODE SRC GOT ...]
+
+GOT is a lossless PNG that cvapp wrote from SRC with a pipeline that does
+not change pixels (or with the step named by MODE); it must equal OpenCV's
+result exactly:
+  color       cv2.imread(SRC, IMREAD_COLOR)
+  color-ign   cv2.imread(SRC, IMREAD_COLOR | IMREAD_IGNORE_ORIENTATION)
+  gray        cv2.imread(SRC, IMREAD_GRAYSCALE)            (JPEG luma decoding)
+  gray-ign    the same with IMREAD_IGNORE_ORIENTATION
+  cvt         cv2.cvtColor(cv2.imread(SRC), COLOR_BGR2GRAY) (a gray image as is)
+  cvt-ign     the same with IMREAD_IGNORE_ORIENTATION
+  shrinkN:WxH cv2.resize(cv2.imread(SRC, IMREAD_REDUCED_COLOR_N), (W, H),
+              interpolation=INTER_AREA)                    (shrink on load)
+  shrinkN-ign:WxH  the same with IMREAD_IGNORE_ORIENTATION
+  none        OpenCV cannot read SRC either (GOT is not read; give "-")
+cvapp keeps a gray image one channel where IMREAD_COLOR repeats it in
+three: then OpenCV's three channels must be equal and equal cvapp's one.
+No tolerance: 16-bit samples keep their high byte in both.
+Prints one line per pair, "ok ..." or "FAIL ...".
+"""
+import sys
+
+import cv2
+import numpy as np
+
+
+def want(mode, src):
+    ign = cv2.IMREAD_IGNORE_ORIENTATION
+    if mode == "color":
+        return cv2.imread(src, cv2.IMREAD_COLOR)
+    if mode == "color-ign":
+        return cv2.imread(src, cv2.IMREAD_COLOR | ign)
+    if mode == "gray":
+        return cv2.imread(src, cv2.IMREAD_GRAYSCALE)
+    if mode == "gray-ign":
+        return cv2.imread(src, cv2.IMREAD_GRAYSCALE | ign)
+    if mode in ("cvt", "cvt-ign"):
+        im = cv2.imread(src, cv2.IMREAD_COLOR | (ign if mode == "cvt-ign" else 0))
+        return cv2.cvtColor(im, cv2.COLOR_BGR2GRAY) if im is not None else None
+    if mode.startswith("shrink"):
+        n, size = mode[6:].split(":")
+        extra = 0
+        if n.endswith("-ign"):
+            n, extra = n[:-4], ign
+        w, h = map(int, size.split("x"))
+        flag = {2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4,
+                8: cv2.IMREAD_REDUCED_COLOR_8}[int(n)]
+        return cv2.resize(cv2.imread(src, flag | extra), (w, h), interpolation=cv2.INTER_AREA)
+    raise SystemExit(f"unknown mode {mode}")
+
+
+def compare(mode, src, got_path):
+    if mode == "none":
+        return None if cv2.imread(src, cv2.IMREAD_COLOR) is None else "OpenCV reads it"
+    ref = want(mode, src)
+    got = cv2.imread(got_path, cv2.IMREAD_UNCHANGED)
+    if ref is None:
+        return "OpenCV cannot read it"
+    if got is None:
+        return "cvapp's output does not decode"
+    if got.ndim == 2 and ref.ndim == 3:
+        if not (np.array_equal(ref[..., 0], ref[..., 1]) and np.array_equal(ref[..., 0], ref[..., 2])):
+            return f"cvapp gave gray, OpenCV color {ref.shape}"
+        ref = ref[..., 0]
+    if got.shape != ref.shape:
+        return f"shape {got.shape}, OpenCV {ref.shape}"
+    if not np.array_equal(got, ref):
+        d = np.abs(got.astype(int) - ref.astype(int))
+        return f"{int((d > 0).sum())} values differ (max {int(d.max())})"
+    return None
+
+
+def main(args):
+    if len(args) % 3:
+        raise SystemExit(__doc__)
+    bad = 0
+    for i in range(0, len(args), 3):
+        mode, src, got = args[i:i + 3]
+        problem = compare(mode, src, got)
+        print(f"{'FAIL' if problem else 'ok'} {mode} {src}" + (f": {problem}" if problem else ""))
+        bad += problem is not None
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

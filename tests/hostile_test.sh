@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# Hostile inputs (tests/fixtures, made by make_fixtures.py): every fixture
+# decodes to exactly what OpenCV's own imread gives, or fails with exit 1,
+# one line naming the file and the reason, and no output left behind; EXIF
+# orientation as imread applies it; a disk that fills up mid-batch.
+# usage: hostile_test.sh CVAPP SRCDIR
+set -u
+CVAPP=$1 SRC=$(cd "$2" && pwd)
+. "$SRC/tests/lib.sh"
+FX=$SRC/tests/fixtures
+PY=/usr/bin/python3
+W=$(mktemp -d)
+MNT=""
+cleanup() {
+  if [ -n "$MNT" ]; then umount "$MNT" 2>/dev/null || umount -l "$MNT" 2>/dev/null; fi
+  rm -rf "$W"
+}
+trap cleanup EXIT
+cv() { run "$CVAPP" "$@"; }
+is_jpeg() { [ "$(head -c 2 "$1" | od -An -tx1 | tr -d ' \n')" = "ffd8" ]; }
+
+t "the committed fixtures are what make_fixtures.py makes"
+if ! command -v jpegtran >/dev/null; then
+  ko "jpegtran is not installed (libjpeg-turbo-progs; docker/install-deps.sh --test installs it)"
+elif $PY "$FX/make_fixtures.py" "$W/regen" >/dev/null 2>"$W/regen.err"; then
+  ok
+  expect_eq "$(cd "$W/regen" && ls | tr '\n' ' ')" "$(cd "$FX" && ls | grep -v '\.py$' | tr '\n' ' ')"
+  for f in "$W/regen"/*; do
+    cmp -s "$f" "$FX/${f##*/}" && ok || ko "${f##*/} differs from what make_fixtures.py makes"
+  done
+else
+  ko "make_fixtures.py failed: $(tail -3 "$W/regen.err")"
+fi
+
+# Fixtures that decode; the rest must fail.
+DECODE=(orient_1.jpg orient_2.jpg orient_3.jpg orient_4.jpg orient_5.jpg orient_6.jpg orient_7.jpg
+  orient_8.jpg orient_6_gray.jpg orient_5_shrink.jpg
+  exif_xmp_first.jpg exif_no_ident.jpg exif_bad_ifd.jpg exif_truncated.jpg exif_huge_count.jpg
+  exif_bad_make.jpg exif_orient_9.jpg exif_long_be.jpg exif_long_le.jpg
+  cmyk.jpg cmyk_orient_7.jpg arithmetic.jpg progressive.jpg progressive_orient_8.jpg
+  1x1.jpg 1x65500.jpg jpeg_named.png
+  rgb16.png gray16.png palette.png palette_trns_4bit.png gray1.png gray_alpha.png rgba.png
+  interlaced.png interlaced_rgba16.png 1x1.png 1x65535.png
+  exif_6.png exif_3_end.png exif_bad_crc.png exif_two.png text_bad_crc.png)
+
+t "every decodable fixture equals OpenCV's imread, with and without --ignore-orientation"
+# crop with no arguments copies the image: the output PNG is the decode.
+# grayscale: JPEG luma decoding (IMREAD_GRAYSCALE), else cvtColor.
+mkdir -p "$W/dec"
+pairs=()
+for f in "${DECODE[@]}"; do
+  gray=cvt
+  is_jpeg "$FX/$f" && gray=gray
+  for mode in color color-ign $gray $gray-ign; do
+    extra=() step=crop
+    case $mode in *-ign) extra=(--ignore-orientation) ;; esac
+    case $mode in gray* | cvt*) step=grayscale ;; esac
+    out=$W/dec/$f.$mode.png
+    cv -q "${extra[@]}" -p "$step" -o "$out" "$FX/$f"
+    if [ "$RC" -eq 0 ]; then ok; pairs+=("$mode" "$FX/$f" "$out"); else ko "$f ($mode): exit $RC: $ERR"; fi
+  done
+done
+$PY "$SRC/tests/hostile_cmp.py" "${pairs[@]}" >"$W/cmp.txt" 2>"$W/cmp.err" # libpng's warnings
+expect_eq "$(grep -c '^ok ' "$W/cmp.txt")" "$((${#pairs[@]} / 3))"
+grep -v '^ok ' "$W/cmp.txt" | while read -r line; do echo "FAIL [$CURRENT]: $line" >&2; done
+grep -q -v '^ok ' "$W/cmp.txt" && ko "outputs differ from OpenCV's (above)"
+
+t "orientation: 8 distinct results, one stored image, sizes in the report"
+sums=$(for o in 1 2 3 4 5 6 7 8; do md5sum <"$W/dec/orient_$o.jpg.color.png"; done | sort -u | wc -l)
+expect_eq "$sums" 8
+sums=$(for o in 1 2 3 4 5 6 7 8; do md5sum <"$W/dec/orient_$o.jpg.color-ign.png"; done | sort -u | wc -l)
+expect_eq "$sums" 1
+cv -p crop -o "$W/o6.png" --features "$W/o6.json" "$FX/orient_6.jpg"
+expect_rc 0; expect_out "orient_6.jpg: 16x24x3 -> $W/o6.png 16x24x3"
+grep -q '"width":16,"height":24,"channels":3' "$W/o6.json" && ok || ko "features JSON size: $(head -c 200 "$W/o6.json")"
+cv -p crop --ignore-orientation -o "$W/o6.png" "$FX/orient_6.jpg"
+expect_rc 0; expect_out "orient_6.jpg: 24x16x3 -> $W/o6.png 24x16x3"
+cv -p crop -o "$W/e3.png" "$FX/exif_3_end.png"
+expect_rc 0; expect_out "exif_3_end.png: 24x16x3 ->"
+cv -p crop -o "$W/e6.png" "$FX/exif_6.png"
+expect_rc 0; expect_out "exif_6.png: 16x24x3 ->"
+
+t "shrink on load picks its scale in the final orientation"
+# orient_5_shrink.jpg is 96x64 stored, 64x96 shown: 8x12 needs at least 16x24
+# shown, 24x16 stored: the 1/4 scale (IMREAD_REDUCED_COLOR_4), not 3/8.
+cv -q -p "resize width=8 height=12 interp=area" -o "$W/s.png" "$FX/orient_5_shrink.jpg"
+expect_rc 0
+cv -q --ignore-orientation -p "resize width=12 height=8 interp=area" -o "$W/si.png" "$FX/orient_5_shrink.jpg"
+expect_rc 0
+$PY "$SRC/tests/hostile_cmp.py" shrink4:8x12 "$FX/orient_5_shrink.jpg" "$W/s.png" \
+  shrink4-ign:12x8 "$FX/orient_5_shrink.jpg" "$W/si.png" >"$W/cmp.txt" 2>"$W/cmp.err"
+expect_eq "$(cat "$W/cmp.txt" | cut -d' ' -f1 | tr '\n' ' ')" "ok ok "
+
+t "hostile files fail: exit 1, one line naming the file and the reason, no output"
+# file|message|OpenCV: none = imread cannot read it either
+while IFS='|' read -r f msg cv2; do
+  mkdir -p "$W/err"
+  cv -o "$W/err/out.png" --features "$W/err/out.json" "$FX/$f"
+  expect_rc 1
+  expect_err "cvapp: $FX/$f: $msg"
+  expect_err_lines 1
+  [ -z "$(ls -A "$W/err")" ] && ok || ko "left behind: $(ls -A "$W/err")"
+  if [ "$cv2" = none ]; then
+    $PY "$SRC/tests/hostile_cmp.py" none "$FX/$f" - >"$W/cmp.txt" 2>"$W/cmp.err" && ok || ko "$(cat "$W/cmp.txt")"
+  fi
+  rm -rf "$W/err"
+done <<'EOF'
+many_scans.jpg|corrupt JPEG data: Progressive JPEG image has more than 500 scans|reads
+header_only.jpg|corrupt JPEG header: Invalid JPEG file structure: missing SOS marker|none
+1x65535.jpg|corrupt JPEG header: Maximum supported image dimension is 65500 pixels|none
+bad_crc.png|corrupt PNG: IDAT: CRC error|none
+header_only.png|truncated PNG: data ends at byte 33|none
+EOF
+
+t "thousands of scans are refused in bounded time"
+start=$(date +%s%N)
+cv -q -o "$W/ms.png" "$FX/many_scans.jpg"
+ms=$((($(date +%s%N) - start) / 1000000))
+expect_rc 1
+[ "$ms" -lt 5000 ] && ok || ko "refusing many_scans.jpg took $ms ms"
+
+t "a batch over every fixture: the bad ones reported, the rest written"
+cv -q -j 2 -p crop -d "$W/all" --name "{stem}.{ext}" --report "$W/all.jsonl" "$FX"
+expect_rc 1
+expect_eq "$(grep -c '"status":"ok"' "$W/all.jsonl")" "${#DECODE[@]}"
+expect_eq "$(grep -c '"status":"error"' "$W/all.jsonl")" 5
+expect_eq "$(find "$W/all" -name '*.png' | wc -l)" "${#DECODE[@]}"
+expect_eq "$(find "$W/all" -name '.*' | wc -l)" 0
+
+t "one worker goes on after a bad JPEG header (the decoder is not left mid-header)"
+mkdir -p "$W/seq"
+cp "$FX/header_only.jpg" "$W/seq/a.jpg"; cp "$FX/orient_1.jpg" "$W/seq/b.jpg"
+cp "$FX/1x65535.jpg" "$W/seq/c.jpg"; cp "$FX/arithmetic.jpg" "$W/seq/d.jpg"
+cv -q -j 1 -p crop -d "$W/seqout" "$W/seq"
+expect_rc 1
+expect_err "cvapp: $W/seq/a.jpg: corrupt JPEG header: Invalid JPEG file structure: missing SOS marker"
+expect_err "cvapp: $W/seq/c.jpg: corrupt JPEG header: Maximum supported image dimension is 65500 pixels"
+expect_err_lines 2
+expect_eq "$(cd "$W/seqout" && ls *.png | tr '\n' ' ')" "b.png d.png "
+
+t "disk full: what fits is written whole, the rest fails cleanly and the batch goes on"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "SKIP disk full: needs root to mount a 300 KB tmpfs (running as uid $(id -u))"
+elif ! mkdir -p "$W/full" || ! mount -t tmpfs -o size=300k,mode=0755 cvapp-test "$W/full" 2>"$W/mount.err"; then
+  echo "SKIP disk full: cannot mount a tmpfs here: $(cat "$W/mount.err")"
+else
+  MNT=$W/full
+  # Noise does not compress: b, c, d give PNGs of about 120 KB each, a and e
+  # a few hundred bytes.  With one worker, in name order: a, b, c fit; d does
+  # not; e fits again once d's temporary file is gone.
+  mkdir -p "$W/fullin"
+  $PY - "$W/fullin" <<'EOF'
+import sys, cv2, numpy as np
+rng = np.random.default_rng(7)
+for name, side in (("a", 8), ("b", 200), ("c", 200), ("d", 200), ("e", 8)):
+    cv2.imwrite(f"{sys.argv[1]}/{name}.png", rng.integers(0, 256, (side, side, 3), dtype=np.uint8))
+EOF
+  cv -j 1 -p crop -d "$MNT/out" --report "$W/full.jsonl" "$W/fullin"
+  expect_rc 1
+  expect_err "cvapp: $W/fullin/d.png: cannot write $MNT/out/d.png: No space left on device"
+  expect_err "cvapp: 4 ok, 1 failed, 0 skipped"
+  expect_err_lines 2 # d's error and the summary
+  expect_only_files "$MNT/out" a.png a.json b.png b.json c.png c.json e.png e.json
+  for n in a b c e; do
+    cmp -s <("$CVAPP" -q -p crop -o - "$W/fullin/$n.png") "$MNT/out/$n.png" && ok || ko "$n.png is not whole"
+    $PY -c 'import json,sys; json.load(open(sys.argv[1]))' "$MNT/out/$n.json" && ok || ko "$n.json is not whole"
+  done
+  expect_eq "$(grep -c '"status":"ok"' "$W/full.jsonl")" 4
+  grep -q '"input":"'"$W"'/fullin/d.png","output":"'"$MNT"'/out/d.png","status":"error","error":"cannot write '"$MNT"'/out/d.png: No space left on device"' "$W/full.jsonl" \
+    && ok || ko "report row for d: $(grep d.png "$W/full.jsonl")"
+  umount "$MNT" && MNT="" && ok || ko "cannot unmount $W/full"
+fi
+
+finish
