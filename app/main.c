@@ -54,7 +54,7 @@ static void usage(FILE *f) {
 "  -q, --quiet            print only errors\n"
 "Limits:\n"
 "      --max-pixels N     refuse images over N pixels (default 100000000)\n"
-"      --ignore-orientation  keep JPEG pixels as stored (default: apply EXIF orientation)\n"
+"      --ignore-orientation  keep pixels as stored (default: apply the EXIF orientation)\n"
 "      --exact            no speed shortcut that can change a pixel (see README)\n"
 "      --threads N        OpenCV threads per worker (default: CPUs / workers)\n"
 "      --version          print versions of cvapp, OpenCV, libjpeg-turbo, libpng\n"
