@@ -275,10 +275,42 @@ static void jpeg_scaled_size(const decode_opts *o, int swap, int *w, int *h) {
     }
 }
 
+/* The number of scans (SOS markers) in a JPEG stream, counting no further
+ * than `limit` + 1.  Walks the marker segments and skips entropy-coded data
+ * up to the next marker that is not a stuffed 0xFF00 or a restart marker.
+ * TurboJPEG's TJFLAG_LIMITSCANS (libjpeg-turbo 2.1 and later) refuses more
+ * than 500 scans; counting here gives the same limit with every version. */
+static int jpeg_scan_count(const uint8_t *buf, size_t len, int limit) {
+    size_t i = 2;
+    int scans = 0;
+    while (i + 4 <= len && scans <= limit) {
+        if (buf[i] != 0xFF) return scans;
+        uint8_t m = buf[i + 1];
+        if (m == 0xFF) { i++; continue; }                 /* fill byte */
+        if (m == 0xD9) return scans;                      /* EOI */
+        if (m == 0x01 || (m >= 0xD0 && m <= 0xD7)) { i += 2; continue; }
+        size_t seg = ((size_t)buf[i + 2] << 8) | buf[i + 3];
+        if (seg < 2) return scans;
+        i += 2 + seg;
+        if (m != 0xDA) continue;
+        scans++;
+        while (i + 1 < len && !(buf[i] == 0xFF && buf[i + 1] != 0x00 &&
+                                !(buf[i + 1] >= 0xD0 && buf[i + 1] <= 0xD7)))
+            i++;
+    }
+    return scans;
+}
+
+#define JPEG_MAX_SCANS 500
+
 static int jpeg_decode(codec *c, const uint8_t *buf, size_t len, const decode_opts *o,
                        cvs_image *out, char *err) {
     int w, h, cs;
     if (jpeg_header(c, buf, len, &w, &h, &cs, err) || check_pixels(w, h, o, err)) return -1;
+    /* The message libjpeg-turbo's TJFLAG_LIMITSCANS gives, whatever its version. */
+    if (jpeg_scan_count(buf, len, JPEG_MAX_SCANS) > JPEG_MAX_SCANS)
+        return seterr(err, "corrupt JPEG data: Progressive JPEG image has more than %d scans",
+                      JPEG_MAX_SCANS);
     int orient = o && o->ignore_orientation ? 1 : jpeg_orientation(buf, len), swap = orient >= 5;
     jpeg_scaled_size(o, swap, &w, &h);
     int cmyk = cs == TJCS_CMYK || cs == TJCS_YCCK;
@@ -289,7 +321,10 @@ static int jpeg_decode(codec *c, const uint8_t *buf, size_t len, const decode_op
                       cvs_last_error());
     /* Warnings (a truncated stream, a corrupt segment) are errors; progressive
      * files with absurd scan counts are refused rather than decoded forever. */
-    int flags = TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS;
+    int flags = TJFLAG_STOPONWARNING;
+#ifdef TJFLAG_LIMITSCANS
+    flags |= TJFLAG_LIMITSCANS;
+#endif
     /* CMYK and turned images are decoded into a scratch buffer first. */
     uint8_t *tmp = NULL, *dst = out->data;
     int pf = gray ? TJPF_GRAY : TJPF_BGR, pitch = (int)out->stride;
