@@ -112,6 +112,14 @@ bad_crc.png|corrupt PNG: IDAT: CRC error|none
 header_only.png|truncated PNG: data ends at byte 33|none
 EOF
 
+t "an image JPEG cannot hold (65535 rows) fails at encoding, nothing written"
+mkdir -p "$W/enc"
+cv -p crop -o "$W/enc/tall.jpg" "$FX/1x65535.png"
+expect_rc 1
+expect_err "cvapp: $FX/1x65535.png: JPEG encoding failed: Maximum supported image dimension is 65500 pixels"
+expect_err_lines 1
+[ -z "$(ls -A "$W/enc")" ] && ok || ko "left behind: $(ls -A "$W/enc")"
+
 t "thousands of scans are refused in bounded time"
 start=$(date +%s%N)
 cv -q -o "$W/ms.png" "$FX/many_scans.jpg"
