@@ -173,26 +173,39 @@ static void orient_copy(const uint8_t *src, int w, int h, size_t sstride, int ch
     default: break;
     }
     const size_t ds = dst->stride;
+    /* The pixel loops, once per channel count so that the copy is unrolled. */
+#define ORIENT_ROWS(CH)                                                                   \
+    for (int y = 0; y < dst->height; y++) {                                               \
+        const uint8_t *s = start + (ptrdiff_t)y * ys;                                     \
+        uint8_t *d = dst->data + (size_t)y * ds;                                          \
+        if (xs == (CH)) {                                                                 \
+            memcpy(d, s, (size_t)dst->width * (CH));                                      \
+            continue;                                                                     \
+        }                                                                                 \
+        for (int x = 0; x < dst->width; x++)                                              \
+            for (int k = 0; k < (CH); k++) d[(size_t)x * (CH) + k] = s[(ptrdiff_t)x * xs + k]; \
+    }
+    /* Transposes read down the source's columns: go by 32x32 tiles, so that
+     * the rows read and written stay in the cache. */
+#define ORIENT_TILES(CH)                                                                  \
+    for (int y0 = 0; y0 < dst->height; y0 += 32)                                          \
+        for (int x0 = 0; x0 < dst->width; x0 += 32) {                                     \
+            int y1 = dst->height - y0 < 32 ? dst->height : y0 + 32;                       \
+            int x1 = dst->width - x0 < 32 ? dst->width : x0 + 32;                         \
+            for (int x = x0; x < x1; x++) {                                               \
+                const uint8_t *s = start + (ptrdiff_t)x * xs;                             \
+                uint8_t *d = dst->data + (size_t)x * (CH);                                \
+                for (int y = y0; y < y1; y++)                                             \
+                    for (int k = 0; k < (CH); k++) d[(size_t)y * ds + k] = s[(ptrdiff_t)y * ys + k]; \
+            }                                                                             \
+        }
     if (o < 5) {
-        for (int y = 0; y < dst->height; y++) {
-            const uint8_t *s = start + (ptrdiff_t)y * ys;
-            uint8_t *d = dst->data + (size_t)y * ds;
-            for (int x = 0; x < dst->width; x++)
-                for (int k = 0; k < ch; k++) d[(size_t)x * (size_t)ch + k] = s[(ptrdiff_t)x * xs + k];
-        }
-        return;
+        if (ch == 1) ORIENT_ROWS(1) else if (ch == 3) ORIENT_ROWS(3) else ORIENT_ROWS(ch)
+    } else {
+        if (ch == 1) ORIENT_TILES(1) else if (ch == 3) ORIENT_TILES(3) else ORIENT_TILES(ch)
     }
-    /* Transposes read down the source's columns: go by bands of 32 output
-     * rows, so that the reads walk along source rows. */
-    for (int y0 = 0; y0 < dst->height; y0 += 32) {
-        int y1 = dst->height - y0 < 32 ? dst->height : y0 + 32;
-        for (int x = 0; x < dst->width; x++) {
-            const uint8_t *s = start + (ptrdiff_t)x * xs;
-            uint8_t *d = dst->data + (size_t)x * (size_t)ch;
-            for (int y = y0; y < y1; y++)
-                for (int k = 0; k < ch; k++) d[(size_t)y * ds + k] = s[(ptrdiff_t)y * ys + k];
-        }
-    }
+#undef ORIENT_ROWS
+#undef ORIENT_TILES
 }
 
 /* Turns img in place (through a copy) by orientation o (2..8). */
