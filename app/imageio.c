@@ -394,8 +394,15 @@ static void png_on_error(png_structp p, png_const_charp msg) {
 }
 
 static void png_on_warning(png_structp p, png_const_charp msg) {
-    (void)p;
-    (void)msg; /* benign (e.g. an sRGB profile note): the pixels are still right */
+    /* libpng only warns about a chunk longer than its limit (png_decode sets
+     * it to at least the input's size, so that chunk cannot be whole), then
+     * allocates it: stop before that. */
+    if (strstr(msg, "chunk data is too large")) {
+        png_io *io = png_get_error_ptr(p);
+        seterr(io->err, "truncated PNG: data ends at byte %zu", io->len);
+        png_longjmp(p, 1);
+    }
+    /* Others are benign (e.g. an sRGB profile note): the pixels are still right. */
 }
 
 static void png_read_mem(png_structp p, png_bytep data, size_t n) {
@@ -479,6 +486,7 @@ static int png_decode(const uint8_t *buf, size_t len, const decode_opts *o,
     png_structp p = png_create_read_struct(PNG_LIBPNG_VER_STRING, &io, png_on_error,
                                            png_on_warning);
     if (!p) return seterr(err, "cannot start the PNG decoder");
+    if (len > png_get_chunk_malloc_max(p)) png_set_chunk_malloc_max(p, len);
     png_infop info = png_create_info_struct(p), end = NULL;
     png_bytep *volatile rows = NULL;
     if (!info || !(end = png_create_info_struct(p)) || setjmp(png_jmpbuf(p))) {
