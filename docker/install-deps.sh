@@ -4,7 +4,8 @@
 #   docker/install-deps.sh --test   plus what the test suite uses, with a Docker
 #                                   engine and debootstrap for the container tests
 #   docker/install-deps.sh --test --no-container
-#                                   the test tools without the engine (the image's test stage)
+#                                   the test tools without the engine and the
+#                                   fuzzing compiler (the image's test stage)
 #   docker/install-deps.sh --bench  plus the tools the benchmark compares against
 #   docker/install-deps.sh --no-opencv
 #                                   without Debian's OpenCV (for an OpenCV built
@@ -18,7 +19,10 @@ BUILD="cmake make gcc g++ pkg-config ca-certificates
 # (CMake's CVAPP_LINK=static-opencv, the container image's default).
 OPENCV="libopencv-core-dev libopencv-imgproc-dev libopencv-features2d-dev
   liblapack-dev libblas-dev gfortran libglx-dev"
-TEST="valgrind python3-opencv python3-numpy file time libjpeg-turbo-progs clang libclang-rt-dev"
+TEST="valgrind python3-opencv python3-numpy file time libjpeg-turbo-progs"
+# The fuzz harnesses (make check-fuzz): clang with its libFuzzer runtime.
+# Not in the image's test stage, which runs ctest only.
+FUZZ="clang libclang-rt-dev"
 # docker.io only where no engine is installed (it conflicts with docker-ce).
 CONTAINER="debootstrap"
 command -v dockerd >/dev/null 2>&1 || CONTAINER="$CONTAINER docker.io"
@@ -33,7 +37,7 @@ for a in "$@"; do
     *) echo "install-deps.sh: unknown option $a" >&2; exit 2 ;;
   esac
 done
-[ "$test" -eq 0 ] || [ "$container" -eq 0 ] || pkgs="$pkgs $CONTAINER"
+[ "$test" -eq 0 ] || [ "$container" -eq 0 ] || pkgs="$pkgs $CONTAINER $FUZZ"
 [ "$opencv" -eq 0 ] || pkgs="$pkgs $OPENCV"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
