@@ -20,7 +20,11 @@ cv() { run "$CVAPP" "$@"; }
 is_jpeg() { [ "$(head -c 2 "$1" | od -An -tx1 | tr -d ' \n')" = "ffd8" ]; }
 
 t "the committed fixtures are what make_fixtures.py makes"
-if ! command -v jpegtran >/dev/null; then
+# They were made on Debian 12: other suites' libjpeg-turbo and zlib encode
+# other bytes (the fixtures themselves are used everywhere).
+if [ "$(cut -d. -f1 /etc/debian_version 2>/dev/null)" != 12 ]; then
+  echo "SKIP regeneration: the fixtures come from Debian 12's encoders, this is Debian $(cat /etc/debian_version 2>/dev/null)"
+elif ! command -v jpegtran >/dev/null; then
   ko "jpegtran is not installed (libjpeg-turbo-progs; docker/install-deps.sh --test installs it)"
 elif $PY "$FX/make_fixtures.py" "$W/regen" >/dev/null 2>"$W/regen.err"; then
   ok
