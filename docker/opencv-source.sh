@@ -8,11 +8,13 @@
 # modules cvapp uses are built (core, imgproc, features2d and flann, which
 # features2d needs), as static libraries optimised for size (-Os, one section
 # per function so that the final link drops what cvapp never calls), with no
-# IPP, TBB, OpenMP, LAPACK, Eigen, OpenCL, OpenGL, ITT, imgcodecs, videoio or
-# highgui. zlib, which core's persistence code calls, is linked as the static
-# libz.a. The CPU options are OpenCV's defaults, as in Debian's packages
-# (SSE3 baseline, dispatched SSE4/AVX/AVX2/AVX-512 kernels), so results match
-# the packaged build.
+# IPP, TBB, OpenMP, LAPACK, OpenCL, OpenGL, ITT, imgcodecs, videoio or
+# highgui. Eigen (headers only, no library) stays on as in Debian's build:
+# without it some sources see other math overloads (BRISK's atan2 becomes
+# the double one, and its angles move by one float step). zlib, which core's persistence code calls, is linked as the static
+# libz.a. The CPU options are those of Debian's packages (on amd64: an SSE2
+# baseline, SSE3 off, OpenCV's dispatched SSE4/AVX/AVX2/AVX-512 kernels), so
+# results match the packaged build.
 #
 # Writes PREFIX/share/opencv-source-version (the package version built) and
 # PREFIX/share/opencv-source-copyright (the source package's license file).
@@ -29,7 +31,7 @@ if [ -f /etc/apt/sources.list ] && grep -q '^deb ' /etc/apt/sources.list; then
   sed -n 's/^deb /deb-src /p' /etc/apt/sources.list >/etc/apt/sources.list.d/cvapp-src.list
 fi
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends dpkg-dev xz-utils zlib1g-dev cmake make g++ >/dev/null
+apt-get install -y -qq --no-install-recommends dpkg-dev xz-utils zlib1g-dev libeigen3-dev cmake make g++ >/dev/null
 
 work=$(mktemp -d)
 cd "$work"
@@ -40,7 +42,10 @@ built=$(dpkg-parsechangelog -l "$src/debian/changelog" -S Version)
 
 libz=$(find /usr/lib /lib -name libz.a 2>/dev/null | head -n1)
 size_flags="-Os -ffunction-sections -fdata-sections"
-cmake -S "$src" -B build -Wno-dev \
+cpu=""   # as debian/rules: the architecture's baseline
+[ "$(dpkg --print-architecture)" != amd64 ] || cpu="-DCPU_BASELINE=SSE2 -DCPU_BASELINE_DISABLE=SSE3"
+# shellcheck disable=SC2086 # cpu holds two options
+cmake -S "$src" -B build -Wno-dev $cpu \
   -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_INSTALL_PREFIX="$PREFIX" \
   -DCMAKE_C_FLAGS_RELEASE="$size_flags -DNDEBUG" \
@@ -51,7 +56,7 @@ cmake -S "$src" -B build -Wno-dev \
   -DBUILD_opencv_apps=OFF -DBUILD_JAVA=OFF -DBUILD_opencv_python2=OFF -DBUILD_opencv_python3=OFF \
   -DBUILD_ZLIB=OFF -DZLIB_LIBRARY="$libz" \
   -DWITH_IPP=OFF -DWITH_TBB=OFF -DWITH_OPENMP=OFF -DWITH_PTHREADS_PF=ON \
-  -DWITH_LAPACK=OFF -DWITH_EIGEN=OFF -DWITH_OPENCL=OFF -DWITH_OPENGL=OFF -DWITH_ITT=OFF \
+  -DWITH_LAPACK=OFF -DWITH_EIGEN=ON -DWITH_OPENCL=OFF -DWITH_OPENGL=OFF -DWITH_ITT=OFF \
   -DWITH_VA=OFF -DWITH_VA_INTEL=OFF -DWITH_GTK=OFF -DWITH_QT=OFF -DWITH_PROTOBUF=OFF \
   -DWITH_ADE=OFF -DWITH_QUIRC=OFF -DWITH_CUDA=OFF -DWITH_VULKAN=OFF -DWITH_1394=OFF -DWITH_FFMPEG=OFF \
   -DWITH_GSTREAMER=OFF -DWITH_V4L=OFF -DWITH_OPENEXR=OFF -DWITH_JPEG=OFF -DWITH_PNG=OFF \
