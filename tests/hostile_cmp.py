@@ -52,6 +52,17 @@ def want(mode, src):
     raise SystemExit(f"unknown mode {mode}")
 
 
+# cvapp applies EXIF orientation as OpenCV 4.6 does. OpenCV 4.5 (Debian 11)
+# applies none to PNG and reads an oversized EXIF count differently, so
+# with it those cases have no reference to compare with.
+OLD_EXIF = tuple(int(x) for x in cv2.__version__.split(".")[:2]) < (4, 6)
+
+
+def no_reference(mode, src):
+    oriented = mode != "none" and "ign" not in mode
+    return OLD_EXIF and oriented and (src.endswith(".png") or src.endswith("exif_huge_count.jpg"))
+
+
 def compare(mode, src, got_path):
     if mode == "none":
         return None if cv2.imread(src, cv2.IMREAD_COLOR) is None else "OpenCV reads it"
@@ -79,6 +90,9 @@ def main(args):
     bad = 0
     for i in range(0, len(args), 3):
         mode, src, got = args[i:i + 3]
+        if no_reference(mode, src):
+            print(f"ok {mode} {src} (not compared: OpenCV {cv2.__version__} orients it otherwise)")
+            continue
         problem = compare(mode, src, got)
         print(f"{'FAIL' if problem else 'ok'} {mode} {src}" + (f": {problem}" if problem else ""))
         bad += problem is not None

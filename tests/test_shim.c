@@ -1,12 +1,18 @@
 /* Known answers and error paths of the OpenCV shim. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "testutil.h"
 
 START_TEST(version_and_threads) {
-    ck_assert_str_eq(cvs_opencv_version(), "4.6.0");
+    /* The OpenCV the shim was built with: 4.5 (Debian 11) to 4.10 (Debian 13). */
+    int major = 0, minor = 0, patch = 0;
+    char extra;
+    ck_assert_int_eq(sscanf(cvs_opencv_version(), "%d.%d.%d%c", &major, &minor, &patch, &extra), 3);
+    ck_assert_int_eq(major, 4);
+    ck_assert_int_ge(minor, 5);
     ck_assert_int_eq(cvs_set_num_threads(1), CVS_OK);
     ck_assert_int_eq(cvs_get_num_threads(), 1);
     ck_assert_int_eq(cvs_set_num_threads(0), CVS_OK);
