@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <limits>
 #include <vector>
 
 namespace {
@@ -628,10 +629,17 @@ cvs_status cvs_harris(const cvs_image *src, int block, int ksize, double k, doub
 
 cvs_status cvs_blobs(const cvs_image *src, const cvs_blob_params *p, cvs_keypoints *out) {
     CVS_ENTRY(require(p != nullptr, "null parameters");
-              cv::SimpleBlobDetector::Params bp; bp.minArea = (float)p->min_area;
+              /* OpenCV 4.10 refuses minArea and minCircularity of 0 even
+                 when that filter is off. Blobs of area 0 are dropped by every
+                 version (their centre is undefined) and a positive area is at
+                 least 0.5, so the smallest positive float means the same as
+                 0; the circularity bound only matters when filtering. */
+              cv::SimpleBlobDetector::Params bp;
+              bp.minArea = p->min_area > 0 ? (float)p->min_area
+                                           : std::numeric_limits<float>::min();
               bp.maxArea = (float)p->max_area;
               bp.filterByCircularity = p->min_circularity > 0;
-              bp.minCircularity = (float)p->min_circularity;
+              if (bp.filterByCircularity) bp.minCircularity = (float)p->min_circularity;
               bp.blobColor = p->dark ? 0 : 255;
               detect(src, cv::SimpleBlobDetector::create(bp), false, out););
 }
