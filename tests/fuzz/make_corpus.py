@@ -13,7 +13,6 @@ so every variant is exactly what it says.  Regression inputs found by
 fuzzing go into the same directories by hand; this script only adds and
 overwrites its own seeds.
 """
-import ctypes
 import os
 import re
 import struct
@@ -23,6 +22,9 @@ import zlib
 
 import cv2
 import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
+from make_fixtures import tj_compress_cmyk  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -61,29 +63,11 @@ def with_exif_orientation(data, orientation):
 
 def ycck_jpeg(bgr, quality=80):
     """A 4-component (YCCK, Adobe marker) JPEG through TurboJPEG's CMYK input."""
-    tj = ctypes.CDLL("libturbojpeg.so.0")
-    tj.tjInitCompress.restype = ctypes.c_void_p
-    tj.tjCompress2.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_int,
-                               ctypes.c_int, ctypes.c_int, ctypes.POINTER(ctypes.c_void_p),
-                               ctypes.POINTER(ctypes.c_ulong), ctypes.c_int, ctypes.c_int,
-                               ctypes.c_int]
-    tj.tjFree.argtypes = [ctypes.c_void_p]
-    tj.tjDestroy.argtypes = [ctypes.c_void_p]
-    h, w = bgr.shape[:2]
     rgb = bgr[:, :, ::-1].astype(np.int32)
     k = 255 - rgb.max(axis=2)
     cmyk = np.dstack([255 - rgb[:, :, 0] - k, 255 - rgb[:, :, 1] - k, 255 - rgb[:, :, 2] - k, k])
-    cmyk = np.ascontiguousarray(255 - np.clip(cmyk, 0, 255).astype(np.uint8))  # Adobe: inverted
-    handle = tj.tjInitCompress()
-    out, size = ctypes.c_void_p(), ctypes.c_ulong(0)
-    TJPF_CMYK, TJSAMP_420 = 11, 2
-    rc = tj.tjCompress2(handle, cmyk.tobytes(), w, w * 4, h, TJPF_CMYK, ctypes.byref(out),
-                        ctypes.byref(size), TJSAMP_420, quality, 0)
-    assert rc == 0
-    data = ctypes.string_at(out, size.value)
-    tj.tjFree(out)
-    tj.tjDestroy(handle)
-    return data
+    cmyk = 255 - np.clip(cmyk, 0, 255).astype(np.uint8)  # Adobe: inverted
+    return tj_compress_cmyk(cmyk, 2, quality)  # 4:2:0
 
 
 def png_chunk(kind, body):
