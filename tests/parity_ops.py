@@ -65,7 +65,8 @@ def blob_detector(min_area=25, max_area=5000, min_circularity=0, dark=True):
     p = cv2.SimpleBlobDetector_Params()
     p.minArea, p.maxArea = min_area, max_area
     p.filterByCircularity = min_circularity > 0
-    p.minCircularity = min_circularity
+    if p.filterByCircularity:  # OpenCV 4.10 refuses 0 even unfiltered
+        p.minCircularity = min_circularity
     p.blobColor = 0 if dark else 255
     return cv2.SimpleBlobDetector_create(p)
 
