@@ -13,7 +13,8 @@
 # Debian 11 (bullseye) and 13 (trixie) have the same package names.
 set -eu
 BUILD="cmake make gcc g++ pkg-config ca-certificates
-  libturbojpeg0-dev libpng-dev libjansson-dev check"
+  libturbojpeg0-dev libjpeg-dev libpng-dev libjansson-dev check"
+# (libjpeg-dev: jconfig.h, whose version cvapp --version prints)
 # OpenCV's modules; with the static LAPACK, BLAS and Fortran runtime, and the
 # GLX link library, that a static link against Debian's archives needs
 # (CMake's CVAPP_LINK=static-opencv, the container image's default).

@@ -186,6 +186,8 @@ expect_eq "$libs" "ld-linux-x86-64.so.2 libc.so.6 libm.so.6 "
 if grep -q "^Version: 4\.6\." "$W/src-img/var/lib/dpkg/status.d/opencv" 2>/dev/null; then ok; else ko "no status record for the OpenCV built from source"; fi
 if [ -s "$W/src-img/usr/share/doc/opencv/copyright" ]; then ok; else ko "no OpenCV license in the image"; fi
 if ! grep -q "libopencv" "$W/src-img$MANIFEST_PATH"; then ok; else ko "a Debian OpenCV package is recorded in the source image"; fi
+expect_eq "$(docker run --rm --network none "$REPO:source" --version)" \
+  "$(docker run --rm --network none "$REPO:latest" --version)"
 
 t "OPENCV=source gives the packaged 4.6 build's pixels and keypoints (default pipeline, feature batch)"
 CS=$W/cs
