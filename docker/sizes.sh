@@ -49,7 +49,9 @@ for r in "${rows[@]}"; do
   read -r bin n < <(files "$tag")
   t=-
   if [ -n "$TIMES" ] && [ -f "$TIMES" ]; then
-    t=$(awk -F'\t' -v t="$tag" '$1 == t { v = $2 " s" } END { print v ? v : "-" }' "$TIMES")
+    # "122" or "0 (cached)": seconds, then the note
+    t=$(awk -F'\t' -v t="$tag" '$1 == t { n = split($2, a, " "); v = a[1] " s" (n > 1 ? " " a[2] : "") }
+                                  END { print v ? v : "-" }' "$TIMES")
   fi
   awk -v t="$REPO:$tag" -v w="$what" -v s="$s" -v b="$single" -v bin="$bin" -v n="$n" -v tm="$t" \
     'BEGIN { printf "| `%s` | %s | %.1f MB | %.0f%% | %s | %s | %s |\n", t, w, s / 1e6, 100 * s / b,
