@@ -114,12 +114,19 @@ expect_eq "$(label revision)" "$REVISION"
 if [ -n "$(label licenses)" ]; then ok; else ko "no licenses label"; fi
 if inspect latest '{{json .Config.Labels}}' | grep -q '"org.opencontainers.image.source"'; then ok; else ko "no source label"; fi
 
+# unpack TAG DIR: the image's files (its layers, in order) into DIR
+unpack() {
+  local d=$W/save-$1 layer
+  mkdir -p "$d" "$2"
+  docker save "$REPO:$1" | tar -C "$d" -x
+  for layer in $(grep -o '"[^"]*layer.tar"' "$d/manifest.json" | tr -d '"'); do
+    tar -C "$2" -xf "$d/$layer"
+  done
+  rm -rf "$d"
+}
+
 t "the image's files (its layers unpacked): no shell; the manifest lists exactly them"
-mkdir -p "$W/save" "$W/img"
-docker save "$REPO:latest" | tar -C "$W/save" -x
-for layer in $(grep -o '"[^"]*layer.tar"' "$W/save/manifest.json" | tr -d '"'); do
-  tar -C "$W/img" -xf "$W/save/$layer"
-done
+unpack latest "$W/img"
 expect_no_shell "$W/img"
 expect_manifest "$W/img"
 run docker run --rm --network none --entrypoint /bin/sh "$REPO:latest" -c true
@@ -162,17 +169,6 @@ expect_out "cvapp $VERSION"
 if grep -v '^cvapp \|^OpenCV \|^lib' "$OUT" | cmp -s - "$W/img$MANIFEST_PATH"; then ok; else ko "the slim variant's manifest differs"; fi
 docker run -i --rm --network none "$REPO:slim" -q -p "gaussian ksize=9" -f jpg -o - - <"$SRC/samples/fruits.jpg" >"$W/slim.jpg"
 if cmp -s "$W/native.jpg" "$W/slim.jpg"; then ok; else ko "the slim variant's image differs from the native one"; fi
-
-# unpack TAG DIR: the image's files (its layers, in order) into DIR
-unpack() {
-  local d=$W/save-$1 layer
-  mkdir -p "$d" "$2"
-  docker save "$REPO:$1" | tar -C "$d" -x
-  for layer in $(grep -o '"[^"]*layer.tar"' "$d/manifest.json" | tr -d '"'); do
-    tar -C "$2" -xf "$d/$layer"
-  done
-  rm -rf "$d"
-}
 
 t "OPENCV=source: within its budget, nothing but glibc beside cvapp, OpenCV recorded, no shell"
 ssize=$(inspect source '{{.Size}}')
