@@ -288,11 +288,13 @@ static void jpeg_scaled_size(const decode_opts *o, int swap, int *w, int *h) {
     }
 }
 
-/* The number of scans (SOS markers) in a JPEG stream, counting no further
+#ifndef TJFLAG_LIMITSCANS
+/* libjpeg-turbo 2.0 (Debian 11) has no TJFLAG_LIMITSCANS, with which 2.1
+ * and later refuse a progressive JPEG of more than 500 scans (bounded
+ * work).  There cvapp counts them itself before decoding, for the same
+ * limit and message: the number of scans (SOS markers), counting no further
  * than `limit` + 1.  Walks the marker segments and skips entropy-coded data
- * up to the next marker that is not a stuffed 0xFF00 or a restart marker.
- * TurboJPEG's TJFLAG_LIMITSCANS (libjpeg-turbo 2.1 and later) refuses more
- * than 500 scans; counting here gives the same limit with every version. */
+ * up to the next marker that is not a stuffed 0xFF00 or a restart marker. */
 static int jpeg_scan_count(const uint8_t *buf, size_t len, int limit) {
     size_t i = 2;
     int scans = 0;
@@ -315,15 +317,18 @@ static int jpeg_scan_count(const uint8_t *buf, size_t len, int limit) {
 }
 
 #define JPEG_MAX_SCANS 500
+#endif
 
 static int jpeg_decode(codec *c, const uint8_t *buf, size_t len, const decode_opts *o,
                        cvs_image *out, char *err) {
     int w, h, cs;
     if (jpeg_header(c, buf, len, &w, &h, &cs, err) || check_pixels(w, h, o, err)) return -1;
-    /* The message libjpeg-turbo's TJFLAG_LIMITSCANS gives, whatever its version. */
+#ifndef TJFLAG_LIMITSCANS
+    /* The message libjpeg-turbo's TJFLAG_LIMITSCANS gives. */
     if (jpeg_scan_count(buf, len, JPEG_MAX_SCANS) > JPEG_MAX_SCANS)
         return seterr(err, "corrupt JPEG data: Progressive JPEG image has more than %d scans",
                       JPEG_MAX_SCANS);
+#endif
     int orient = o && o->ignore_orientation ? 1 : jpeg_orientation(buf, len), swap = orient >= 5;
     jpeg_scaled_size(o, swap, &w, &h);
     int cmyk = cs == TJCS_CMYK || cs == TJCS_YCCK;
@@ -570,8 +575,8 @@ static int png_encode(const cvs_image *img, const encode_opts *o, membuf *out, c
 
 /* ------------------------------------------------------------- dispatch */
 
-int image_probe_opts(codec *c, const uint8_t *buf, size_t len, const decode_opts *o,
-                     int *width, int *height, int *channels, char *err) {
+int image_probe(codec *c, const uint8_t *buf, size_t len, const decode_opts *o, int *width,
+                int *height, int *channels, char *err) {
     switch (image_detect(buf, len)) {
     case IMG_JPEG: {
         int cs;
@@ -591,11 +596,6 @@ int image_probe_opts(codec *c, const uint8_t *buf, size_t len, const decode_opts
     default:
         return seterr(err, len ? "not a JPEG or PNG file" : "empty file");
     }
-}
-
-int image_probe(codec *c, const uint8_t *buf, size_t len, int *width, int *height,
-                int *channels, char *err) {
-    return image_probe_opts(c, buf, len, NULL, width, height, channels, err);
 }
 
 int image_decode(codec *c, const uint8_t *buf, size_t len, const decode_opts *o,
