@@ -45,13 +45,10 @@ const char *image_format_name(img_format f);
 img_format image_format_from_name(const char *path);
 
 /* Reads the header only: dimensions and channels the decode would give,
- * the EXIF orientation applied (width and height swap for 5..8). */
-int image_probe(codec *c, const uint8_t *buf, size_t len, int *width,
+ * the EXIF orientation applied (width and height swap for 5..8) unless
+ * o->ignore_orientation (o may be NULL; its other fields are not used). */
+int image_probe(codec *c, const uint8_t *buf, size_t len, const decode_opts *o, int *width,
                 int *height, int *channels, char *err);
-/* The same under o: o->ignore_orientation gives the stored size
- * (o may be NULL; the other fields are not used). */
-int image_probe_opts(codec *c, const uint8_t *buf, size_t len, const decode_opts *o,
-                     int *width, int *height, int *channels, char *err);
 
 /* Decodes into out (buffer reused when big enough; see cvs_image_alloc).
  * Returns 0, or -1 with a one-line reason in err. */

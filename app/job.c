@@ -86,7 +86,7 @@ int job_run(worker *w, const job_opts *o, const char *input, const char *output,
     r->ms_read = now_ms() - t;
     t = now_ms();
     /* The file's own size (oriented as the decode will be) and channels (header only). */
-    if (image_probe_opts(&w->codec, w->in.data, w->in.len, &o->dec, &r->width, &r->height,
+    if (image_probe(&w->codec, w->in.data, w->in.len, &o->dec, &r->width, &r->height,
                          &r->channels, r->err) != 0)
         return -1;
     decode_opts dec = o->dec;

@@ -85,7 +85,7 @@ void fuzz_image(const uint8_t *buf, size_t len, uint64_t max_pixels) {
     cvs_image img = {0};
     char err[ERRLEN] = "";
     int pw = 0, ph = 0, pc = 0;
-    int probed = image_probe(&c, buf, len, &pw, &ph, &pc, err) == 0;
+    int probed = image_probe(&c, buf, len, NULL, &pw, &ph, &pc, err) == 0;
     if (probed)
         FUZZ_CHECK(pw > 0 && ph > 0 && (pc == 1 || pc == 3), "probe gave %dx%dx%d", pw, ph, pc);
     else

@@ -263,7 +263,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     cvs_image img = {0};
     int pw, ph, pch;
     decode_opts dec = {.max_pixels = MAX_INPUT_PIXELS};
-    if (image_probe(&c, img_data, img_len, &pw, &ph, &pch, err) == 0) {
+    if (image_probe(&c, img_data, img_len, NULL, &pw, &ph, &pch, err) == 0) {
         dec.to_gray = flags & 1;
         int m = (flags >> 1) & 7;
         if (m) {
