@@ -10,10 +10,10 @@
 #include <cstring>
 #include <exception>
 #include <new>
+#include <limits>
 #include <memory>
 #include <string>
 #include <utility>
-#include <limits>
 #include <vector>
 
 namespace {
