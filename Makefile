@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all build deps demo check check-asan check-fuzz test readme bench bench-readme clean
+.PHONY: all build deps demo check check-all check-asan check-fuzz lint test readme bench bench-readme clean
 
 all: build
 
@@ -20,22 +20,40 @@ deps:
 demo: build
 	$(BUILD)/cvapp $(filter-out %.cvapp.png,$(wildcard samples/*.jpg samples/*.png))
 
-# Every test: Check suites, CLI and batch (plain and under valgrind), parity with OpenCV's
-# Python bindings, parameter validation, containers; then the same Check, CLI and batch
-# suites again in an AddressSanitizer + UndefinedBehaviorSanitizer build; then the fuzz harnesses.
+# Two test tiers (docs/testing.md):
+#   make check      the fast tier, after every change: Check suites, CLI, batch,
+#                   hostile inputs, parity with OpenCV's Python bindings,
+#                   parameters, docs freshness (ctest label `fast`)
+#   make check-all  everything CI runs (.ci/run): both ctest tiers (plus valgrind,
+#                   closure, containers), the ASan+UBSan build, the fuzzers and
+#                   the static analysis; it ends by listing every skipped check.
 check test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L fast
+
+check-all: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	$(MAKE) check-asan
 	$(MAKE) check-fuzz
+	$(MAKE) lint
+	tests/skips_report.sh $(BUILD)/skips $(ASAN_BUILD)/skips || true
 
-# OpenCV itself is not instrumented; valgrind cannot run under ASan, and parity,
-# container and closure tests exercise no code the other suites do not.
+# OpenCV itself is not instrumented; valgrind cannot run under ASan, and parity
+# exercises no code the other fast suites do not.
 ASAN_BUILD ?= build-asan
 check-asan:
 	cmake -S . -B $(ASAN_BUILD) -DCVAPP_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --output-on-failure -j $(JOBS) -E 'valgrind|parity|container|closure'
+	  ctest --output-on-failure -j $(JOBS) -L fast -E parity
+
+# Static analysis: cppcheck over the C and the C++ with no finding allowed;
+# suppressions are written where they apply (// cppcheck-suppress ...), with
+# the reason beside them.
+CPPCHECK = cppcheck --enable=warning,style,performance,portability --inline-suppr \
+	--quiet --error-exitcode=1 -I app -I shim
+lint:
+	$(CPPCHECK) --std=c11 --language=c app tests/*.c tests/fuzz/*.c
+	$(CPPCHECK) --std=c++17 --language=c++ shim
 
 # libFuzzer harnesses (tests/fuzz: JPEG, PNG, pipeline parser, whole pipeline) in a clang
 # ASan + UBSan build: every committed corpus input replayed (ctest), then each harness

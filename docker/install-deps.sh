@@ -1,5 +1,6 @@
 #!/bin/sh
-# Installs what cvapp needs on Debian 12 (bookworm), as root.
+# Installs what cvapp needs on Debian 12 (bookworm): as root, or as a user
+# with sudo (the script calls sudo itself only when not root).
 #   docker/install-deps.sh          build dependencies (also the Docker builder's list)
 #   docker/install-deps.sh --test   plus what the test suite uses, with a Docker
 #                                   engine and debootstrap for the container tests
@@ -20,10 +21,11 @@ BUILD="cmake make gcc g++ pkg-config ca-certificates
 # (CMake's CVAPP_LINK=static-opencv, the container image's default).
 OPENCV="libopencv-core-dev libopencv-imgproc-dev libopencv-features2d-dev
   liblapack-dev libblas-dev gfortran libglx-dev"
-TEST="valgrind python3-opencv python3-numpy file time libjpeg-turbo-progs"
-# The fuzz harnesses (make check-fuzz): clang with its libFuzzer runtime.
-# Not in the image's test stage, which runs ctest only.
-FUZZ="clang libclang-rt-dev"
+TEST="valgrind python3-opencv python3-numpy python3-jsonschema file time libjpeg-turbo-progs"
+# The fuzz harnesses (make check-fuzz: clang with its libFuzzer runtime) and
+# the static analysis (make lint). Not in the image's test stage, which runs
+# ctest only.
+FUZZ="clang libclang-rt-dev cppcheck"
 # docker.io only where no engine is installed (it conflicts with docker-ce).
 CONTAINER="debootstrap"
 command -v dockerd >/dev/null 2>&1 || CONTAINER="$CONTAINER docker.io"
