@@ -6,8 +6,9 @@
 # usage: closure.sh [options] ROOT PROGRAM[=DEST]...
 #   PROGRAM        an ELF executable; it goes to DEST inside ROOT (default: the same path)
 #   --file PATH    also stage this file (not followed as ELF), e.g. /etc/os-release
-#   --local NAME=VERSION
-#                  provenance for the PROGRAMs that no Debian package owns
+#   --local NAME=VERSION[,LICENSE]
+#                  provenance for the PROGRAMs that no Debian package owns;
+#                  their license file, if given, goes to /usr/share/doc/NAME/copyright
 #   --linked LIST  LIST names static archives linked into the PROGRAMs, one
 #                  per line (CMake writes build/static-archives.txt); the
 #                  packages they come from are recorded like those of the
@@ -45,13 +46,18 @@ set -euo pipefail
 
 die() { echo "closure.sh: $*" >&2; exit 2; }
 
-ROOT="" MANIFEST=/usr/share/cvapp/manifest.tsv VERIFY=0 LOCAL_NAME="" LOCAL_VERSION=""
+ROOT="" MANIFEST=/usr/share/cvapp/manifest.tsv VERIFY=0 LOCAL_NAME="" LOCAL_VERSION="" LOCAL_LICENSE=""
 PROGS=() FILES=() LINKED=() BUILT=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --file) [ $# -ge 2 ] || die "--file needs a path"; FILES+=("$2"); shift 2 ;;
-    --local) [[ ${2:-} == ?*=?* ]] || die "--local needs NAME=VERSION"
-             LOCAL_NAME=${2%%=*} LOCAL_VERSION=${2#*=}; shift 2 ;;
+    --local) [[ ${2:-} == ?*=?* ]] || die "--local needs NAME=VERSION[,LICENSE]"
+             LOCAL_NAME=${2%%=*} LOCAL_VERSION=${2#*=}
+             if [[ $LOCAL_VERSION == *,* ]]; then
+               LOCAL_LICENSE=${LOCAL_VERSION#*,} LOCAL_VERSION=${LOCAL_VERSION%%,*}
+               [ -f "$LOCAL_LICENSE" ] || die "--local: $LOCAL_LICENSE: no such license file"
+             fi
+             shift 2 ;;
     --linked) [ -f "${2:-}" ] || die "--linked needs a file listing archives"
               while read -r a; do [ -z "$a" ] || LINKED+=("$a"); done <"$2"; shift 2 ;;
     --built) [[ ${2:-} == ?*=?*,?* ]] || die "--built needs NAME=VERSION,LICENSE"
@@ -298,6 +304,14 @@ for b in "${BUILT[@]}"; do
   cp "$lic" "$ROOT$d/copyright"
   KIND[$d/copyright]=file BUILTF[$d/copyright]=$b
 done
+
+# The local programs' own license.
+if [ -n "$LOCAL_LICENSE" ]; then
+  d=/usr/share/doc/$LOCAL_NAME
+  mirror_dir "$d"
+  cp "$LOCAL_LICENSE" "$ROOT$d/copyright"
+  KIND[$d/copyright]=file LOCALF[$d/copyright]=1
+fi
 
 version_of() { dpkg-query -W -f='${Version}' "$1"; }
 mkdir -p "$ROOT$(dirname "$MANIFEST")"
