@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "fileio.h"
+#include "privdrop.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +21,7 @@ static void read_umask(void) {
 int file_read_all(const char *path, membuf *buf, char *err) {
     int is_stdin = strcmp(path, "-") == 0;
     int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) return seterr(err, "cannot open: %s", strerror(errno));
+    if (fd < 0) return seterr(err, "cannot open: %s%s", strerror(errno), privdrop_hint(errno, 1));
     struct stat st;
     if (fstat(fd, &st) != 0) {
         int e = errno;
@@ -116,7 +117,7 @@ int file_stage(const char *path, const void *data, size_t len, const char *prote
         free(s->tmp);
         s->tmp = NULL;
         file_abort(s);
-        return seterr(err, "cannot create %s: %s", path, strerror(e));
+        return seterr(err, "cannot create %s: %s%s", path, strerror(e), privdrop_hint(e, 0));
     }
     pthread_once(&g_umask_once, read_umask);
     int rc = 0, e = 0;

@@ -13,6 +13,7 @@
 #include "job.h"
 #include "ops.h"
 #include "pipeline.h"
+#include "privdrop.h"
 #include "util.h"
 
 #ifndef CVAPP_VERSION
@@ -81,6 +82,11 @@ enum { OPT_FEATURES = 256, OPT_QUALITY, OPT_PNG_LEVEL, OPT_MAX_PIXELS, OPT_THREA
        OPT_SKIP_EXISTING, OPT_FAIL_FAST, OPT_SHARD, OPT_REPORT, OPT_PROGRESS, OPT_EXACT };
 
 int main(int argc, char **argv) {
+    char drop_err[ERRLEN];
+    if (privdrop_in_container(drop_err) != 0) {
+        fprintf(stderr, "cvapp: %s\n", drop_err);
+        return EXIT_USAGE;
+    }
     static const struct option longopts[] = {
         {"pipeline", required_argument, NULL, 'p'},
         {"output", required_argument, NULL, 'o'},
