@@ -17,8 +17,11 @@ VERSION=$("$CVAPP" --version | sed -n '1s/^cvapp //p')
 in_root() { run env -i "${CHROOT[@]}" "$R" /usr/local/bin/cvapp "$@"; }
 
 t "closure.sh stages cvapp, its libraries and the loader; --verify loads them inside"
-run bash "$CLOSURE" --verify --local "cvapp=$VERSION" --file /etc/os-release "$R" "$CVAPP=/usr/local/bin/cvapp"
+run bash "$CLOSURE" --verify --local "cvapp=$VERSION,$SRC/LICENSE" --file /etc/os-release "$R" "$CVAPP=/usr/local/bin/cvapp"
 expect_rc 0; expect_err "closure.sh: staged "
+
+t "cvapp's own license is staged as /usr/share/doc/cvapp/copyright"
+if cmp -s "$SRC/LICENSE" "$R/usr/share/doc/cvapp/copyright"; then ok; else ko "no cvapp license in the root"; fi
 
 t "cvapp runs in the staged root (chroot, empty environment)"
 in_root --version
@@ -32,6 +35,21 @@ expect_manifest "$R"
 for want in "^/usr/local/bin/cvapp	file	[0-9]*	cvapp	$VERSION\$" "^/etc/os-release	file	"; do
   if grep -q "$want" "$R$MANIFEST_PATH"; then ok; else ko "manifest lacks $want"; fi
 done
+
+t "the SBOM (docker/sbom.py): SPDX 2.3, every file with its checksums, package, version and license"
+run python3 "$SRC/docker/sbom.py" "$R" --created 1700000000
+expect_rc 0
+if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import jsonschema' 2>/dev/null; then
+  run /usr/bin/python3 "$SRC/tests/sbom_check.py" "$R"
+  expect_rc 0
+  expect_out "0 problems"
+else
+  skip "python3-jsonschema is missing: the SBOM is not validated"
+fi
+cp "$R$SBOM_PATH" "$W/sbom1.json"
+run python3 "$SRC/docker/sbom.py" "$R" --created 1700000000
+if cmp -s "$W/sbom1.json" "$R$SBOM_PATH"; then ok; else ko "two SBOMs of one root differ"; fi
+expect_manifest "$R"
 
 t "in the root, the default pipeline and a feature batch give the native bytes"
 copy_samples "$R/data"

@@ -79,6 +79,13 @@ if [ -n "${CVAPP_TEST_SHARED:-}" ]; then
   build shared -f "$SRC/docker/Dockerfile" --build-arg REVISION="$REVISION" --build-arg LINK=shared
 fi
 
+t "reproducible: a second build of this commit (builder and test stages rerun) gives the same runtime layer"
+build repro -f "$SRC/docker/Dockerfile" --build-arg REVISION="$REVISION" --build-arg CVAPP_REBUILD="$$-$RANDOM"
+if grep -q '^ ---> Running in' "$W/build-repro.log"; then ok; else ko "the second build reran nothing"; fi
+expect_eq "$(docker image inspect -f '{{json .RootFS.Layers}}' "$REPO:repro")" \
+  "$(docker image inspect -f '{{json .RootFS.Layers}}' "$REPO:latest")"
+docker rmi -f "$REPO:repro" >/dev/null 2>&1
+
 t "docker build: the OpenCV variants (each image's test stage runs the whole suite, parity included)"
 for v in bullseye trixie source; do
   build "$v" -f "$SRC/docker/Dockerfile" --build-arg REVISION="$REVISION" --build-arg OPENCV=$v
@@ -130,6 +137,14 @@ expect_no_shell "$W/img"
 expect_manifest "$W/img"
 run docker run --rm --network none --entrypoint /bin/sh "$REPO:latest" -c true
 if [ "$RC" -ne 0 ]; then ok; else ko "a shell ran in the runtime image"; fi
+
+t "the SBOM in the image: SPDX 2.3, valid, every file with its package, version, license and checksums"
+expect_eq "$(inspect latest '{{index .Config.Labels "io.github.cvapp.sbom"}}')" "$SBOM_PATH"
+run /usr/bin/python3 "$SRC/tests/sbom_check.py" "$W/img"
+expect_rc 0
+expect_out "0 problems"
+if grep -q '"licenseDeclared": "Apache-2.0' "$W/img$SBOM_PATH"; then ok; else ko "OpenCV's license is not in the SBOM"; fi
+expect_eq "$(stat -c %Y "$W/img/usr/local/bin/cvapp")" 0
 
 t "the README's first command: docker run --rm -v \"\$PWD:/data\" cvapp photo.jpg in a user's directory"
 # A directory that an ordinary host user (1234:2345) owns, mode 0755: the

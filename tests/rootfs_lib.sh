@@ -2,6 +2,7 @@
 # rootfs_lib.sh - checks shared by closure_test.sh (a staged root filesystem)
 # and container_test.sh (the image's layers unpacked). Sourced after lib.sh.
 MANIFEST_PATH=/usr/share/cvapp/manifest.tsv
+SBOM_PATH=/usr/share/cvapp/sbom.spdx.json
 SHELLS="sh bash dash ash zsh busybox"
 
 # expect_no_shell ROOT: no shell under any name in ROOT
@@ -12,14 +13,14 @@ expect_no_shell() {
 }
 
 # expect_manifest ROOT: the manifest lists exactly ROOT's files and symlinks
-# (but itself), with their sizes and targets; every package it names has a
+# (but itself and the SBOM made from it), with their sizes and targets; every package it names has a
 # dpkg status record of that version and a license file; alternatives and
 # library symlink chains were resolved (no link into /etc/alternatives).
 expect_manifest() {
   local root=$1 m=$1$MANIFEST_PATH listed actual path kind what pkg ver bad=0
   [ -s "$m" ] || { ko "no manifest $MANIFEST_PATH"; return; }
   listed=$(grep -v '^#' "$m" | cut -f1 | LC_ALL=C sort)
-  actual=$(cd "$root" && find . \( -type f -o -type l \) | sed 's|^\.||' | grep -vxF "$MANIFEST_PATH" | LC_ALL=C sort)
+  actual=$(cd "$root" && find . \( -type f -o -type l \) | sed 's|^\.||' | grep -vxF -e "$MANIFEST_PATH" -e "$SBOM_PATH" | LC_ALL=C sort)
   if [ "$listed" = "$actual" ]; then ok; else
     ko "manifest and files differ: $(diff <(echo "$listed") <(echo "$actual") | grep '^[<>]' | head -n 10 | tr '\n' ' ')"
   fi
