@@ -20,8 +20,6 @@
 
 #include <opencv2/core.hpp>
 
-#include <cxxabi.h>
-
 #include <cstddef>
 #include <exception>
 #include <string>
@@ -51,19 +49,18 @@ cvs_status fail(cvs_status st, const char *what) noexcept;
 // Called inside a catch handler: maps the exception being handled to a
 // status and keeps its message.  shim_error: its own status; cv::Exception:
 // CVS_ECV; std::bad_alloc: CVS_ENOMEM; anything else: CVS_EINTERNAL.
-cvs_status fail_current() noexcept;
+// abi::__forced_unwind (thread cancellation, pthread_exit) is no failure: it
+// is rethrown, so that the thread ends as its host program asked.
+cvs_status fail_current();
 
 // Runs an entry point's body: CVS_OK when it returns, the failure's status
-// (and message) when it throws.  abi::__forced_unwind (thread cancellation,
-// pthread_exit) is not a failure: it is rethrown so the thread ends as its
-// host program asked, and guarded() is not noexcept for that reason.
+// (and message) when it throws.  Not noexcept: forced unwinding passes
+// through (see fail_current).
 template <typename F> cvs_status guarded(F &&body) {
     try {
         clear_error();
         body();
         return CVS_OK;
-    } catch (const abi::__forced_unwind &) {
-        throw;
     } catch (...) {
         return fail_current();
     }
