@@ -7,7 +7,9 @@
 
 #include <cxxabi.h>
 
+#include <cstdarg>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <new>
 #include <string>
@@ -27,10 +29,6 @@ std::string cv_message(const cv::Exception &e) {
     if (!e.func.empty())
         m = e.func + ": " + m;
     return m;
-}
-
-std::string size_text(int width, int height, int channels) {
-    return std::to_string(width) + "x" + std::to_string(height) + "x" + std::to_string(channels);
 }
 
 } // namespace
@@ -84,6 +82,24 @@ __attribute__((noinline, no_sanitize("null"))) cvs_status fail_current() {
     }
 }
 
+std::string format(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    char small[256];
+    int n = std::vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return fmt;
+    if ((size_t)n < sizeof small)
+        return std::string(small, (size_t)n);
+    std::string out((size_t)n + 1, '\0');
+    va_start(ap, fmt);
+    std::vsnprintf(&out[0], out.size(), fmt, ap);
+    va_end(ap);
+    out.resize((size_t)n);
+    return out;
+}
+
 void require(bool ok, const char *msg) {
     if (!ok)
         throw invalid_arg(msg);
@@ -102,12 +118,12 @@ cv::Mat view(const cvs_image *img) {
 void alloc_image(cvs_image *img, int width, int height, int channels) {
     require(img != nullptr, "null image");
     if (width <= 0 || height <= 0 || channels <= 0)
-        throw invalid_arg("invalid image size " + size_text(width, height, channels));
+        throw invalid_arg(format("invalid image size %dx%dx%d", width, height, channels));
     size_t stride = (size_t)width * (size_t)channels;
     // stride * height could wrap; stride alone cannot (two ints).
     if ((size_t)height > CVS_MAX_IMAGE_BYTES / stride)
-        throw invalid_arg("image of " + size_text(width, height, channels) + " is over the " +
-                          std::to_string(CVS_MAX_IMAGE_BYTES) + "-byte limit");
+        throw invalid_arg(format("image of %dx%dx%d is over the %zu-byte limit", width, height,
+                                 channels, CVS_MAX_IMAGE_BYTES));
     size_t need = stride * (size_t)height;
     // A borrowed view's pixels belong to someone else: never replace them.
     require(img->capacity != 0 || img->data == nullptr, "cannot allocate into a borrowed view");
@@ -115,9 +131,9 @@ void alloc_image(cvs_image *img, int width, int height, int channels) {
         // The new buffer first: on failure img is unchanged.
         void *p = std::malloc(need);
         if (!p)
-            throw shim_error(CVS_ENOMEM, "out of memory allocating " + std::to_string(need) +
-                                             " bytes for an image of " +
-                                             size_text(width, height, channels));
+            throw shim_error(CVS_ENOMEM,
+                             format("out of memory allocating %zu bytes for an image of %dx%dx%d",
+                                    need, width, height, channels));
         std::free(img->data);
         img->data = static_cast<uint8_t *>(p);
         img->capacity = need;

@@ -36,12 +36,11 @@ template <typename F> void abs16(const cvs_image *src, cvs_image *dst, F &&deriv
 // Output size limits of filters that make a new size.
 void check_output_size(long long w, long long h, const char *what) {
     if (w < 1 || h < 1)
-        throw invalid_arg(std::string(what) + ": the result would be empty");
+        throw invalid_arg(format("%s: the result would be empty", what));
     if (w > CVS_MAX_SIDE || h > CVS_MAX_SIDE || w * h > CVS_MAX_OUTPUT_PIXELS)
-        throw invalid_arg(std::string(what) + ": the result would be " + std::to_string(w) + "x" +
-                          std::to_string(h) + ", over the limit of " +
-                          std::to_string(CVS_MAX_OUTPUT_PIXELS) + " pixels or " +
-                          std::to_string(CVS_MAX_SIDE) + " a side");
+        throw invalid_arg(format("%s: the result would be %lldx%lld, over the limit of %d pixels "
+                                 "or %d a side",
+                                 what, w, h, CVS_MAX_OUTPUT_PIXELS, CVS_MAX_SIDE));
 }
 
 // The OpenCV constants of cvshim.h's choices, in the enums' order.
@@ -127,11 +126,9 @@ cvs_status cvs_crop(const cvs_image *src, cvs_image *dst, int x, int y, int widt
         bool fits = x >= 0 && y >= 0 && width >= 0 && height >= 0 && w >= 1 && h >= 1 &&
                     x + w <= src->width && y + h <= src->height;
         if (!fits)
-            throw invalid_arg("crop x=" + std::to_string(x) + " y=" + std::to_string(y) +
-                              " width=" + std::to_string(width) +
-                              " height=" + std::to_string(height) + " does not fit in the " +
-                              std::to_string(src->width) + "x" + std::to_string(src->height) +
-                              " image");
+            throw invalid_arg(format("crop x=%d y=%d width=%d height=%d does not fit in the "
+                                     "%dx%d image",
+                                     x, y, width, height, src->width, src->height));
         cv::Rect rect(x, y, (int)w, (int)h);
         into(src, dst, rect.width, rect.height, src->channels,
              [&](const cv::Mat &in, cv::Mat &out) {

@@ -66,6 +66,10 @@ template <typename F> cvs_status guarded(F &&body) {
     }
 }
 
+// printf into a std::string (for messages; std::to_string would export
+// libstdc++'s digit tables from a shared build).
+std::string format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 // Throws invalid_arg(msg) unless ok.
 void require(bool ok, const char *msg);
 
@@ -105,8 +109,7 @@ void into(const cvs_image *src, cvs_image *dst, int w, int h, int c, F &&fn) {
 // static_assert on its enum's count.
 template <typename T, std::size_t N> T pick(const T (&table)[N], int i, const char *what) {
     if (i < 0 || static_cast<std::size_t>(i) >= N)
-        throw invalid_arg(std::string("invalid ") + what + " " + std::to_string(i) +
-                          " (0.." + std::to_string(N - 1) + ")");
+        throw invalid_arg(format("invalid %s %d (0..%zu)", what, i, N - 1));
     return table[i];
 }
 
