@@ -2,30 +2,48 @@
  * cvshim.h - the C interface to the OpenCV functions cvapp uses.
  *
  * This header is plain C: no OpenCV type, no C++ construct crosses it.
- * Every function is exported with the prefix `cvs_` and returns a
+ * Every function is exported (CVS_API) with the prefix `cvs_` and returns a
  * cvs_status.  On failure (anything but CVS_OK) the reason is kept in
- * per-thread storage and read with cvs_last_error().  No function throws,
- * aborts or prints: the implementation catches cv::Exception,
- * std::exception and everything else at every entry point.
+ * per-thread storage and read with cvs_last_error(); a successful call
+ * clears it.  No function throws, aborts or prints: the implementation
+ * catches cv::Exception, std::exception and everything else at every entry
+ * point.  Thread cancellation (pthread_cancel, pthread_exit) is not caught:
+ * a thread cancelled inside a shim call unwinds out of it and ends.
  *
  * Ownership rules (they hold for every function below):
  *  - `const cvs_image *src` arguments are borrowed: the shim reads the
  *    pixels during the call only, wraps them without copying, and never
- *    frees or keeps them.
+ *    frees, changes or keeps them.  A borrowed view (capacity 0, data
+ *    pointing at pixels someone else owns) is a valid src.
  *  - `cvs_image *dst` arguments are owned by the caller but their pixel
  *    buffer is managed by the shim: pass a zeroed cvs_image the first time;
  *    the shim (re)allocates dst->data with malloc when dst->capacity is too
  *    small, and reuses it otherwise.  Release it with cvs_image_free().
- *    dst must not alias src.
+ *    A borrowed view is not a valid dst: it is refused with CVS_EINVAL and
+ *    left unchanged.  dst must not alias src: the same struct, or a dst
+ *    whose buffer shares a byte with src's pixels, is CVS_EINVAL.
  *  - Detector results go into a caller-owned, zeroed result struct
  *    (cvs_keypoints, cvs_lines, cvs_circles, cvs_contours) whose arrays the
  *    shim allocates with malloc; release them with the matching
- *    cvs_*_free().  On failure the result is left zeroed.
+ *    cvs_*_free().  Every detector zeroes its result before anything else,
+ *    so on any failure (arguments included) the result is left zeroed.
  *  - Drawing functions (cvs_draw_*) draw in place on a caller-owned 3-channel
- *    image; the arrays they draw are borrowed for the call only.
+ *    image (any other is CVS_EINVAL); the arrays they draw are borrowed for
+ *    the call only.
  *  - Strings returned (cvs_last_error, cvs_opencv_version) are owned by the
  *    shim; cvs_last_error's string stays valid until the next shim call on
  *    the same thread.
+ *
+ * Contents, by family (filters, drawing and detectors in the order of
+ * cvapp's op table):
+ *   core and memory  statuses, images, detector results and their release,
+ *                    allocation, errors, version, threads
+ *   filters          cvs_grayscale .. cvs_convert
+ *   drawing          cvs_to_bgr, cvs_draw_*
+ *   detectors        cvs_orb .. cvs_find_contours
+ *
+ * Each choice enum ends in a count (CVS_INTER_COUNT, ...): values 0 to
+ * count - 1 are valid, anything else is CVS_EINVAL.
  */
 #ifndef CVSHIM_H
 #define CVSHIM_H
@@ -33,13 +51,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Marks what the library exports; everything else is built hidden. */
+#if defined(__GNUC__)
+#define CVS_API __attribute__((visibility("default")))
+#else
+#define CVS_API
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
+/* ==== core and memory ================================================ */
+
 typedef enum cvs_status {
     CVS_OK = 0,
-    CVS_EINVAL = 1,    /* an argument the shim itself rejects */
+    CVS_EINVAL = 1,    /* an argument the shim itself rejects, or a size over its limits */
     CVS_ECV = 2,       /* OpenCV raised cv::Exception */
     CVS_ENOMEM = 3,    /* allocation failed */
     CVS_EINTERNAL = 4  /* any other exception */
@@ -55,6 +82,21 @@ typedef struct cvs_image {
     uint8_t *data;
     size_t capacity; /* bytes allocated at data; 0 for borrowed views */
 } cvs_image;
+
+/* Releases img->data (when the shim allocated it) and zeroes *img; NULL
+ * and borrowed views are allowed (a view's pixels are not freed). */
+CVS_API void cvs_image_free(cvs_image *img);
+
+/* The largest pixel buffer the shim allocates (16 GiB). */
+#define CVS_MAX_IMAGE_BYTES ((size_t)1 << 34)
+
+/* Makes sure img holds a width x height x channels buffer (tightly
+ * packed, stride = width*channels); reuses the buffer when it is big
+ * enough.  The caller may use this to prepare buffers itself.  A size over
+ * CVS_MAX_IMAGE_BYTES ("image of WxHxC is over the N-byte limit") and a
+ * borrowed view are CVS_EINVAL; a failed malloc is CVS_ENOMEM (its message
+ * names the bytes and the size).  On failure img is unchanged. */
+CVS_API cvs_status cvs_image_alloc(cvs_image *img, int width, int height, int channels);
 
 typedef struct cvs_keypoint {
     float x, y;       /* position, pixels, origin top-left */
@@ -78,7 +120,7 @@ typedef struct cvs_keypoints {
 } cvs_keypoints;
 
 /* Releases the arrays of `kp` and zeroes it; NULL is allowed. */
-void cvs_keypoints_free(cvs_keypoints *kp);
+CVS_API void cvs_keypoints_free(cvs_keypoints *kp);
 
 /* Line segments (cv::HoughLinesP): end points in pixels. */
 typedef struct cvs_line {
@@ -88,7 +130,7 @@ typedef struct cvs_lines {
     cvs_line *items;
     size_t count;
 } cvs_lines;
-void cvs_lines_free(cvs_lines *l);
+CVS_API void cvs_lines_free(cvs_lines *l);
 
 /* Circles (cv::HoughCircles): centre and radius in pixels. */
 typedef struct cvs_circle {
@@ -98,7 +140,7 @@ typedef struct cvs_circles {
     cvs_circle *items;
     size_t count;
 } cvs_circles;
-void cvs_circles_free(cvs_circles *c);
+CVS_API void cvs_circles_free(cvs_circles *c);
 
 /* Contours (cv::findContours).  Contour i's points are
  * points[items[i].first .. items[i].first + items[i].npoints). */
@@ -118,43 +160,139 @@ typedef struct cvs_contours {
     cvs_point *points;
     size_t npoints;
 } cvs_contours;
-void cvs_contours_free(cvs_contours *c);
+CVS_API void cvs_contours_free(cvs_contours *c);
 
-/* Releases dst->data (when the shim allocated it) and zeroes *img. */
-void cvs_image_free(cvs_image *img);
-
-/* The largest pixel buffer the shim allocates (16 GiB). */
-#define CVS_MAX_IMAGE_BYTES ((size_t)1 << 34)
-
-/* Makes sure img holds a width x height x channels buffer (tightly
- * packed, stride = width*channels); reuses the buffer when it is big
- * enough.  The caller may use this to prepare buffers itself. */
-cvs_status cvs_image_alloc(cvs_image *img, int width, int height, int channels);
-
-/* The message of the last failure on this thread ("" if none). */
-const char *cvs_last_error(void);
+/* The message of the last failure on this thread ("" if none, or after a
+ * successful call). */
+CVS_API const char *cvs_last_error(void);
 
 /* OpenCV's version string, e.g. "4.6.0". */
-const char *cvs_opencv_version(void);
+CVS_API const char *cvs_opencv_version(void);
 
 /* Sets OpenCV's worker thread count (0 = OpenCV's default, 1 = serial). */
-cvs_status cvs_set_num_threads(int n);
-int cvs_get_num_threads(void);
+CVS_API cvs_status cvs_set_num_threads(int n);
+CVS_API int cvs_get_num_threads(void);
 
-/* ---- filters: read src, write dst ---------------------------------- */
+/* ==== filters: read src, write dst ===================================== */
+
+/* Output images are limited to CVS_MAX_SIDE pixels a side and
+ * CVS_MAX_OUTPUT_PIXELS pixels; a larger result is CVS_EINVAL. */
+#define CVS_MAX_SIDE 65535
+#define CVS_MAX_OUTPUT_PIXELS (1 << 28)
 
 /* cv::cvtColor BGR->GRAY; a gray src is copied unchanged. */
-cvs_status cvs_grayscale(const cvs_image *src, cvs_image *dst);
+CVS_API cvs_status cvs_grayscale(const cvs_image *src, cvs_image *dst);
+
+/* Interpolations, in cvapp's order: nearest, linear, cubic, area, lanczos. */
+enum { CVS_INTER_NEAREST, CVS_INTER_LINEAR, CVS_INTER_CUBIC, CVS_INTER_AREA,
+       CVS_INTER_LANCZOS, CVS_INTER_COUNT };
+
+/* cv::resize to width x height when both are > 0, else by `scale` in both
+ * directions (cv::resize(src, dst, Size(), scale, scale, interp)). */
+CVS_API cvs_status cvs_resize(const cvs_image *src, cvs_image *dst, int width, int height,
+                              double scale, int interp);
+
+/* Copies the rectangle at (x, y); width or height 0 = up to the image's
+ * edge.  A rectangle outside the image is CVS_EINVAL. */
+CVS_API cvs_status cvs_crop(const cvs_image *src, cvs_image *dst, int x, int y, int width,
+                            int height);
+
+/* cv::flip: axis 0 = horizontal (mirror left-right), 1 = vertical,
+ * 2 = both. */
+enum { CVS_FLIP_HORIZONTAL, CVS_FLIP_VERTICAL, CVS_FLIP_BOTH, CVS_FLIP_COUNT };
+CVS_API cvs_status cvs_flip(const cvs_image *src, cvs_image *dst, int axis);
+
+/* cv::rotate clockwise by quarter_turns * 90 degrees (1..3). */
+CVS_API cvs_status cvs_rotate(const cvs_image *src, cvs_image *dst, int quarter_turns);
+
+/* cv::blur (box filter). */
+CVS_API cvs_status cvs_blur(const cvs_image *src, cvs_image *dst, int ksize);
 
 /* cv::GaussianBlur(src, dst, Size(ksize,ksize), sigma, sigma_y). */
-cvs_status cvs_gaussian(const cvs_image *src, cvs_image *dst,
-                        int ksize, double sigma, double sigma_y);
+CVS_API cvs_status cvs_gaussian(const cvs_image *src, cvs_image *dst,
+                                int ksize, double sigma, double sigma_y);
+
+/* cv::medianBlur, cv::bilateralFilter. */
+CVS_API cvs_status cvs_median(const cvs_image *src, cvs_image *dst, int ksize);
+CVS_API cvs_status cvs_bilateral(const cvs_image *src, cvs_image *dst, int d,
+                                 double sigma_color, double sigma_space);
+
+/* Unsharp mask: cv::addWeighted(src, 1 + amount, G, -amount, 0) where G is
+ * cv::GaussianBlur(src, Size(), sigma). */
+CVS_API cvs_status cvs_sharpen(const cvs_image *src, cvs_image *dst, double sigma,
+                               double amount);
+
+/* Derivatives computed in CV_16S, returned as cv::convertScaleAbs of it. */
+CVS_API cvs_status cvs_sobel(const cvs_image *src, cvs_image *dst, int dx, int dy, int ksize);
+CVS_API cvs_status cvs_scharr(const cvs_image *src, cvs_image *dst, int dx, int dy);
+CVS_API cvs_status cvs_laplacian(const cvs_image *src, cvs_image *dst, int ksize);
 
 /* cv::Canny(src, dst, low, high, aperture, l2). */
-cvs_status cvs_canny(const cvs_image *src, cvs_image *dst,
-                     double low, double high, int aperture, int l2);
+CVS_API cvs_status cvs_canny(const cvs_image *src, cvs_image *dst,
+                             double low, double high, int aperture, int l2);
 
-/* ---- detectors: read src, append to out ---------------------------- */
+/* cv::threshold.  Types, in cvapp's order: binary, binary_inv, trunc,
+ * tozero, tozero_inv, otsu, triangle (the last two: binary with the level
+ * found by OpenCV; they need one channel, so a color src is converted to
+ * gray first and dst has one channel). */
+enum { CVS_THRESH_BINARY, CVS_THRESH_BINARY_INV, CVS_THRESH_TRUNC, CVS_THRESH_TOZERO,
+       CVS_THRESH_TOZERO_INV, CVS_THRESH_OTSU, CVS_THRESH_TRIANGLE, CVS_THRESH_COUNT };
+CVS_API cvs_status cvs_threshold(const cvs_image *src, cvs_image *dst, double value,
+                                 double max, int type);
+
+/* cv::adaptiveThreshold on a gray src: method 0 = mean, 1 = gaussian;
+ * invert selects THRESH_BINARY_INV. */
+enum { CVS_ADAPTIVE_MEAN, CVS_ADAPTIVE_GAUSSIAN, CVS_ADAPTIVE_COUNT };
+CVS_API cvs_status cvs_adaptive_threshold(const cvs_image *src, cvs_image *dst, double max,
+                                          int method, int block, double c, int invert);
+
+/* cv::morphologyEx with a ksize x ksize cv::getStructuringElement.
+ * Ops and shapes in cvapp's order. */
+enum { CVS_MORPH_ERODE, CVS_MORPH_DILATE, CVS_MORPH_OPEN, CVS_MORPH_CLOSE,
+       CVS_MORPH_GRADIENT, CVS_MORPH_TOPHAT, CVS_MORPH_BLACKHAT, CVS_MORPH_COUNT };
+enum { CVS_SHAPE_RECT, CVS_SHAPE_ELLIPSE, CVS_SHAPE_CROSS, CVS_SHAPE_COUNT };
+CVS_API cvs_status cvs_morphology(const cvs_image *src, cvs_image *dst, int op, int ksize,
+                                  int shape, int iterations);
+
+/* cv::equalizeHist and CLAHE (cv::createCLAHE(clip, Size(tile, tile)))
+ * on a gray src. */
+CVS_API cvs_status cvs_equalize(const cvs_image *src, cvs_image *dst);
+CVS_API cvs_status cvs_clahe(const cvs_image *src, cvs_image *dst, double clip, int tile);
+
+/* cv::bitwise_not; cv::normalize(NORM_MINMAX) to [min, max];
+ * Mat::convertTo(dst, -1, alpha, beta). */
+CVS_API cvs_status cvs_invert(const cvs_image *src, cvs_image *dst);
+CVS_API cvs_status cvs_normalize(const cvs_image *src, cvs_image *dst, double min,
+                                 double max);
+CVS_API cvs_status cvs_convert(const cvs_image *src, cvs_image *dst, double alpha,
+                               double beta);
+
+/* ==== drawing ========================================================== */
+
+/* A 3-channel (BGR) copy of src: gray is expanded with cv::cvtColor. */
+CVS_API cvs_status cvs_to_bgr(const cvs_image *src, cvs_image *dst);
+
+typedef struct cvs_style {
+    uint8_t b, g, r;
+    int thickness; /* 1..255: lines, circles, contours; keypoints use OpenCV's own */
+} cvs_style;
+
+/* Draw in place on a 3-channel img.  Keypoints: cv::drawKeypoints with
+ * DRAW_RICH_KEYPOINTS (circle of the keypoint's size, a radius for its
+ * angle).  Lines: cv::line.  Circles: cv::circle at the rounded centre and
+ * radius.  Contours: cv::drawContours; a contour whose points fall outside
+ * c->points is CVS_EINVAL and nothing is drawn. */
+CVS_API cvs_status cvs_draw_keypoints(cvs_image *img, const cvs_keypoint *kp, size_t n,
+                                      const cvs_style *st);
+CVS_API cvs_status cvs_draw_lines(cvs_image *img, const cvs_line *l, size_t n,
+                                  const cvs_style *st);
+CVS_API cvs_status cvs_draw_circles(cvs_image *img, const cvs_circle *c, size_t n,
+                                    const cvs_style *st);
+CVS_API cvs_status cvs_draw_contours(cvs_image *img, const cvs_contours *c,
+                                     const cvs_style *st);
+
+/* ==== detectors: read src, fill a zeroed result ======================== */
+/* Keypoint detectors convert a color src to gray themselves (OpenCV does). */
 
 typedef struct cvs_orb_params {
     int nfeatures;
@@ -171,112 +309,13 @@ typedef struct cvs_orb_params {
 
 /* cv::ORB::create(...)->detect / detectAndCompute.  `out` must be
  * zeroed (or freed with cvs_keypoints_free); the shim fills it. */
-cvs_status cvs_orb(const cvs_image *src, const cvs_orb_params *p,
-                   cvs_keypoints *out);
-
-/* ---- more filters ------------------------------------------------ */
-
-/* Output images are limited to CVS_MAX_SIDE pixels a side and
- * CVS_MAX_OUTPUT_PIXELS pixels; a larger result is CVS_EINVAL. */
-#define CVS_MAX_SIDE 65535
-#define CVS_MAX_OUTPUT_PIXELS (1 << 28)
-
-/* Interpolations, in cvapp's order: nearest, linear, cubic, area, lanczos. */
-enum { CVS_INTER_NEAREST, CVS_INTER_LINEAR, CVS_INTER_CUBIC, CVS_INTER_AREA,
-       CVS_INTER_LANCZOS };
-
-/* cv::resize to width x height when both are > 0, else by `scale` in both
- * directions (cv::resize(src, dst, Size(), scale, scale, interp)). */
-cvs_status cvs_resize(const cvs_image *src, cvs_image *dst, int width, int height,
-                      double scale, int interp);
-
-/* Copies the rectangle at (x, y); width or height 0 = up to the image's
- * edge.  A rectangle outside the image is CVS_EINVAL. */
-cvs_status cvs_crop(const cvs_image *src, cvs_image *dst, int x, int y, int width,
-                    int height);
-
-/* cv::flip: axis 0 = horizontal (mirror left-right), 1 = vertical,
- * 2 = both. */
-cvs_status cvs_flip(const cvs_image *src, cvs_image *dst, int axis);
-
-/* cv::rotate clockwise by quarter_turns * 90 degrees (1..3). */
-cvs_status cvs_rotate(const cvs_image *src, cvs_image *dst, int quarter_turns);
-
-/* cv::blur (box filter), cv::medianBlur, cv::bilateralFilter. */
-cvs_status cvs_blur(const cvs_image *src, cvs_image *dst, int ksize);
-cvs_status cvs_median(const cvs_image *src, cvs_image *dst, int ksize);
-cvs_status cvs_bilateral(const cvs_image *src, cvs_image *dst, int d, double sigma_color,
-                         double sigma_space);
-
-/* Unsharp mask: cv::addWeighted(src, 1 + amount, G, -amount, 0) where G is
- * cv::GaussianBlur(src, Size(), sigma). */
-cvs_status cvs_sharpen(const cvs_image *src, cvs_image *dst, double sigma, double amount);
-
-/* Derivatives computed in CV_16S, returned as cv::convertScaleAbs of it. */
-cvs_status cvs_sobel(const cvs_image *src, cvs_image *dst, int dx, int dy, int ksize);
-cvs_status cvs_scharr(const cvs_image *src, cvs_image *dst, int dx, int dy);
-cvs_status cvs_laplacian(const cvs_image *src, cvs_image *dst, int ksize);
-
-/* cv::threshold.  Types, in cvapp's order: binary, binary_inv, trunc,
- * tozero, tozero_inv, otsu, triangle (the last two: binary with the level
- * found by OpenCV; they need one channel, so a color src is converted to
- * gray first and dst has one channel). */
-enum { CVS_THRESH_BINARY, CVS_THRESH_BINARY_INV, CVS_THRESH_TRUNC, CVS_THRESH_TOZERO,
-       CVS_THRESH_TOZERO_INV, CVS_THRESH_OTSU, CVS_THRESH_TRIANGLE };
-cvs_status cvs_threshold(const cvs_image *src, cvs_image *dst, double value, double max,
-                         int type);
-
-/* cv::adaptiveThreshold on a gray src: method 0 = mean, 1 = gaussian;
- * invert selects THRESH_BINARY_INV. */
-cvs_status cvs_adaptive_threshold(const cvs_image *src, cvs_image *dst, double max,
-                                  int method, int block, double c, int invert);
-
-/* cv::morphologyEx with a ksize x ksize cv::getStructuringElement.
- * Ops and shapes in cvapp's order. */
-enum { CVS_MORPH_ERODE, CVS_MORPH_DILATE, CVS_MORPH_OPEN, CVS_MORPH_CLOSE,
-       CVS_MORPH_GRADIENT, CVS_MORPH_TOPHAT, CVS_MORPH_BLACKHAT };
-enum { CVS_SHAPE_RECT, CVS_SHAPE_ELLIPSE, CVS_SHAPE_CROSS };
-cvs_status cvs_morphology(const cvs_image *src, cvs_image *dst, int op, int ksize, int shape,
-                          int iterations);
-
-/* cv::equalizeHist and CLAHE (cv::createCLAHE(clip, Size(tile, tile)))
- * on a gray src. */
-cvs_status cvs_equalize(const cvs_image *src, cvs_image *dst);
-cvs_status cvs_clahe(const cvs_image *src, cvs_image *dst, double clip, int tile);
-
-/* cv::bitwise_not; cv::normalize(NORM_MINMAX) to [min, max];
- * Mat::convertTo(dst, -1, alpha, beta). */
-cvs_status cvs_invert(const cvs_image *src, cvs_image *dst);
-cvs_status cvs_normalize(const cvs_image *src, cvs_image *dst, double min, double max);
-cvs_status cvs_convert(const cvs_image *src, cvs_image *dst, double alpha, double beta);
-
-/* ---- drawing ------------------------------------------------------- */
-
-/* A 3-channel (BGR) copy of src: gray is expanded with cv::cvtColor. */
-cvs_status cvs_to_bgr(const cvs_image *src, cvs_image *dst);
-
-typedef struct cvs_style {
-    uint8_t b, g, r;
-    int thickness; /* lines, circles, contours; keypoints use OpenCV's own */
-} cvs_style;
-
-/* Draw in place on a 3-channel img.  Keypoints: cv::drawKeypoints with
- * DRAW_RICH_KEYPOINTS (circle of the keypoint's size, a radius for its
- * angle).  Lines: cv::line.  Circles: cv::circle at the rounded centre and
- * radius.  Contours: cv::drawContours. */
-cvs_status cvs_draw_keypoints(cvs_image *img, const cvs_keypoint *kp, size_t n,
-                              const cvs_style *st);
-cvs_status cvs_draw_lines(cvs_image *img, const cvs_line *l, size_t n, const cvs_style *st);
-cvs_status cvs_draw_circles(cvs_image *img, const cvs_circle *c, size_t n,
-                            const cvs_style *st);
-cvs_status cvs_draw_contours(cvs_image *img, const cvs_contours *c, const cvs_style *st);
-
-/* ---- more detectors ------------------------------------------------ */
-/* Keypoint detectors convert a color src to gray themselves (OpenCV does). */
+CVS_API cvs_status cvs_orb(const cvs_image *src, const cvs_orb_params *p,
+                           cvs_keypoints *out);
 
 /* cv::FastFeatureDetector; type 0 = TYPE_5_8, 1 = TYPE_7_12, 2 = TYPE_9_16. */
-cvs_status cvs_fast(const cvs_image *src, int threshold, int nonmax, int type,
-                    cvs_keypoints *out);
+enum { CVS_FAST_5_8, CVS_FAST_7_12, CVS_FAST_9_16, CVS_FAST_COUNT };
+CVS_API cvs_status cvs_fast(const cvs_image *src, int threshold, int nonmax, int type,
+                            cvs_keypoints *out);
 
 typedef struct cvs_sift_params {
     int nfeatures;
@@ -286,13 +325,14 @@ typedef struct cvs_sift_params {
     double sigma;
     int descriptors;
 } cvs_sift_params;
-cvs_status cvs_sift(const cvs_image *src, const cvs_sift_params *p, cvs_keypoints *out);
+CVS_API cvs_status cvs_sift(const cvs_image *src, const cvs_sift_params *p,
+                            cvs_keypoints *out);
 
 /* cv::AKAZE::create() with `threshold`; cv::BRISK::create(threshold, octaves). */
-cvs_status cvs_akaze(const cvs_image *src, double threshold, int descriptors,
-                     cvs_keypoints *out);
-cvs_status cvs_brisk(const cvs_image *src, int threshold, int octaves, int descriptors,
-                     cvs_keypoints *out);
+CVS_API cvs_status cvs_akaze(const cvs_image *src, double threshold, int descriptors,
+                             cvs_keypoints *out);
+CVS_API cvs_status cvs_brisk(const cvs_image *src, int threshold, int octaves,
+                             int descriptors, cvs_keypoints *out);
 
 typedef struct cvs_gftt_params {
     int max_corners;
@@ -303,13 +343,14 @@ typedef struct cvs_gftt_params {
     double k;
 } cvs_gftt_params;
 /* cv::GFTTDetector. */
-cvs_status cvs_gftt(const cvs_image *src, const cvs_gftt_params *p, cvs_keypoints *out);
+CVS_API cvs_status cvs_gftt(const cvs_image *src, const cvs_gftt_params *p,
+                            cvs_keypoints *out);
 
 /* cv::cornerHarris(src, R, block, ksize, k) on a gray src; a keypoint
  * (size = block, angle -1, response = R) at every pixel, row by row, where
  * R > threshold * max(R) and max(R) > 0. */
-cvs_status cvs_harris(const cvs_image *src, int block, int ksize, double k, double threshold,
-                      cvs_keypoints *out);
+CVS_API cvs_status cvs_harris(const cvs_image *src, int block, int ksize, double k,
+                              double threshold, cvs_keypoints *out);
 
 typedef struct cvs_blob_params {
     double min_area, max_area;
@@ -317,25 +358,29 @@ typedef struct cvs_blob_params {
     int dark;               /* blobColor 0 (OpenCV's default), else 255 */
 } cvs_blob_params;
 /* cv::SimpleBlobDetector with OpenCV's other defaults. */
-cvs_status cvs_blobs(const cvs_image *src, const cvs_blob_params *p, cvs_keypoints *out);
+CVS_API cvs_status cvs_blobs(const cvs_image *src, const cvs_blob_params *p,
+                             cvs_keypoints *out);
 
 /* cv::HoughLinesP on a gray src (non-zero pixels vote); theta in degrees. */
-cvs_status cvs_hough_lines(const cvs_image *src, double rho, double theta_deg, int threshold,
-                           double min_length, double max_gap, cvs_lines *out);
+CVS_API cvs_status cvs_hough_lines(const cvs_image *src, double rho, double theta_deg,
+                                   int threshold, double min_length, double max_gap,
+                                   cvs_lines *out);
 
 typedef struct cvs_hough_circle_params {
     double dp, min_dist, param1, param2;
     int min_radius, max_radius;
 } cvs_hough_circle_params;
 /* cv::HoughCircles(HOUGH_GRADIENT) on a gray src. */
-cvs_status cvs_hough_circles(const cvs_image *src, const cvs_hough_circle_params *p,
-                             cvs_circles *out);
+CVS_API cvs_status cvs_hough_circles(const cvs_image *src, const cvs_hough_circle_params *p,
+                                     cvs_circles *out);
 
 /* cv::findContours on a gray src (non-zero pixels are 1); mode 0..3 =
  * external, list, tree, ccomp; method 0 = none, 1 = simple.  Contours with
  * cv::contourArea below min_area are dropped. */
-cvs_status cvs_find_contours(const cvs_image *src, int mode, int method, double min_area,
-                             cvs_contours *out);
+enum { CVS_RETR_EXTERNAL, CVS_RETR_LIST, CVS_RETR_TREE, CVS_RETR_CCOMP, CVS_RETR_COUNT };
+enum { CVS_CHAIN_NONE, CVS_CHAIN_SIMPLE, CVS_CHAIN_COUNT };
+CVS_API cvs_status cvs_find_contours(const cvs_image *src, int mode, int method,
+                                     double min_area, cvs_contours *out);
 
 #ifdef __cplusplus
 }

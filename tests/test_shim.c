@@ -1,10 +1,35 @@
-/* Known answers and error paths of the OpenCV shim. */
+/* Known answers and error paths of the OpenCV shim, and a test for each
+ * rule cvshim.h states (ownership, borrowed views, aliasing, zeroed results
+ * on failure, per-thread errors, drawing on 3 channels, allocation limits,
+ * choice counts). */
+#define _DEFAULT_SOURCE
 #include <math.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "testutil.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define CVAPP_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CVAPP_ASAN 1
+#endif
+#endif
+#ifdef CVAPP_ASAN
+/* malloc_fails_is_enomem makes malloc fail: ASan must return NULL as the C
+ * library does instead of ending the process (ASAN_OPTIONS still override). */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void) {
+    return "allocator_may_return_null=1";
+}
+#endif
 
 START_TEST(version_and_threads) {
     /* The OpenCV the shim was built with: 4.5 (Debian 11) to 4.10 (Debian 13). */
@@ -155,6 +180,406 @@ START_TEST(buffers_are_reused) {
 }
 END_TEST
 
+/* ---- the rules of cvshim.h ------------------------------------------- */
+
+static int all_zero(const void *p, size_t n) {
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        if (b[i]) return 0;
+    return 1;
+}
+
+START_TEST(src_is_borrowed) {
+    /* A borrowed view (capacity 0) with padding at each row's end. */
+    uint8_t pixels[4 * 8], before[4 * 8];
+    for (size_t i = 0; i < sizeof pixels; i++) pixels[i] = (uint8_t)(i * 7);
+    memcpy(before, pixels, sizeof pixels);
+    cvs_image src = {5, 4, 1, 8, pixels, 0}, copy = src, dst = {0};
+    ck_assert_int_eq(cvs_invert(&src, &dst), CVS_OK);
+    /* Neither the struct nor a byte (padding included) changed. */
+    ck_assert_mem_eq(&src, &copy, sizeof src);
+    ck_assert_mem_eq(pixels, before, sizeof pixels);
+    /* dst: tightly packed, shim-allocated, the inverted pixels. */
+    ck_assert_int_eq(dst.width, 5);
+    ck_assert_int_eq(dst.height, 4);
+    ck_assert_uint_eq(dst.stride, 5);
+    ck_assert_uint_ge(dst.capacity, 20);
+    for (int y = 0; y < 4; y++)
+        for (int x = 0; x < 5; x++) ck_assert_int_eq(*px(&dst, x, y), 255 - pixels[y * 8 + x]);
+    /* Freeing a view zeroes it without freeing its pixels (ASan would see a
+       free of stack memory); NULL is allowed. */
+    cvs_image_free(&src);
+    ck_assert(all_zero(&src, sizeof src));
+    cvs_image_free(NULL);
+    cvs_image_free(&dst);
+    ck_assert(all_zero(&dst, sizeof dst));
+}
+END_TEST
+
+START_TEST(borrowed_dst_is_refused) {
+    cvs_image src = img_noise(4, 4, 1, 5);
+    uint8_t pixels[16];
+    memset(pixels, 9, sizeof pixels);
+    cvs_image view = {4, 4, 1, 4, pixels, 0}, copy = view;
+    ck_assert_int_eq(cvs_gaussian(&src, &view, 3, 0, 0), CVS_EINVAL);
+    ck_assert_str_eq(cvs_last_error(), "cannot allocate into a borrowed view");
+    ck_assert_mem_eq(&view, &copy, sizeof view);
+    for (int i = 0; i < 16; i++) ck_assert_int_eq(pixels[i], 9);
+    ck_assert_int_eq(cvs_image_alloc(&view, 2, 2, 1), CVS_EINVAL);
+    ck_assert_mem_eq(&view, &copy, sizeof view);
+    /* A zeroed dst is allocated; a shim-allocated one grows when too small. */
+    cvs_image dst = {0};
+    ck_assert_int_eq(cvs_gaussian(&src, &dst, 3, 0, 0), CVS_OK);
+    ck_assert_ptr_nonnull(dst.data);
+    ck_assert_uint_ge(dst.capacity, 16);
+    cvs_image big = img_noise(64, 64, 3, 6);
+    ck_assert_int_eq(cvs_invert(&big, &dst), CVS_OK);
+    ck_assert_uint_ge(dst.capacity, 64 * 64 * 3);
+    ck_assert_int_eq(*px(&dst, 63, 63), 255 - *px(&big, 63, 63));
+    cvs_image_free(&big);
+    cvs_image_free(&dst);
+    cvs_image_free(&src);
+}
+END_TEST
+
+START_TEST(dst_must_not_alias_src) {
+    cvs_image src = img_noise(16, 16, 1, 7), dst = {0};
+    uint8_t first = src.data[0];
+    /* The same struct, and a copy of it (one buffer, two structs). */
+    ck_assert_int_eq(cvs_invert(&src, &src), CVS_EINVAL);
+    ck_assert_str_eq(cvs_last_error(), "output aliases input");
+    cvs_image twin = src;
+    ck_assert_int_eq(cvs_invert(&src, &twin), CVS_EINVAL);
+    ck_assert_str_eq(cvs_last_error(), "output aliases input");
+    ck_assert_int_eq(src.data[0], first);
+    /* A view into dst's buffer as src: growing dst would free its pixels. */
+    ck_assert_int_eq(cvs_image_alloc(&dst, 8, 8, 1), CVS_OK);
+    memset(dst.data, 50, 64);
+    cvs_image part = {4, 4, 1, dst.stride, dst.data + 2 * dst.stride + 2, 0};
+    uint8_t *old = dst.data;
+    ck_assert_int_eq(cvs_resize(&part, &dst, 32, 32, 0, CVS_INTER_LINEAR), CVS_EINVAL);
+    ck_assert_str_eq(cvs_last_error(), "output aliases input");
+    ck_assert_ptr_eq(dst.data, old);
+    ck_assert_int_eq(dst.width, 8);
+    /* Separate buffers are fine. */
+    ck_assert_int_eq(cvs_resize(&part, &src, 32, 32, 0, CVS_INTER_LINEAR), CVS_OK);
+    ck_assert_int_eq(*px(&src, 31, 31), 50);
+    cvs_image_free(&src);
+    cvs_image_free(&dst);
+}
+END_TEST
+
+/* Fills a result with garbage the shim must overwrite with zeroes. */
+#define DIRTY(r) memset(&(r), 0xA5, sizeof(r))
+#define ZEROED(r) ck_assert_msg(all_zero(&(r), sizeof(r)), "%s not zeroed", #r)
+
+START_TEST(detector_results_zeroed_on_failure) {
+    cvs_image src = img_checker(64, 64, 8), color = img_fill(16, 16, 3, 0);
+    cvs_keypoints kp;
+    cvs_lines lines;
+    cvs_circles circles;
+    cvs_contours cs;
+    /* Argument errors, each found before or after the old zeroing point. */
+    DIRTY(kp);
+    ck_assert_int_eq(cvs_orb(&src, NULL, &kp), CVS_EINVAL);
+    ZEROED(kp);
+    DIRTY(kp);
+    ck_assert_int_eq(cvs_fast(&src, 10, 1, CVS_FAST_COUNT, &kp), CVS_EINVAL);
+    ZEROED(kp);
+    DIRTY(kp);
+    ck_assert_int_eq(cvs_sift(&src, NULL, &kp), CVS_EINVAL);
+    ZEROED(kp);
+    DIRTY(kp);
+    ck_assert_int_eq(cvs_akaze(NULL, 0.001, 1, &kp), CVS_EINVAL);
+    ZEROED(kp);
+    DIRTY(kp);
+    ck_assert_int_eq(cvs_brisk(NULL, 30, 3, 1, &kp), CVS_EINVAL);
+    ZEROED(kp);
+    DIRTY(kp);
+    ck_assert_int_eq(cvs_gftt(&src, NULL, &kp), CVS_EINVAL);
+    ZEROED(kp);
+    DIRTY(kp);
+    ck_assert_int_eq(cvs_harris(NULL, 2, 3, 0.04, 0.01, &kp), CVS_EINVAL);
+    ZEROED(kp);
+    DIRTY(kp);
+    ck_assert_int_eq(cvs_blobs(&src, NULL, &kp), CVS_EINVAL);
+    ZEROED(kp);
+    DIRTY(lines);
+    ck_assert_int_eq(cvs_hough_lines(NULL, 1, 1, 10, 5, 2, &lines), CVS_EINVAL);
+    ZEROED(lines);
+    DIRTY(circles);
+    ck_assert_int_eq(cvs_hough_circles(&src, NULL, &circles), CVS_EINVAL);
+    ZEROED(circles);
+    DIRTY(cs);
+    ck_assert_int_eq(cvs_find_contours(&src, CVS_RETR_COUNT, CVS_CHAIN_SIMPLE, 0, &cs),
+                     CVS_EINVAL);
+    ZEROED(cs);
+    DIRTY(cs);
+    ck_assert_int_eq(cvs_find_contours(&color, CVS_RETR_LIST, CVS_CHAIN_SIMPLE, 0, &cs),
+                     CVS_EINVAL);
+    ZEROED(cs);
+    /* OpenCV's own refusals. */
+    DIRTY(kp);
+    ck_assert_int_eq(cvs_harris(&src, 2, 4, 0.04, 0.01, &kp), CVS_ECV); /* even ksize */
+    ZEROED(kp);
+    DIRTY(lines);
+    ck_assert_int_eq(cvs_hough_lines(&src, 0, 1, 10, 5, 2, &lines), CVS_ECV); /* rho 0 */
+    ZEROED(lines);
+    /* A null result is refused, not written. */
+    ck_assert_int_eq(cvs_fast(&src, 10, 1, CVS_FAST_9_16, NULL), CVS_EINVAL);
+    ck_assert_str_eq(cvs_last_error(), "null keypoint list");
+    cvs_image_free(&src);
+    cvs_image_free(&color);
+}
+END_TEST
+
+START_TEST(results_free_and_zero) {
+    cvs_image src = img_square(64, 64, 16, 16, 48, 48);
+    cvs_contours cs = {0};
+    ck_assert_int_eq(cvs_find_contours(&src, CVS_RETR_EXTERNAL, CVS_CHAIN_SIMPLE, 0, &cs),
+                     CVS_OK);
+    ck_assert_uint_eq(cs.count, 1);
+    ck_assert_uint_eq(cs.npoints, 4);
+    cvs_contours_free(&cs);
+    ZEROED(cs);
+    cvs_image checker = img_checker(160, 160, 20);
+    cvs_keypoints kp = {0};
+    cvs_orb_params p = {500, 1.2, 8, 31, 0, 2, 0, 31, 20, 1};
+    ck_assert_int_eq(cvs_orb(&checker, &p, &kp), CVS_OK);
+    cvs_image_free(&checker);
+    ck_assert_uint_gt(kp.count, 0);
+    ck_assert_ptr_nonnull(kp.descriptors);
+    cvs_keypoints_free(&kp);
+    ZEROED(kp);
+    /* NULL and zeroed results are allowed. */
+    cvs_keypoints_free(NULL);
+    cvs_lines_free(NULL);
+    cvs_circles_free(NULL);
+    cvs_contours_free(NULL);
+    cvs_lines lines = {0};
+    cvs_lines_free(&lines);
+    cvs_circles circles = {0};
+    cvs_circles_free(&circles);
+    cvs_image_free(&src);
+}
+END_TEST
+
+static void *fails_on_its_thread(void *arg) {
+    char *seen = arg;
+    /* This thread's error starts empty whatever another thread did. */
+    snprintf(seen, 256, "%s|", cvs_last_error());
+    cvs_status st = cvs_set_num_threads(-1);
+    size_t n = strlen(seen);
+    snprintf(seen + n, 256 - n, "%d|%s", (int)st, cvs_last_error());
+    return NULL;
+}
+
+START_TEST(last_error_per_thread_cleared_on_success) {
+    ck_assert_int_eq(cvs_grayscale(NULL, NULL), CVS_EINVAL);
+    ck_assert_str_eq(cvs_last_error(), "null image");
+    char seen[256] = "";
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, fails_on_its_thread, seen), 0);
+    ck_assert_int_eq(pthread_join(t, NULL), 0);
+    ck_assert_str_eq(seen, "|1|negative thread count");
+    ck_assert_str_eq(cvs_last_error(), "null image");
+    /* Every entry point clears it on success: allocation, filter, detector, drawing. */
+    cvs_image img = {0};
+    ck_assert_int_eq(cvs_image_alloc(&img, 32, 32, 3), CVS_OK);
+    ck_assert_str_eq(cvs_last_error(), "");
+    memset(img.data, 0, img.capacity);
+    ck_assert_int_eq(cvs_image_alloc(&img, 0, 1, 1), CVS_EINVAL);
+    ck_assert_str_eq(cvs_last_error(), "invalid image size 0x1x1");
+    cvs_keypoints kp = {0};
+    ck_assert_int_eq(cvs_fast(&img, 10, 1, CVS_FAST_9_16, &kp), CVS_OK);
+    ck_assert_str_eq(cvs_last_error(), "");
+    ck_assert_int_eq(cvs_set_num_threads(-1), CVS_EINVAL);
+    cvs_style st = {0, 0, 255, 1};
+    cvs_line l = {0, 0, 31, 0};
+    ck_assert_int_eq(cvs_draw_lines(&img, &l, 1, &st), CVS_OK);
+    ck_assert_str_eq(cvs_last_error(), "");
+    cvs_keypoints_free(&kp);
+    cvs_image_free(&img);
+}
+END_TEST
+
+START_TEST(drawing_needs_three_channels) {
+    cvs_image gray = img_fill(16, 16, 1, 0), bgra = img_fill(16, 16, 4, 0), bgr = {0};
+    cvs_style st = {255, 0, 0, 1};
+    cvs_line l = {0, 8, 15, 8};
+    cvs_circle c = {8, 8, 4};
+    cvs_keypoint k = {8, 8, 6, -1, 1, 0, -1};
+    cvs_point pts[4] = {{2, 2}, {12, 2}, {12, 12}, {2, 12}};
+    cvs_contour one = {100, 40, 2, 2, 11, 11, -1, 0, 4};
+    cvs_contours cs = {&one, 1, pts, 4};
+    const cvs_image *refused[] = {&gray, &bgra};
+    for (int i = 0; i < 2; i++) {
+        cvs_image *im = (cvs_image *)refused[i];
+        ck_assert_int_eq(cvs_draw_lines(im, &l, 1, &st), CVS_EINVAL);
+        ck_assert_str_eq(cvs_last_error(), "drawing needs a 3-channel image");
+        ck_assert_int_eq(cvs_draw_circles(im, &c, 1, &st), CVS_EINVAL);
+        ck_assert_int_eq(cvs_draw_keypoints(im, &k, 1, &st), CVS_EINVAL);
+        ck_assert_int_eq(cvs_draw_contours(im, &cs, &st), CVS_EINVAL);
+        ck_assert_str_eq(cvs_last_error(), "drawing needs a 3-channel image");
+        ck_assert(all_zero(im->data, im->stride * 16));
+    }
+    /* cvs_to_bgr gives what drawing needs; the line is drawn in (b, g, r). */
+    ck_assert_int_eq(cvs_to_bgr(&gray, &bgr), CVS_OK);
+    ck_assert_int_eq(bgr.channels, 3);
+    ck_assert_int_eq(cvs_draw_lines(&bgr, &l, 1, &st), CVS_OK);
+    const uint8_t blue[3] = {255, 0, 0};
+    ck_assert_mem_eq(px(&bgr, 5, 8), blue, 3);
+    ck_assert(all_zero(px(&bgr, 0, 7), 48));
+    /* Thickness outside 1..255 is refused. */
+    cvs_style thick = {255, 0, 0, 0};
+    ck_assert_int_eq(cvs_draw_lines(&bgr, &l, 1, &thick), CVS_EINVAL);
+    ck_assert_str_eq(cvs_last_error(), "invalid thickness");
+    cvs_image_free(&gray);
+    cvs_image_free(&bgra);
+    cvs_image_free(&bgr);
+}
+END_TEST
+
+START_TEST(draw_contours_range_does_not_wrap) {
+    cvs_image img = img_fill(16, 16, 3, 0);
+    cvs_style st = {0, 255, 0, 1};
+    cvs_point pts[4] = {{2, 2}, {12, 2}, {12, 12}, {2, 12}};
+    /* first + npoints wraps to 1 in size_t: points[SIZE_MAX] before the fix. */
+    cvs_contour bad[2] = {{100, 40, 2, 2, 11, 11, -1, 0, 4}, {0, 0, 0, 0, 0, 0, -1, SIZE_MAX, 2}};
+    cvs_contours cs = {bad, 2, pts, 4};
+    ck_assert_int_eq(cvs_draw_contours(&img, &cs, &st), CVS_EINVAL);
+    ck_assert_str_eq(cvs_last_error(), "contour points out of range");
+    bad[1].first = 3;
+    bad[1].npoints = SIZE_MAX;
+    ck_assert_int_eq(cvs_draw_contours(&img, &cs, &st), CVS_EINVAL);
+    bad[1].first = 2;
+    bad[1].npoints = 3;
+    ck_assert_int_eq(cvs_draw_contours(&img, &cs, &st), CVS_EINVAL);
+    /* Nothing was drawn: the check comes before drawing. */
+    ck_assert(all_zero(img.data, img.stride * 16));
+    cvs_contours null_points = {bad, 1, NULL, 4};
+    ck_assert_int_eq(cvs_draw_contours(&img, &null_points, &st), CVS_EINVAL);
+    /* The last point may end exactly at npoints. */
+    bad[1].first = 2;
+    bad[1].npoints = 2;
+    ck_assert_int_eq(cvs_draw_contours(&img, &cs, &st), CVS_OK);
+    const uint8_t green[3] = {0, 255, 0};
+    ck_assert_mem_eq(px(&img, 7, 2), green, 3);
+    ck_assert_mem_eq(px(&img, 12, 7), green, 3);
+    ck_assert(all_zero(px(&img, 7, 7), 3));
+    cvs_image_free(&img);
+}
+END_TEST
+
+START_TEST(allocation_limit_is_named) {
+    cvs_image img = {0};
+    /* Over the limit: EINVAL, the size and the limit in the message, nothing allocated. */
+    ck_assert_int_eq(cvs_image_alloc(&img, 65536, 262145, 1), CVS_EINVAL);
+    ck_assert_str_eq(cvs_last_error(), "image of 65536x262145x1 is over the 17179869184-byte limit");
+    ck_assert(all_zero(&img, sizeof img));
+    ck_assert_int_eq(cvs_image_alloc(&img, 1 << 30, 1 << 30, 3), CVS_EINVAL);
+    ck_assert_str_eq(cvs_last_error(),
+                     "image of 1073741824x1073741824x3 is over the 17179869184-byte limit");
+    ck_assert_int_eq(cvs_image_alloc(&img, 5, -1, 3), CVS_EINVAL);
+    ck_assert_str_eq(cvs_last_error(), "invalid image size 5x-1x3");
+    ck_assert_int_eq(cvs_image_alloc(NULL, 5, 5, 3), CVS_EINVAL);
+    ck_assert(all_zero(&img, sizeof img));
+    /* A filter whose output is over the limit says so too (not "out of memory"). */
+    cvs_image src = img_fill(8, 8, 1, 0), dst = {0};
+    ck_assert_int_eq(cvs_resize(&src, &dst, 70000, 10, 0, CVS_INTER_NEAREST), CVS_EINVAL);
+    ck_assert_str_eq(cvs_last_error(), "resize: the result would be 70000x10, over the limit of "
+                                       "268435456 pixels or 65535 a side");
+    cvs_image_free(&src);
+}
+END_TEST
+
+/* The child of malloc_fails_is_enomem: 0 when every check holds. */
+static int enomem_child(void) {
+    cvs_image img = {0};
+    if (cvs_image_alloc(&img, 8, 8, 1) != CVS_OK) return 2;
+    cvs_image before = img;
+    /* Address space for what is mapped now plus 64 MiB: a 1 GiB malloc fails. */
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long pages = 0;
+    if (!f || fscanf(f, "%lu", &pages) != 1) return 3;
+    fclose(f);
+    struct rlimit rl;
+    rl.rlim_cur = rl.rlim_max = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + ((rlim_t)64 << 20);
+    if (setrlimit(RLIMIT_AS, &rl) != 0) return 4;
+    cvs_status st = cvs_image_alloc(&img, 32768, 32768, 1);
+    const char *want = "out of memory allocating 1073741824 bytes for an image of 32768x32768x1";
+    if (st != CVS_ENOMEM || strcmp(cvs_last_error(), want) != 0) {
+        fprintf(stderr, "status %d, \"%s\"; want %d, \"%s\"\n", (int)st, cvs_last_error(),
+                (int)CVS_ENOMEM, want);
+        return 5;
+    }
+    /* img is unchanged: its old buffer is still there. */
+    if (memcmp(&img, &before, sizeof img) != 0) return 6;
+    cvs_image_free(&img);
+    return 0;
+}
+
+START_TEST(malloc_fails_is_enomem) {
+    /* The address-space limit stays in a child of its own. */
+    fflush(NULL);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) _exit(enomem_child());
+    int status = 0;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status), "child ended by signal %d", WTERMSIG(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+}
+END_TEST
+
+START_TEST(choice_counts_bound_choices) {
+    cvs_image src = img_noise(16, 16, 1, 8), dst = {0};
+    cvs_keypoints kp = {0};
+    cvs_contours cs = {0};
+    /* The count and -1 are refused with the range; count - 1 runs. */
+    ck_assert_int_eq(cvs_resize(&src, &dst, 8, 8, 0, CVS_INTER_COUNT), CVS_EINVAL);
+    ck_assert_str_eq(cvs_last_error(), "invalid interpolation 5 (0..4)");
+    ck_assert_int_eq(cvs_resize(&src, &dst, 8, 8, 0, -1), CVS_EINVAL);
+    ck_assert_int_eq(cvs_resize(&src, &dst, 8, 8, 0, CVS_INTER_COUNT - 1), CVS_OK);
+    ck_assert_int_eq(cvs_flip(&src, &dst, CVS_FLIP_COUNT), CVS_EINVAL);
+    ck_assert_str_eq(cvs_last_error(), "invalid flip axis 3 (0..2)");
+    ck_assert_int_eq(cvs_flip(&src, &dst, CVS_FLIP_COUNT - 1), CVS_OK);
+    ck_assert_int_eq(cvs_rotate(&src, &dst, 4), CVS_EINVAL);
+    ck_assert_int_eq(cvs_rotate(&src, &dst, 0), CVS_EINVAL);
+    ck_assert_int_eq(cvs_rotate(&src, &dst, 3), CVS_OK);
+    ck_assert_int_eq(cvs_threshold(&src, &dst, 9, 255, CVS_THRESH_COUNT), CVS_EINVAL);
+    ck_assert_str_eq(cvs_last_error(), "invalid threshold type 7 (0..6)");
+    ck_assert_int_eq(cvs_threshold(&src, &dst, 9, 255, CVS_THRESH_COUNT - 1), CVS_OK);
+    ck_assert_int_eq(cvs_adaptive_threshold(&src, &dst, 255, CVS_ADAPTIVE_COUNT, 3, 0, 0),
+                     CVS_EINVAL);
+    ck_assert_int_eq(cvs_adaptive_threshold(&src, &dst, 255, CVS_ADAPTIVE_COUNT - 1, 3, 0, 0),
+                     CVS_OK);
+    ck_assert_int_eq(cvs_morphology(&src, &dst, CVS_MORPH_COUNT, 3, CVS_SHAPE_RECT, 1),
+                     CVS_EINVAL);
+    ck_assert_str_eq(cvs_last_error(), "invalid morphology op 7 (0..6)");
+    ck_assert_int_eq(cvs_morphology(&src, &dst, CVS_MORPH_ERODE, 3, CVS_SHAPE_COUNT, 1),
+                     CVS_EINVAL);
+    ck_assert_str_eq(cvs_last_error(), "invalid kernel shape 3 (0..2)");
+    ck_assert_int_eq(
+        cvs_morphology(&src, &dst, CVS_MORPH_COUNT - 1, 3, CVS_SHAPE_COUNT - 1, 1), CVS_OK);
+    ck_assert_int_eq(cvs_fast(&src, 10, 1, CVS_FAST_COUNT, &kp), CVS_EINVAL);
+    ck_assert_str_eq(cvs_last_error(), "invalid FAST type 3 (0..2)");
+    ck_assert_int_eq(cvs_fast(&src, 10, 1, CVS_FAST_COUNT - 1, &kp), CVS_OK);
+    cvs_keypoints_free(&kp);
+    ck_assert_int_eq(cvs_find_contours(&src, CVS_RETR_COUNT, CVS_CHAIN_NONE, 0, &cs),
+                     CVS_EINVAL);
+    ck_assert_str_eq(cvs_last_error(), "invalid contour mode 4 (0..3)");
+    ck_assert_int_eq(cvs_find_contours(&src, CVS_RETR_LIST, CVS_CHAIN_COUNT, 0, &cs),
+                     CVS_EINVAL);
+    ck_assert_str_eq(cvs_last_error(), "invalid contour method 2 (0..1)");
+    ck_assert_int_eq(
+        cvs_find_contours(&src, CVS_RETR_COUNT - 1, CVS_CHAIN_COUNT - 1, 0, &cs), CVS_OK);
+    cvs_contours_free(&cs);
+    cvs_image_free(&src);
+    cvs_image_free(&dst);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("shim");
     TCase *tc = tcase_create("core");
@@ -166,5 +591,18 @@ int main(void) {
     tcase_add_test(tc, errors_are_statuses);
     tcase_add_test(tc, buffers_are_reused);
     suite_add_tcase(s, tc);
+    TCase *rules = tcase_create("rules");
+    tcase_add_test(rules, src_is_borrowed);
+    tcase_add_test(rules, borrowed_dst_is_refused);
+    tcase_add_test(rules, dst_must_not_alias_src);
+    tcase_add_test(rules, detector_results_zeroed_on_failure);
+    tcase_add_test(rules, results_free_and_zero);
+    tcase_add_test(rules, last_error_per_thread_cleared_on_success);
+    tcase_add_test(rules, drawing_needs_three_channels);
+    tcase_add_test(rules, draw_contours_range_does_not_wrap);
+    tcase_add_test(rules, allocation_limit_is_named);
+    tcase_add_test(rules, malloc_fails_is_enomem);
+    tcase_add_test(rules, choice_counts_bound_choices);
+    suite_add_tcase(s, rules);
     return run_suite(s);
 }

@@ -1,0 +1,236 @@
+// core.cpp - the entry guard and error text, views and buffers, image
+// allocation, the result-free functions, versions and threads.
+#include "internal.hpp"
+
+#include <opencv2/core.hpp>
+#include <opencv2/core/utility.hpp>
+
+#include <cxxabi.h>
+
+#include <cstdarg>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <new>
+#include <string>
+
+namespace cvshim {
+
+namespace {
+
+thread_local std::string last_error;
+// Set instead when the message could not be kept (no memory for it).
+thread_local const char *last_error_fixed = nullptr;
+
+// "func: err" from a cv::Exception (e.what() adds file and line, which
+// users do not need).
+std::string cv_message(const cv::Exception &e) {
+    std::string m = e.err.empty() ? std::string(e.what()) : e.err;
+    if (!e.func.empty())
+        m = e.func + ": " + m;
+    return m;
+}
+
+} // namespace
+
+void clear_error() noexcept {
+    last_error.clear();
+    last_error_fixed = nullptr;
+}
+
+cvs_status fail(cvs_status st, const char *what) noexcept {
+    last_error_fixed = nullptr;
+    try {
+        last_error = what ? what : "unknown error";
+        // OpenCV's messages span lines; cvapp reports one line per error.
+        for (char &c : last_error) {
+            if (c == '\n' || c == '\r')
+                c = ' ';
+        }
+        while (!last_error.empty() && last_error.back() == ' ')
+            last_error.pop_back();
+    } catch (...) {
+        // No memory to keep the message: say so in a string that needs none.
+        last_error_fixed = "out of memory keeping the error message";
+    }
+    return st;
+}
+
+// UBSan's null check is off here: a forced unwind is a foreign exception
+// whose C++ object is null by the ABI's design, so its handler binds a
+// reference to null as libstdc++ intends.  noinline keeps the attribute on
+// this function's code alone (GCC applies it where the code ends up).
+__attribute__((noinline, no_sanitize("null"))) cvs_status fail_current() {
+    try {
+        throw;
+    } catch (const abi::__forced_unwind &) {
+        throw;
+    } catch (const shim_error &e) {
+        return fail(e.status, e.what());
+    } catch (const cv::Exception &e) {
+        try {
+            return fail(CVS_ECV, cv_message(e).c_str());
+        } catch (const std::bad_alloc &) {
+            return fail(CVS_ENOMEM, "out of memory");
+        }
+    } catch (const std::bad_alloc &) {
+        return fail(CVS_ENOMEM, "out of memory");
+    } catch (const std::exception &e) {
+        return fail(CVS_EINTERNAL, e.what());
+    } catch (...) {
+        return fail(CVS_EINTERNAL, "unknown exception");
+    }
+}
+
+std::string format(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    char small[256];
+    int n = std::vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return fmt;
+    if ((size_t)n < sizeof small)
+        return std::string(small, (size_t)n);
+    std::string out((size_t)n + 1, '\0');
+    va_start(ap, fmt);
+    std::vsnprintf(&out[0], out.size(), fmt, ap);
+    va_end(ap);
+    out.resize((size_t)n);
+    return out;
+}
+
+void require(bool ok, const char *msg) {
+    if (!ok)
+        throw invalid_arg(msg);
+}
+
+cv::Mat view(const cvs_image *img) {
+    require(img != nullptr && img->data != nullptr, "null image");
+    require(img->width > 0 && img->height > 0, "empty image");
+    require(img->channels == 1 || img->channels == 3 || img->channels == 4,
+            "unsupported channel count");
+    require(img->stride >= (size_t)img->width * (size_t)img->channels,
+            "stride smaller than a row");
+    return cv::Mat(img->height, img->width, CV_8UC(img->channels), img->data, img->stride);
+}
+
+void alloc_image(cvs_image *img, int width, int height, int channels) {
+    require(img != nullptr, "null image");
+    if (width <= 0 || height <= 0 || channels <= 0)
+        throw invalid_arg(format("invalid image size %dx%dx%d", width, height, channels));
+    size_t stride = (size_t)width * (size_t)channels;
+    // stride * height could wrap; stride alone cannot (two ints).
+    if ((size_t)height > CVS_MAX_IMAGE_BYTES / stride)
+        throw invalid_arg(format("image of %dx%dx%d is over the %zu-byte limit", width, height,
+                                 channels, CVS_MAX_IMAGE_BYTES));
+    size_t need = stride * (size_t)height;
+    // A borrowed view's pixels belong to someone else: never replace them.
+    require(img->capacity != 0 || img->data == nullptr, "cannot allocate into a borrowed view");
+    if (need > img->capacity) {
+        // The new buffer first: on failure img is unchanged.
+        void *p = std::malloc(need);
+        if (!p)
+            throw shim_error(CVS_ENOMEM,
+                             format("out of memory allocating %zu bytes for an image of %dx%dx%d",
+                                    need, width, height, channels));
+        std::free(img->data);
+        img->data = static_cast<uint8_t *>(p);
+        img->capacity = need;
+    }
+    img->width = width;
+    img->height = height;
+    img->channels = channels;
+    img->stride = stride;
+}
+
+bool overlaps(const cvs_image *src, const cvs_image *dst) noexcept {
+    if (!src || !dst || !src->data || !dst->data || src->height <= 0)
+        return false;
+    // src's pixels: up to the end of its last row.
+    uintptr_t s0 = (uintptr_t)src->data;
+    uintptr_t s1 = s0 + src->stride * (size_t)(src->height - 1) +
+                   (size_t)src->width * (size_t)src->channels;
+    // dst's buffer: what was allocated, or (borrowed) what it shows.
+    size_t dst_bytes = dst->capacity;
+    if (!dst_bytes && dst->height > 0)
+        dst_bytes = dst->stride * (size_t)dst->height;
+    uintptr_t d0 = (uintptr_t)dst->data;
+    uintptr_t d1 = d0 + dst_bytes;
+    return s0 < d1 && d0 < s1;
+}
+
+} // namespace cvshim
+
+using namespace cvshim;
+
+extern "C" {
+
+void cvs_keypoints_free(cvs_keypoints *kp) {
+    if (!kp)
+        return;
+    std::free(kp->items);
+    std::free(kp->descriptors);
+    *kp = cvs_keypoints{};
+}
+
+void cvs_lines_free(cvs_lines *l) {
+    if (!l)
+        return;
+    std::free(l->items);
+    *l = cvs_lines{};
+}
+
+void cvs_circles_free(cvs_circles *c) {
+    if (!c)
+        return;
+    std::free(c->items);
+    *c = cvs_circles{};
+}
+
+void cvs_contours_free(cvs_contours *c) {
+    if (!c)
+        return;
+    std::free(c->items);
+    std::free(c->points);
+    *c = cvs_contours{};
+}
+
+void cvs_image_free(cvs_image *img) {
+    if (!img)
+        return;
+    if (img->capacity)
+        std::free(img->data);
+    *img = cvs_image{};
+}
+
+cvs_status cvs_image_alloc(cvs_image *img, int width, int height, int channels) {
+    return guarded([&] {
+        alloc_image(img, width, height, channels);
+    });
+}
+
+const char *cvs_last_error(void) {
+    return last_error_fixed ? last_error_fixed : last_error.c_str();
+}
+
+const char *cvs_opencv_version(void) {
+    return CV_VERSION;
+}
+
+cvs_status cvs_set_num_threads(int n) {
+    return guarded([&] {
+        require(n >= 0, "negative thread count");
+        cv::setNumThreads(n == 0 ? -1 : n);
+    });
+}
+
+int cvs_get_num_threads(void) {
+    int n = 1;
+    cvs_status st = guarded([&] {
+        n = cv::getNumThreads();
+    });
+    return st == CVS_OK ? n : 1;
+}
+
+} // extern "C"

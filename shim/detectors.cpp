@@ -1,0 +1,327 @@
+// detectors.cpp - the detectors and the storage of their results in the
+// malloc'd C arrays of cvshim.h.
+//
+// Each detector zeroes its result first (before checking anything else), and
+// hands the arrays over only when everything has succeeded: on failure the
+// result is left zeroed, as cvshim.h promises.
+#include "internal.hpp"
+
+#include <opencv2/core.hpp>
+#include <opencv2/features2d.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <iterator>
+#include <limits>
+#include <memory>
+#include <new>
+#include <vector>
+
+namespace cvshim {
+namespace {
+
+// malloc'd C arrays held until they are handed to the caller.
+struct c_free {
+    void operator()(void *p) const {
+        std::free(p);
+    }
+};
+template <typename T> using c_ptr = std::unique_ptr<T, c_free>;
+
+template <typename T> c_ptr<T> c_alloc(size_t n) {
+    if (n == 0)
+        return nullptr;
+    if (n > SIZE_MAX / sizeof(T))
+        throw std::bad_alloc();
+    c_ptr<T> p(static_cast<T *>(std::malloc(n * sizeof(T))));
+    if (!p)
+        throw std::bad_alloc();
+    return p;
+}
+
+template <typename T> c_ptr<T> c_copy(const std::vector<T> &v) {
+    c_ptr<T> p = c_alloc<T>(v.size());
+    if (p)
+        std::memcpy(p.get(), v.data(), v.size() * sizeof(T));
+    return p;
+}
+
+// The first statement of every detector: a usable, zeroed result.
+void reset(cvs_keypoints *out) {
+    require(out != nullptr, "null keypoint list");
+    *out = cvs_keypoints{};
+}
+
+void reset(cvs_lines *out) {
+    require(out != nullptr, "null line list");
+    *out = cvs_lines{};
+}
+
+void reset(cvs_circles *out) {
+    require(out != nullptr, "null circle list");
+    *out = cvs_circles{};
+}
+
+void reset(cvs_contours *out) {
+    require(out != nullptr, "null contour list");
+    *out = cvs_contours{};
+}
+
+void store_keypoints(const std::vector<cv::KeyPoint> &kps, const cv::Mat &desc,
+                     cvs_keypoints *out) {
+    std::vector<cvs_keypoint> items;
+    items.reserve(kps.size());
+    for (const cv::KeyPoint &k : kps) {
+        cvs_keypoint item{k.pt.x, k.pt.y, k.size, k.angle, k.response, k.octave, k.class_id};
+        items.push_back(item);
+    }
+    c_ptr<cvs_keypoint> pk = c_copy(items);
+    c_ptr<char> pd;
+    int type = CVS_DESC_NONE;
+    int len = 0;
+    if (!desc.empty() && !kps.empty()) {
+        bool matches = desc.rows == (int)kps.size() &&
+                       (desc.type() == CV_8U || desc.type() == CV_32F);
+        require(matches, "descriptor matrix does not match keypoints");
+        size_t rowbytes = desc.cols * desc.elemSize();
+        pd = c_alloc<char>(rowbytes * desc.rows);
+        for (int r = 0; r < desc.rows; r++)
+            std::memcpy(pd.get() + r * rowbytes, desc.ptr(r), rowbytes);
+        type = desc.type() == CV_8U ? CVS_DESC_U8 : CVS_DESC_F32;
+        len = desc.cols;
+    }
+    // Nothing below can fail.
+    out->count = kps.size();
+    out->desc_type = type;
+    out->desc_len = len;
+    out->items = pk.release();
+    out->descriptors = pd.release();
+}
+
+// Runs a keypoint detector (and descriptor extractor) on src into a zeroed out.
+void detect(const cvs_image *src, const cv::Ptr<cv::Feature2D> &f, bool descriptors,
+            cvs_keypoints *out) {
+    cv::Mat in = view(src);
+    std::vector<cv::KeyPoint> kps;
+    cv::Mat desc;
+    if (descriptors)
+        f->detectAndCompute(in, cv::noArray(), kps, desc);
+    else
+        f->detect(in, kps);
+    store_keypoints(kps, desc, out);
+}
+
+// Keeps the contours of at least min_area; parents point at the nearest
+// kept enclosing contour.
+void store_contours(const std::vector<std::vector<cv::Point>> &cs,
+                    const std::vector<cv::Vec4i> &hier, double min_area, cvs_contours *out) {
+    std::vector<int> kept(cs.size(), -1);
+    std::vector<cvs_contour> items;
+    std::vector<cvs_point> points;
+    for (size_t i = 0; i < cs.size(); i++) {
+        double area = cv::contourArea(cs[i]);
+        if (area < min_area)
+            continue;
+        cv::Rect box = cv::boundingRect(cs[i]);
+        double perimeter = cv::arcLength(cs[i], true);
+        kept[i] = (int)items.size();
+        items.push_back(cvs_contour{area, perimeter, box.x, box.y, box.width, box.height, -1,
+                                    points.size(), cs[i].size()});
+        for (const cv::Point &pt : cs[i])
+            points.push_back(cvs_point{pt.x, pt.y});
+    }
+    for (size_t i = 0; i < cs.size(); i++) {
+        if (kept[i] < 0)
+            continue;
+        int up = hier.empty() ? -1 : hier[i][3];
+        while (up >= 0 && kept[up] < 0)
+            up = hier[up][3];
+        items[kept[i]].parent = up >= 0 ? kept[up] : -1;
+    }
+    c_ptr<cvs_contour> pi = c_copy(items);
+    c_ptr<cvs_point> pp = c_copy(points);
+    // Nothing below can fail.
+    out->items = pi.release();
+    out->count = items.size();
+    out->points = pp.release();
+    out->npoints = points.size();
+}
+
+// The OpenCV constants of cvshim.h's choices, in the enums' order.
+const cv::FastFeatureDetector::DetectorType fast_types[] = {
+    cv::FastFeatureDetector::TYPE_5_8, cv::FastFeatureDetector::TYPE_7_12,
+    cv::FastFeatureDetector::TYPE_9_16};
+static_assert(std::size(fast_types) == CVS_FAST_COUNT, "one per CVS_FAST_*");
+
+const int contour_modes[] = {cv::RETR_EXTERNAL, cv::RETR_LIST, cv::RETR_TREE, cv::RETR_CCOMP};
+static_assert(std::size(contour_modes) == CVS_RETR_COUNT, "one per CVS_RETR_*");
+
+const int contour_methods[] = {cv::CHAIN_APPROX_NONE, cv::CHAIN_APPROX_SIMPLE};
+static_assert(std::size(contour_methods) == CVS_CHAIN_COUNT, "one per CVS_CHAIN_*");
+
+} // namespace
+} // namespace cvshim
+
+using namespace cvshim;
+
+extern "C" {
+
+cvs_status cvs_orb(const cvs_image *src, const cvs_orb_params *p, cvs_keypoints *out) {
+    return guarded([&] {
+        reset(out);
+        require(p != nullptr, "null parameters");
+        cv::ORB::ScoreType score = p->score_type ? cv::ORB::FAST_SCORE : cv::ORB::HARRIS_SCORE;
+        cv::Ptr<cv::ORB> orb =
+            cv::ORB::create(p->nfeatures, (float)p->scale_factor, p->nlevels, p->edge_threshold,
+                            p->first_level, p->wta_k, score, p->patch_size, p->fast_threshold);
+        detect(src, orb, p->descriptors != 0, out);
+    });
+}
+
+cvs_status cvs_fast(const cvs_image *src, int threshold, int nonmax, int type,
+                    cvs_keypoints *out) {
+    return guarded([&] {
+        reset(out);
+        cv::FastFeatureDetector::DetectorType t = pick(fast_types, type, "FAST type");
+        detect(src, cv::FastFeatureDetector::create(threshold, nonmax != 0, t), false, out);
+    });
+}
+
+cvs_status cvs_sift(const cvs_image *src, const cvs_sift_params *p, cvs_keypoints *out) {
+    return guarded([&] {
+        reset(out);
+        require(p != nullptr, "null parameters");
+        cv::Ptr<cv::SIFT> sift = cv::SIFT::create(p->nfeatures, p->octave_layers,
+                                                  p->contrast_threshold, p->edge_threshold,
+                                                  p->sigma);
+        detect(src, sift, p->descriptors != 0, out);
+    });
+}
+
+cvs_status cvs_akaze(const cvs_image *src, double threshold, int descriptors,
+                     cvs_keypoints *out) {
+    return guarded([&] {
+        reset(out);
+        cv::Ptr<cv::AKAZE> akaze =
+            cv::AKAZE::create(cv::AKAZE::DESCRIPTOR_MLDB, 0, 3, (float)threshold);
+        detect(src, akaze, descriptors != 0, out);
+    });
+}
+
+cvs_status cvs_brisk(const cvs_image *src, int threshold, int octaves, int descriptors,
+                     cvs_keypoints *out) {
+    return guarded([&] {
+        reset(out);
+        detect(src, cv::BRISK::create(threshold, octaves), descriptors != 0, out);
+    });
+}
+
+cvs_status cvs_gftt(const cvs_image *src, const cvs_gftt_params *p, cvs_keypoints *out) {
+    return guarded([&] {
+        reset(out);
+        require(p != nullptr, "null parameters");
+        cv::Ptr<cv::GFTTDetector> gftt = cv::GFTTDetector::create(
+            p->max_corners, p->quality, p->min_distance, p->block, p->harris != 0, p->k);
+        detect(src, gftt, false, out);
+    });
+}
+
+cvs_status cvs_harris(const cvs_image *src, int block, int ksize, double k, double threshold,
+                      cvs_keypoints *out) {
+    return guarded([&] {
+        reset(out);
+        cv::Mat in = view(src);
+        cv::Mat r;
+        cv::cornerHarris(in, r, block, ksize, k);
+        double strongest = 0;
+        cv::minMaxLoc(r, nullptr, &strongest);
+        double level = threshold * strongest;
+        std::vector<cv::KeyPoint> kps;
+        for (int y = 0; strongest > 0 && y < r.rows; y++) {
+            const float *row = r.ptr<float>(y);
+            for (int x = 0; x < r.cols; x++) {
+                if ((double)row[x] > level)
+                    kps.emplace_back((float)x, (float)y, (float)block, -1.0f, row[x], 0);
+            }
+        }
+        store_keypoints(kps, cv::Mat(), out);
+    });
+}
+
+cvs_status cvs_blobs(const cvs_image *src, const cvs_blob_params *p, cvs_keypoints *out) {
+    return guarded([&] {
+        reset(out);
+        require(p != nullptr, "null parameters");
+        // OpenCV 4.10 refuses minArea and minCircularity of 0 even when that
+        // filter is off.  Blobs of area 0 are dropped by every version (their
+        // centre is undefined) and a positive area is at least 0.5, so the
+        // smallest positive float means the same as 0; the circularity bound
+        // only matters when filtering.
+        cv::SimpleBlobDetector::Params bp;
+        bp.minArea = p->min_area > 0 ? (float)p->min_area : std::numeric_limits<float>::min();
+        bp.maxArea = (float)p->max_area;
+        bp.filterByCircularity = p->min_circularity > 0;
+        if (bp.filterByCircularity)
+            bp.minCircularity = (float)p->min_circularity;
+        bp.blobColor = p->dark ? 0 : 255;
+        detect(src, cv::SimpleBlobDetector::create(bp), false, out);
+    });
+}
+
+cvs_status cvs_hough_lines(const cvs_image *src, double rho, double theta_deg, int threshold,
+                           double min_length, double max_gap, cvs_lines *out) {
+    return guarded([&] {
+        reset(out);
+        cv::Mat in = view(src);
+        std::vector<cv::Vec4i> found;
+        double theta = theta_deg * CV_PI / 180;
+        cv::HoughLinesP(in, found, rho, theta, threshold, min_length, max_gap);
+        std::vector<cvs_line> lines;
+        lines.reserve(found.size());
+        for (const cv::Vec4i &l : found)
+            lines.push_back(cvs_line{l[0], l[1], l[2], l[3]});
+        c_ptr<cvs_line> items = c_copy(lines);
+        // Nothing below can fail.
+        out->items = items.release();
+        out->count = lines.size();
+    });
+}
+
+cvs_status cvs_hough_circles(const cvs_image *src, const cvs_hough_circle_params *p,
+                             cvs_circles *out) {
+    return guarded([&] {
+        reset(out);
+        require(p != nullptr, "null parameters");
+        cv::Mat in = view(src);
+        std::vector<cv::Vec3f> found;
+        cv::HoughCircles(in, found, cv::HOUGH_GRADIENT, p->dp, p->min_dist, p->param1,
+                         p->param2, p->min_radius, p->max_radius);
+        std::vector<cvs_circle> circles;
+        circles.reserve(found.size());
+        for (const cv::Vec3f &c : found)
+            circles.push_back(cvs_circle{c[0], c[1], c[2]});
+        c_ptr<cvs_circle> items = c_copy(circles);
+        // Nothing below can fail.
+        out->items = items.release();
+        out->count = circles.size();
+    });
+}
+
+cvs_status cvs_find_contours(const cvs_image *src, int mode, int method, double min_area,
+                             cvs_contours *out) {
+    return guarded([&] {
+        reset(out);
+        int m = pick(contour_modes, mode, "contour mode");
+        int a = pick(contour_methods, method, "contour method");
+        cv::Mat in = view(src);
+        require(in.channels() == 1, "needs a one-channel (gray) image");
+        std::vector<std::vector<cv::Point>> cs;
+        std::vector<cv::Vec4i> hier;
+        cv::findContours(in, cs, hier, m, a);
+        store_contours(cs, hier, min_area, out);
+    });
+}
+
+} // extern "C"
