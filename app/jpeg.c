@@ -117,15 +117,22 @@ int imageio_jpeg_probe(codec *c, const uint8_t *buf, size_t len, const decode_op
 }
 
 /* CMYK as Adobe writes it (inverted), converted the way OpenCV's imread
- * does, in place: n pixels of 4 bytes become n packed BGR pixels. */
-static void cmyk_to_bgr(uint8_t *p, size_t n) {
+ * does, in place: n pixels of 4 bytes become n packed BGR pixels, or with
+ * `gray` n gray bytes (imread's IMREAD_GRAYSCALE of a CMYK file: its own
+ * fixed-point luma of the BGR values, 14 bits, rounded). */
+static void cmyk_convert(uint8_t *p, size_t n, int gray) {
     for (size_t i = 0; i < n; i++) {
         const uint8_t *s = p + 4 * i;
         int c = s[0], m = s[1], y = s[2], k = s[3];
+        int r = k - ((255 - c) * k >> 8), g = k - ((255 - m) * k >> 8), b = k - ((255 - y) * k >> 8);
+        if (gray) {
+            p[i] = (uint8_t)((b * 1868 + g * 9617 + r * 4899 + (1 << 13)) >> 14);
+            continue;
+        }
         uint8_t *d = p + 3 * i;
-        d[2] = (uint8_t)(k - ((255 - c) * k >> 8));
-        d[1] = (uint8_t)(k - ((255 - m) * k >> 8));
-        d[0] = (uint8_t)(k - ((255 - y) * k >> 8));
+        d[0] = (uint8_t)b;
+        d[1] = (uint8_t)g;
+        d[2] = (uint8_t)r;
     }
 }
 
@@ -242,8 +249,7 @@ static int lj_decode(const uint8_t *buf, size_t len, const decode_opts *o, cvs_i
     int orient = o && o->ignore_orientation ? 1 : exif_jpeg_orientation(buf, len), swap = orient >= 5;
     int m = jpeg_scaled_size(o, swap, &w, &h);
     int cmyk = ci.num_components == 4;
-    int gray = ci.jpeg_color_space == JCS_GRAYSCALE ||
-               (o && o->to_gray && ci.jpeg_color_space == JCS_YCbCr);
+    int gray = ci.jpeg_color_space == JCS_GRAYSCALE || (o && o->to_gray);
     int ch = gray ? 1 : 3;
     ci.out_color_space = cmyk ? JCS_CMYK : gray ? JCS_GRAYSCALE : JCS_EXT_BGR;
     ci.scale_num = (unsigned)m;
@@ -277,7 +283,7 @@ static int lj_decode(const uint8_t *buf, size_t len, const decode_opts *o, cvs_i
     /* Strict: what follows the last row (up to EOI) must be right too. */
     jpeg_finish_decompress(&ci);
     jpeg_destroy_decompress(&ci);
-    if (cmyk) cmyk_to_bgr(tmp, (size_t)w * (size_t)h);
+    if (cmyk) cmyk_convert(tmp, (size_t)w * (size_t)h, gray);
     if (tmp) orient_copy(tmp, w, h, (size_t)w * (size_t)ch, ch, orient, out);
     free(tmp);
     return 0;
@@ -300,8 +306,10 @@ int imageio_jpeg_decode(codec *c, const uint8_t *buf, size_t len, const decode_o
     int orient = o && o->ignore_orientation ? 1 : exif_jpeg_orientation(buf, len), swap = orient >= 5;
     jpeg_scaled_size(o, swap, &w, &h);
     int cmyk = cs == TJCS_CMYK || cs == TJCS_YCCK;
-    /* Luma-only decoding skips chroma upsampling and color conversion. */
-    int gray = cs == TJCS_GRAY || (o && o->to_gray && cs == TJCS_YCbCr), ch = gray ? 1 : 3;
+    /* Gray on load as imread's IMREAD_GRAYSCALE: luma only from YCbCr (no
+     * chroma upsampling, no colour conversion), libjpeg's own RGB to gray,
+     * CMYK converted below. */
+    int gray = cs == TJCS_GRAY || (o && o->to_gray), ch = gray ? 1 : 3;
     if (cvs_image_alloc(out, swap ? h : w, swap ? w : h, ch) != CVS_OK)
         return seterr(err, "cannot allocate %dx%d image: %s", swap ? h : w, swap ? w : h,
                       cvs_last_error());
@@ -326,7 +334,7 @@ int imageio_jpeg_decode(codec *c, const uint8_t *buf, size_t len, const decode_o
         free(tmp);
         return jpeg_fail(err, "corrupt JPEG data", tjGetErrorStr2(c->tj_dec));
     }
-    if (cmyk) cmyk_to_bgr(tmp, (size_t)w * (size_t)h);
+    if (cmyk) cmyk_convert(tmp, (size_t)w * (size_t)h, gray);
     if (tmp) orient_copy(tmp, w, h, (size_t)w * (size_t)ch, ch, orient, out);
     free(tmp);
     return 0;
