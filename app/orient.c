@@ -33,11 +33,12 @@ void orient_copy(const uint8_t *src, int w, int h, size_t sstride, int ch, int o
         const uint8_t *s = start + (ptrdiff_t)y * ys;                                     \
         uint8_t *d = dst->data + (size_t)y * ds;                                          \
         if (xs == (CH)) {                                                                 \
-            memcpy(d, s, (size_t)dst->width * (CH));                                      \
+            memcpy(d, s, (size_t)dst->width * (size_t)(CH));                              \
             continue;                                                                     \
         }                                                                                 \
         for (int x = 0; x < dst->width; x++)                                              \
-            for (int k = 0; k < (CH); k++) d[(size_t)x * (CH) + k] = s[(ptrdiff_t)x * xs + k]; \
+            for (int k = 0; k < (CH); k++)                                                \
+                d[(size_t)(x * (CH) + k)] = s[(ptrdiff_t)x * xs + k];                     \
     }
     /* Transposes read down the source's columns: go by 32x32 tiles, so that
      * the rows read and written stay in the cache. */
@@ -48,9 +49,10 @@ void orient_copy(const uint8_t *src, int w, int h, size_t sstride, int ch, int o
             int x1 = dst->width - x0 < 32 ? dst->width : x0 + 32;                         \
             for (int x = x0; x < x1; x++) {                                               \
                 const uint8_t *s = start + (ptrdiff_t)x * xs;                             \
-                uint8_t *d = dst->data + (size_t)x * (CH);                                \
+                uint8_t *d = dst->data + (size_t)x * (size_t)(CH);                        \
                 for (int y = y0; y < y1; y++)                                             \
-                    for (int k = 0; k < (CH); k++) d[(size_t)y * ds + k] = s[(ptrdiff_t)y * ys + k]; \
+                    for (int k = 0; k < (CH); k++)                                        \
+                        d[(size_t)y * ds + (size_t)k] = s[(ptrdiff_t)y * ys + k];         \
             }                                                                             \
         }
     if (o < 5) {

@@ -6,7 +6,8 @@
 CVAPP is a built cvapp (its --list-ops gives one seed spec per op).  The
 images are the samples shrunk to a few dozen pixels (each file under 4 KB),
 in the JPEG and PNG variants the decoders branch on: baseline, progressive,
-restart markers, gray, odd sizes, an EXIF orientation, YCCK (CMYK); PNG gray
+restart markers, gray, odd sizes, an EXIF orientation, YCCK (CMYK), sampling
+factors only the libjpeg fallback decodes (cjpeg -sample); PNG gray
 at 1, 4, 8 and 16 bits, gray+alpha, RGB(A) at 8 and 16 bits, palettes with
 transparency, interlaced.  The EXIF seeds are the TIFF blocks of the
 hostile fixtures (tests/fixtures: every orientation, both byte orders, the
@@ -26,7 +27,7 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
-from make_fixtures import tj_compress_cmyk  # noqa: E402
+from make_fixtures import cjpeg, tj_compress_cmyk  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -149,6 +150,11 @@ def images():
         "baboon-exif-orientation6.jpg": with_exif_orientation(jpeg(bab[:16, :24], Q, 50), 6),
         "baboon-ycck.jpg": ycck_jpeg(bab[:16, :16]),
         "chessboard-gray.jpg": jpeg(chess, Q, 50),
+        # Sampling factors TurboJPEG 2.1 cannot name: the libjpeg fallback.
+        "baboon-410-cjpeg.jpg": cjpeg(bab[:16, :24], "-sample", "4x2,1x1,1x1", "-quality", "50"),
+        "baboon-chroma-finer-cjpeg.jpg": cjpeg(bab[:16, :16], "-sample", "1x1,2x2,2x2"),
+        "home-1x3-progressive-cjpeg.jpg": cjpeg(home[:20, :20], "-sample", "1x3,1x1,1x1",
+                                                "-progressive"),
     }
     rgb = lambda bgr: bgr[:, :, ::-1]
     g16 = fruits_g.astype(np.uint16) * 257
