@@ -557,6 +557,7 @@ START_TEST(libjpeg_fallback_decodes_what_turbojpeg_cannot_name) {
     ck_assert_int_eq(gbase.channels, 1);
     decode_fixture(&c, f, &luma, &b, &img);
     expect_turned(&gbase, 6, &img, f);
+    cvs_image_free(&gbase);
     /* 16x24 shown is 24x16 stored: the 1/4 scale. */
     decode_opts shrink = dec;
     shrink.min_width = 16, shrink.min_height = 24;
@@ -567,7 +568,6 @@ START_TEST(libjpeg_fallback_decodes_what_turbojpeg_cannot_name) {
     decode_fixture(&c, "orient_1.jpg", &dec, &b, &img);
     ck_assert_int_eq(img.width, 24);
     cvs_image_free(&base);
-    cvs_image_free(&gbase);
     cvs_image_free(&img);
     membuf_free(&b);
     codec_free(&c);
@@ -578,11 +578,11 @@ END_TEST
  * data: ", which cvapp's prefix already says.  Warnings are errors, on both
  * paths; so is a fault after the last row (imread keeps those rows). */
 START_TEST(jpeg_refusals_name_the_fault_once) {
-    codec c = {0};
-    membuf b = {0};
-    cvs_image img = {0};
     char err[ERRLEN];
+    membuf b = {0};
     fixture("trailer_marker.jpg", &b);
+    codec c = {0};
+    cvs_image img = {0};
     ck_assert_int_eq(image_decode(&c, b.data, b.len, &dec, &img, err), -1);
     ck_assert_str_eq(err, "corrupt JPEG data: Unsupported marker type 0x02");
     static const char *const files[] = {"orient_1.jpg", "sampling_410_orient_6.jpg"};

@@ -33,6 +33,9 @@ import zlib
 import cv2
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fuzz"))
+from make_corpus import ADAM7, pack_rows as pack, png_chunk as chunk  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
@@ -230,34 +233,6 @@ def corrupt_jpegs(d420, d410, dprog):
 
 
 # ----------------------------------------------------------------- PNG
-
-def chunk(kind, body):
-    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-
-def pack(rows, depth):
-    out = []
-    for r in rows:
-        if depth == 16:
-            out.append(r.astype(">u2").tobytes())
-        elif depth == 8:
-            out.append(r.astype(np.uint8).tobytes())
-        else:
-            per = 8 // depth
-            vals = list(map(int, r)) + [0] * (-len(r) % per)
-            b = bytearray()
-            for i in range(0, len(vals), per):
-                v = 0
-                for s in vals[i:i + per]:
-                    v = (v << depth) | s
-                b.append(v)
-            out.append(bytes(b))
-    return out
-
-
-ADAM7 = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2),
-         (0, 1, 1, 2)]
-
 
 def paeth(a, b, c):
     p = a + b - c
