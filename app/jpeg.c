@@ -218,7 +218,7 @@ static void lj_progress(j_common_ptr ci) {
 }
 
 /* Decodes what TurboJPEG cannot describe, through the libjpeg API, with the
- * same results and options as jpeg_decode. */
+ * same results and options as the fast path (imageio_jpeg_decode). */
 static int lj_decode(const uint8_t *buf, size_t len, const decode_opts *o, cvs_image *out,
                      char *err) {
     struct jpeg_decompress_struct ci;
