@@ -20,7 +20,8 @@ typedef struct decode_opts {
     uint64_t max_pixels; /* width*height above this is refused before allocation */
     int ignore_orientation; /* non-zero: do not apply the EXIF orientation tag
                                (default: applied, as cv::imread does) */
-    int to_gray;            /* JPEG: decode luma only (a shortcut; see job.c) */
+    int to_gray;            /* JPEG: decode to gray as imread's IMREAD_GRAYSCALE does
+                               (YCbCr: luma only; a shortcut, see job.c) */
     int min_width, min_height; /* JPEG: when set, decode at the smallest DCT scale
                                   (1/8..1) still at least this size (shrink on load),
                                   the size in the final orientation */

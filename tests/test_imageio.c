@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -535,6 +536,77 @@ START_TEST(malformed_exif_never_fails) {
 }
 END_TEST
 
+/* 4:1:0 (luma 4x2) is a sampling TurboJPEG 2.1 cannot name: the libjpeg
+ * fallback decodes it, with orientation, gray on load and shrink on load
+ * as the fast path has them (pixels against imread: hostile_test.sh). */
+START_TEST(libjpeg_fallback_decodes_what_turbojpeg_cannot_name) {
+    codec c = {0};
+    membuf b = {0};
+    cvs_image base = {0}, img = {0}, gbase = {0};
+    decode_opts ign = dec, luma = dec, luma_ign = dec;
+    ign.ignore_orientation = luma_ign.ignore_orientation = 1;
+    luma.to_gray = luma_ign.to_gray = 1;
+    const char *f = "sampling_410_orient_6.jpg";
+    decode_fixture(&c, f, &ign, &b, &base);
+    ck_assert_int_eq(base.width, 96);
+    ck_assert_int_eq(base.height, 64);
+    ck_assert_int_eq(base.channels, 3);
+    decode_fixture(&c, f, &dec, &b, &img);
+    expect_turned(&base, 6, &img, f);
+    decode_fixture(&c, f, &luma_ign, &b, &gbase);
+    ck_assert_int_eq(gbase.channels, 1);
+    decode_fixture(&c, f, &luma, &b, &img);
+    expect_turned(&gbase, 6, &img, f);
+    cvs_image_free(&gbase);
+    /* 16x24 shown is 24x16 stored: the 1/4 scale. */
+    decode_opts shrink = dec;
+    shrink.min_width = 16, shrink.min_height = 24;
+    decode_fixture(&c, f, &shrink, &b, &img);
+    ck_assert_msg(img.width == 16 && img.height == 24 && img.channels == 3, "%dx%dx%d", img.width,
+                  img.height, img.channels);
+    /* The reused TurboJPEG handle still decodes the next common file. */
+    decode_fixture(&c, "orient_1.jpg", &dec, &b, &img);
+    ck_assert_int_eq(img.width, 24);
+    cvs_image_free(&base);
+    cvs_image_free(&img);
+    membuf_free(&b);
+    codec_free(&c);
+}
+END_TEST
+
+/* Every refusal names libjpeg's reason once: its warnings begin "Corrupt JPEG
+ * data: ", which cvapp's prefix already says.  Warnings are errors, on both
+ * paths; so is a fault after the last row (imread keeps those rows). */
+START_TEST(jpeg_refusals_name_the_fault_once) {
+    char err[ERRLEN];
+    membuf b = {0};
+    fixture("trailer_marker.jpg", &b);
+    codec c = {0};
+    cvs_image img = {0};
+    ck_assert_int_eq(image_decode(&c, b.data, b.len, &dec, &img, err), -1);
+    ck_assert_str_eq(err, "corrupt JPEG data: Unsupported marker type 0x02");
+    static const char *const files[] = {"orient_1.jpg", "sampling_410_orient_6.jpg"};
+    for (int k = 0; k < 2; k++) {
+        fixture(files[k], &b);
+        /* No EOI: libjpeg warns "Premature end of JPEG file". */
+        ck_assert_int_eq(image_decode(&c, b.data, b.len - 2, &dec, &img, err), -1);
+        ck_assert_str_eq(err, "corrupt JPEG data: Premature end of JPEG file");
+        /* Every cut: one line, one prefix. */
+        for (size_t cut = 3; cut < b.len; cut += 7) {
+            err[0] = '\0';
+            if (image_decode(&c, b.data, cut, &dec, &img, err) == 0) continue;
+            ck_assert_msg(!strchr(err, '\n'), "%s", err);
+            const char *rest = strchr(err, ':');
+            ck_assert_msg(rest && strncasecmp(rest + 2, "corrupt JPEG", 12) != 0,
+                          "%s cut at %zu: %s", files[k], cut, err);
+        }
+    }
+    cvs_image_free(&img);
+    membuf_free(&b);
+    codec_free(&c);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("imageio");
     TCase *tc = tcase_create("core");
@@ -549,6 +621,8 @@ int main(void) {
     tcase_add_test(tc, shrink_on_load_minimum_is_in_final_orientation);
     tcase_add_test(tc, hostile_fixtures);
     tcase_add_test(tc, malformed_exif_never_fails);
+    tcase_add_test(tc, libjpeg_fallback_decodes_what_turbojpeg_cannot_name);
+    tcase_add_test(tc, jpeg_refusals_name_the_fault_once);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

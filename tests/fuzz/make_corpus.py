@@ -6,9 +6,12 @@
 CVAPP is a built cvapp (its --list-ops gives one seed spec per op).  The
 images are the samples shrunk to a few dozen pixels (each file under 4 KB),
 in the JPEG and PNG variants the decoders branch on: baseline, progressive,
-restart markers, gray, odd sizes, an EXIF orientation, YCCK (CMYK); PNG gray
+restart markers, gray, odd sizes, an EXIF orientation, YCCK (CMYK), sampling
+factors only the libjpeg fallback decodes (cjpeg -sample); PNG gray
 at 1, 4, 8 and 16 bits, gray+alpha, RGB(A) at 8 and 16 bits, palettes with
-transparency, interlaced.  The PNG files are written here, not by OpenCV,
+transparency, interlaced.  The EXIF seeds are the TIFF blocks of the
+hostile fixtures (tests/fixtures: every orientation, both byte orders, the
+malformed ones) and a few written here.  The PNG files are written here, not by OpenCV,
 so every variant is exactly what it says.  Regression inputs found by
 fuzzing go into the same directories by hand; this script only adds and
 overwrites its own seeds.
@@ -24,7 +27,7 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
-from make_fixtures import tj_compress_cmyk  # noqa: E402
+from make_fixtures import cjpeg, tj_compress_cmyk  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -147,6 +150,11 @@ def images():
         "baboon-exif-orientation6.jpg": with_exif_orientation(jpeg(bab[:16, :24], Q, 50), 6),
         "baboon-ycck.jpg": ycck_jpeg(bab[:16, :16]),
         "chessboard-gray.jpg": jpeg(chess, Q, 50),
+        # Sampling factors TurboJPEG 2.1 cannot name: the libjpeg fallback.
+        "baboon-410-cjpeg.jpg": cjpeg(bab[:16, :24], "-sample", "4x2,1x1,1x1", "-quality", "50"),
+        "baboon-chroma-finer-cjpeg.jpg": cjpeg(bab[:16, :16], "-sample", "1x1,2x2,2x2"),
+        "home-1x3-progressive-cjpeg.jpg": cjpeg(home[:20, :20], "-sample", "1x3,1x1,1x1",
+                                                "-progressive"),
     }
     rgb = lambda bgr: bgr[:, :, ::-1]
     g16 = fruits_g.astype(np.uint16) * 257
@@ -171,6 +179,52 @@ def images():
         "chessboard-opencv.png": cv2.imencode(".png", chess[:24, :24])[1].tobytes(),
     }
     return jp, pn, {"bab": bab, "home": home, "chess": chess, "fruits_g": fruits_g}
+
+
+def exif_blocks():
+    """{name: TIFF block} for fuzz_exif: the EXIF of every fixture that has one
+    (a JPEG's first APP1 after "Exif\\0\\0", a PNG's eXIf chunks), and blocks
+    whose orientation entry follows entries the reader must step over."""
+    fx = os.path.join(ROOT, "tests", "fixtures")
+    out = {}
+    for name in sorted(os.listdir(fx)):
+        with open(os.path.join(fx, name), "rb") as f:
+            data = f.read()
+        stem = os.path.splitext(name)[0]
+        if data[:2] == b"\xff\xd8":
+            i = data.find(b"\xff\xe1")
+            if i > 0:
+                n = struct.unpack(">H", data[i + 2:i + 4])[0]
+                out[f"{stem}.tiff"] = data[i + 10:i + 2 + n]
+        elif data[:4] == b"\x89PNG":
+            i, k = 8, 0
+            while i + 8 <= len(data):
+                n = struct.unpack(">I", data[i:i + 4])[0]
+                if data[i + 4:i + 8] == b"eXIf":
+                    out[f"{stem}-{k}.tiff"] = data[i + 8:i + 8 + n]
+                    k += 1
+                i += 12 + n
+    def block(le, entries):
+        e = "<" if le else ">"
+        t = (b"II*\x00" if le else b"MM\x00*") + struct.pack(e + "I", 8)
+        t += struct.pack(e + "H", len(entries))
+        data_at = 8 + 2 + 12 * len(entries) + 4
+        tail = b""
+        for tag, typ, count, value in entries:
+            if isinstance(value, bytes):
+                t += struct.pack(e + "HHII", tag, typ, count, data_at + len(tail))
+                tail += value
+            else:
+                t += struct.pack(e + "HHIHH", tag, typ, count, value, 0)
+        return t + b"\0\0\0\0" + tail
+    for le in (0, 1):
+        bo = "le" if le else "be"
+        out[f"make-resolution-orient5-{bo}.tiff"] = block(le, [
+            (0x010F, 2, 9, b"OpenCV!!\0"), (0x011A, 5, 1, b"\0\0\0\x48\0\0\0\x01"),
+            (0x0128, 3, 1, 2), (0x0112, 3, 1, 5)])
+        out[f"white-point-orient7-{bo}.tiff"] = block(le, [
+            (0x013E, 5, 2, b"\0" * 16), (0x0213, 3, 1, 1), (0x0112, 3, 1, 7)])
+    return out
 
 
 README_SPECS = [
@@ -236,6 +290,9 @@ def main():
         write("jpeg", name, data)
     for name, data in pn.items():
         write("png", name, data)
+
+    for name, data in exif_blocks().items():
+        write("exif", name, data)
 
     ops = op_table(sys.argv[1])
     with open(os.path.join(HERE, "pipeline.dict"), "wb") as f:

@@ -5,7 +5,7 @@
 #
 # BUILD_DIR is a build configured with -DCVAPP_FUZZ=ON (clang) whose
 # harnesses are built; SECONDS (default 30) is each harness's time; the
-# harnesses default to all four: jpeg png pipeline_parse pipeline_run.
+# harnesses default to all five: jpeg png exif pipeline_parse pipeline_run.
 #
 # Each harness starts from a scratch copy of its committed corpus
 # (tests/fuzz/corpus/NAME, never written to) under BUILD_DIR/fuzz/NAME/corpus,
@@ -21,7 +21,7 @@ BUILD=$1
 SECONDS_EACH=${2:-30}
 shift $(($# >= 2 ? 2 : 1))
 NAMES=("$@")
-[ ${#NAMES[@]} -gt 0 ] || NAMES=(jpeg png pipeline_parse pipeline_run)
+[ ${#NAMES[@]} -gt 0 ] || NAMES=(jpeg png exif pipeline_parse pipeline_run)
 SRC=$(cd "$(dirname "$0")" && pwd)
 BUILD=$(cd "$BUILD" && pwd) || die "no build directory $1"
 case $SECONDS_EACH in '' | *[!0-9]*) die "SECONDS must be a whole number" ;; esac

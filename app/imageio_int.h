@@ -1,0 +1,33 @@
+/* imageio_int.h - what the image I/O files share (app/imageio.c dispatch,
+ * app/jpeg.c, app/png.c); not for other modules: they use imageio.h. */
+#ifndef CVAPP_IMAGEIO_INT_H
+#define CVAPP_IMAGEIO_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "imageio.h"
+
+/* Refuses w x h when it is not a positive size or over o->max_pixels
+ * (o may be NULL), before anything is allocated.  0 or -1 with err set. */
+int imageio_check_pixels(int w, int h, const decode_opts *o, char *err);
+
+/* Sets err to "prefix: msg", once: a library message that starts with the
+ * prefix's own words (libjpeg's "Corrupt JPEG data: ...") is not prefixed
+ * again.  Returns -1. */
+int imageio_fail(char *err, const char *prefix, const char *msg);
+
+int imageio_jpeg_probe(codec *c, const uint8_t *buf, size_t len, const decode_opts *o,
+                       int *width, int *height, int *channels, char *err);
+int imageio_jpeg_decode(codec *c, const uint8_t *buf, size_t len, const decode_opts *o,
+                        cvs_image *out, char *err);
+int imageio_jpeg_encode(codec *c, const cvs_image *img, const encode_opts *o, membuf *out,
+                        char *err);
+
+int imageio_png_probe(const uint8_t *buf, size_t len, const decode_opts *o, int *width,
+                      int *height, int *channels, char *err);
+int imageio_png_decode(const uint8_t *buf, size_t len, const decode_opts *o, cvs_image *out,
+                       char *err);
+int imageio_png_encode(const cvs_image *img, const encode_opts *o, membuf *out, char *err);
+
+#endif
