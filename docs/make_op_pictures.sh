@@ -104,7 +104,7 @@ awk -F'\t' -v caps="$tmp/captions" '
   { print }
   /^### `[a-z0-9_]+` \((filter|detector)\)$/ { op = $0; sub(/^### `/, "", op); sub(/`.*/, "", op); pending = op; next }
   pending != "" && $0 == "" {
-    printf "![%s on %s](img/ops/%s.jpg)\n`%s` on %s\n\n", pending, s[pending], pending, p[pending], s[pending]
+    printf "![%s on %s](img/ops/%s.jpg)\\\n`%s` on %s\n\n", pending, s[pending], pending, p[pending], s[pending]
     pending = ""
   }' "$tmp/ops.md" >"$tmp/block.md"
 

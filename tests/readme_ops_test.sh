@@ -41,7 +41,7 @@ total=0
 for op in $ops; do
   t "op $op has its picture"
   line=$(awk -F'\t' -v op="$op" '$1 == op { print $2 }' "$W/pictures")
-  expect_eq "$(sed -n 's/^!\[[^]]*\](\(img\/ops\/[a-z0-9_]*\.jpg\))$/\1/p' <<<"$line")" "img/ops/$op.jpg"
+  expect_eq "$(sed -n 's/^!\[[^]]*\](\(img\/ops\/[a-z0-9_]*\.jpg\))\\$/\1/p' <<<"$line")" "img/ops/$op.jpg"
   f=$IMG/$op.jpg
   if [ -s "$f" ]; then
     ok
