@@ -6,11 +6,8 @@
 # usage: readme_ops_test.sh CVAPP SRCDIR
 set -u
 CVAPP=$1 SRC=$(cd "$2" && pwd)
-if [ ! -d "$SRC/docs" ]; then
-  echo "SKIP: no docs/ in $SRC (the container image's build copies none)"
-  exit 77
-fi
 . "$SRC/tests/lib.sh"
+[ -d "$SRC/docs" ] || { echo "SKIP: no docs/ in $SRC"; exit 77; }
 DOC=$SRC/docs/ops.md
 IMG=$SRC/docs/img/ops
 W=$(mktemp -d)
