@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all build deps demo check check-all check-asan check-fuzz lint test readme bench bench-readme clean
+.PHONY: all build deps demo check check-all check-asan check-fuzz lint test docs readme bench bench-docs bench-readme clean
 
 all: build
 
@@ -68,18 +68,18 @@ check-fuzz:
 	cd $(FUZZ_BUILD) && ctest --output-on-failure -j $(JOBS) -L fuzz
 	tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_TIME)
 
-# Regenerates the README's op reference from the op table.
-readme: build
-	$(BUILD)/cvapp --list-ops --markdown > $(BUILD)/ops.md
-	awk -v f=$(BUILD)/ops.md '/<!-- ops:end -->/{while((getline l < f)>0) print l; skip=0} !skip{print} /<!-- ops:begin -->/{skip=1}' README.md > $(BUILD)/README.md
-	mv $(BUILD)/README.md README.md
+# Regenerates the generated parts of docs/: the op reference docs/ops.md from the op
+# table, with a picture of each op's result (docs/img/ops/). `readme` is its old name.
+docs readme: build
+	docs/make_op_pictures.sh $(BUILD)/cvapp
 
 # Benchmark against python3-opencv, ImageMagick and libvips (needs install-deps.sh --bench).
 bench: build
 	/usr/bin/python3 bench/bench.py $(BUILD)/cvapp
 
-bench-readme: build
-	/usr/bin/python3 bench/bench.py $(BUILD)/cvapp --update-readme
+# The same, and the figures of docs/performance.md. `bench-readme` is its old name.
+bench-docs bench-readme: build
+	/usr/bin/python3 bench/bench.py $(BUILD)/cvapp --update-docs
 
 clean:
 	rm -rf $(BUILD)

@@ -1,12 +1,13 @@
 #!/usr/bin/python3
 """cvapp against a python3-opencv loop, ImageMagick and libvips, in one run.
 
-usage: /usr/bin/python3 bench/bench.py CVAPP [--quick] [--workloads=a,b] [--update-readme]
+usage: /usr/bin/python3 bench/bench.py CVAPP [--quick] [--workloads=a,b] [--update-docs]
 
 Makes the image sets (OpenCV's sample photos scaled to 1920x1080 and
 4000x3000 JPEGs, with flips and crops so no two are alike), runs each
 workload through every tool, and writes bench/results.md, bench/chart.png
-and, with --update-readme, the README's performance section.
+and, with --update-docs (old name --update-readme), the figures of
+docs/performance.md between its bench:begin and bench:end markers.
 Needs docker/install-deps.sh --bench.
 """
 import json
@@ -143,12 +144,12 @@ def main():
                         f"{cvapp} --version"], check=True, stdout=subprocess.DEVNULL)
         startup_ms = json.load(open(hf))["results"][0]["mean"] * 1000
         write_outputs(cvapp, results, stage_rows, few, many, len(sets["1080p"]), startup_ms,
-                      "--update-readme" in sys.argv, n1080, n4k)
+                      "--update-docs" in sys.argv or "--update-readme" in sys.argv, n1080, n4k)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def write_outputs(cvapp, results, stage_rows, few, many, nmany, startup_ms, update_readme, n1080, n4k):
+def write_outputs(cvapp, results, stage_rows, few, many, nmany, startup_ms, update_docs, n1080, n4k):
     ver = subprocess.run([cvapp, "--version"], capture_output=True, text=True).stdout.split("\n")
     cpu = re.search(r"model name\s*:\s*(.*)", open("/proc/cpuinfo").read())
     md = [f"Measured by `bench/bench.py` on {time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs "
@@ -186,12 +187,14 @@ def write_outputs(cvapp, results, stage_rows, few, many, nmany, startup_ms, upda
     open(os.path.join(HERE, "results.md"), "w").write(text)
     chart(results)
     print(text)
-    if update_readme:
-        readme = os.path.join(ROOT, "README.md")
-        s = open(readme).read()
-        s = re.sub(r"(<!-- bench:begin -->\n).*?(<!-- bench:end -->)", lambda m: m.group(1) + text + m.group(2), s,
-                   flags=re.S)
-        open(readme, "w").write(s)
+    if update_docs:
+        page = os.path.join(ROOT, "docs", "performance.md")
+        s = open(page).read()
+        s, n = re.subn(r"(<!-- bench:begin -->\n).*?(<!-- bench:end -->)", lambda m: m.group(1) + text + m.group(2),
+                       s, flags=re.S)
+        if n != 1:
+            sys.exit(f"bench.py: {page} needs one bench:begin/bench:end marker pair")
+        open(page, "w").write(s)
 
 
 def chart(results):

@@ -18,8 +18,7 @@ trap 'rm -rf "$W"' EXIT
 
 for need in cjpeg; do
   if ! command -v "$need" >/dev/null; then
-    echo "SKIP: $need is not installed (libjpeg-turbo-progs; docker/install-deps.sh --test installs it)"
-    exit 77
+    skip_all "$need is not installed (libjpeg-turbo-progs; docker/install-deps.sh --test installs it)"
   fi
 done
 [ -x "$TOOL" ] || { echo "FAIL: no jpeg_cmyk tool '$TOOL'" >&2; exit 1; }
