@@ -12,17 +12,22 @@ const op_def *op_find(const char *name) {
     return NULL;
 }
 
-const char *op_suggest(const char *name) {
+const char *closest_name(const char *name, const void *table, size_t count, size_t row_size) {
     const char *best = NULL;
     size_t bestd = (size_t)-1;
-    for (size_t i = 0; i < op_count; i++) {
-        size_t d = edit_distance(name, op_table[i].name);
+    for (size_t i = 0; i < count; i++) {
+        const char *row = *(const char *const *)(const void *)((const char *)table + i * row_size);
+        size_t d = edit_distance(name, row);
         if (d < bestd) {
             bestd = d;
-            best = op_table[i].name;
+            best = row;
         }
     }
     return bestd <= 3 && bestd < strlen(name) ? best : NULL;
+}
+
+const char *op_suggest(const char *name) {
+    return closest_name(name, op_table, op_count, sizeof op_table[0]);
 }
 
 int op_param_index(const op_def *op, const char *name) {

@@ -112,7 +112,12 @@ extern const op_def op_table[];
 extern const size_t op_count;
 
 const op_def *op_find(const char *name);
-/* The op name closest to `name` (for "did you mean"), or NULL. */
+/* For "did you mean": the name in `table` (count rows of row_size bytes,
+ * each starting with its `const char *name`) closest to `name`, when it
+ * is close enough (at most 3 edits, fewer than the name's length); else
+ * NULL. */
+const char *closest_name(const char *name, const void *table, size_t count, size_t row_size);
+/* The op name closest to `name`, or NULL. */
 const char *op_suggest(const char *name);
 int op_param_index(const op_def *op, const char *name);
 size_t op_param_count(const op_def *op);

@@ -283,13 +283,13 @@ static cvs_status run_akaze(op_call *c) {
     return keep(c, cvs_akaze(c->src, threshold, descriptors, &s.kp), &s);
 }
 
-/* BRISK's scale space (OpenCV's brisk.cpp) has 2 * octaves layers: the
- * image, 2 * (side / 3), then each of those halved (integer division)
- * octaves - 1 times; a layer of 0 pixels makes cv::resize throw.  Only the
- * octaves that exist are asked for. */
+/* BRISK's scale space (OpenCV's brisk.cpp) has 2 * octaves layers (one
+ * for octaves=0): the image, 2 * (side / 3), then each of those halved
+ * (integer division) octaves - 1 times; a layer of 0 pixels makes
+ * cv::resize throw.  Only the octaves that exist are asked for. */
 static int brisk_octaves(const cvs_image *src, int octaves) {
     int side = min_side(src);
-    while (octaves > 1 && ((2 * (side / 3)) >> (octaves - 1)) < 1) octaves--;
+    while (octaves > 0 && ((2 * (side / 3)) >> (octaves - 1)) < 1) octaves--;
     return octaves;
 }
 

@@ -23,28 +23,51 @@ static void bad(const char *spec, const char *want) {
     ck_assert_ptr_null(pl.steps);
 }
 
+/* A step's parameter, read by name as run functions read it. */
+static double param_of(const step *st, const char *name) {
+    op_call c = {.st = st};
+    int k = op_param_index(st->op, name);
+    ck_assert_msg(k >= 0, "%s has no parameter %s", st->op->name, name);
+    double v = 0;
+    switch (st->op->params[k].type) {
+    case PT_INT: v = arg_int(&c, name); break;
+    case PT_REAL: v = arg_real(&c, name); break;
+    case PT_BOOL: v = arg_bool(&c, name); break;
+    case PT_CHOICE: v = arg_choice(&c, name); break;
+    }
+    ck_assert_ptr_null(c.missing);
+    return v;
+}
+
 START_TEST(valid_specs) {
     pipeline pl = ok("grayscale | gaussian ksize=5 sigma=1.5 | canny low=50 high=150 | orb nfeatures=100");
     ck_assert_uint_eq(pl.n, 4);
     ck_assert_str_eq(pl.steps[1].op->name, "gaussian");
-    ck_assert_double_eq(pl.steps[1].v[0], 5);
-    ck_assert_double_eq(pl.steps[1].v[1], 1.5);
-    ck_assert_double_eq(pl.steps[1].v[2], 0); /* default */
-    ck_assert_double_eq(pl.steps[2].v[2], 3); /* canny aperture default */
-    ck_assert_double_eq(pl.steps[3].v[0], 100);
-    ck_assert_double_eq(pl.steps[3].v[1], 1.2); /* OpenCV's scale factor */
+    ck_assert_double_eq(param_of(&pl.steps[1], "ksize"), 5);
+    ck_assert_double_eq(param_of(&pl.steps[1], "sigma"), 1.5);
+    ck_assert_double_eq(param_of(&pl.steps[1], "sigma_y"), 0); /* default */
+    ck_assert_double_eq(param_of(&pl.steps[2], "aperture"), 3); /* canny aperture default */
+    ck_assert_double_eq(param_of(&pl.steps[3], "nfeatures"), 100);
+    ck_assert_double_eq(param_of(&pl.steps[3], "scale_factor"), 1.2); /* OpenCV's */
     ck_assert(pipeline_has_detector(&pl));
     pipeline_free(&pl);
     /* Newlines separate steps; comments and blank lines vanish. */
     pl = ok("# edges\ngrayscale   # first\n\n  canny l2=true aperture=5\n");
     ck_assert_uint_eq(pl.n, 2);
-    ck_assert_double_eq(pl.steps[1].v[3], 1);
-    ck_assert_double_eq(pl.steps[1].v[2], 5);
+    ck_assert_double_eq(param_of(&pl.steps[1], "l2"), 1);
+    ck_assert_double_eq(param_of(&pl.steps[1], "aperture"), 5);
     ck_assert(!pipeline_has_detector(&pl));
     pipeline_free(&pl);
     pl = ok("orb score_type=fast descriptors=yes");
-    ck_assert_double_eq(pl.steps[0].v[6], 1);
-    ck_assert_double_eq(pl.steps[0].v[9], 1);
+    ck_assert_double_eq(param_of(&pl.steps[0], "score_type"), 1); /* the choice's value */
+    ck_assert_double_eq(param_of(&pl.steps[0], "descriptors"), 1);
+    pipeline_free(&pl);
+    /* Choices give the values of their rows, defaults too. */
+    pl = ok("resize scale=2 interp=area | rotate angle=270 | draw color=red | threshold");
+    ck_assert_double_eq(param_of(&pl.steps[0], "interp"), CVS_INTER_AREA);
+    ck_assert_double_eq(param_of(&pl.steps[1], "angle"), 3); /* quarter turns */
+    ck_assert_double_eq(param_of(&pl.steps[2], "color"), 255); /* 0xBBGGRR */
+    ck_assert_double_eq(param_of(&pl.steps[3], "type"), CVS_THRESH_BINARY);
     pipeline_free(&pl);
     pl = ok("gaussian ksize=0 sigma=2");
     pipeline_free(&pl);
@@ -156,10 +179,15 @@ START_TEST(run_filters_and_detectors) {
     findings_clear(&f);
     ck_assert_int_eq(pipeline_run(&p2, &color, &b, &f, &out, NULL, err), 0);
     ck_assert_ptr_eq(out, &color);
-    /* An OpenCV failure inside a run names the step. */
+    /* An OpenCV failure inside a run names the step: AKAZE's scale space
+     * throws on a 1x1 image (cv::Exception "setSize: s >= 0"). */
     cvs_image tiny = img_fill(1, 1, 1, 0);
-    pipeline p3 = ok("grayscale | gaussian ksize=5 | canny");
-    ck_assert_int_eq(pipeline_run(&p3, &tiny, &b, &f, &out, NULL, err), 0);
+    pipeline p3 = ok("grayscale | gaussian ksize=5 | akaze");
+    ck_assert_int_eq(pipeline_run(&p3, &tiny, &b, &f, &out, NULL, err), -1);
+    const char *want = "step 3 (akaze) failed: ";
+    ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "got: %s", err);
+    ck_assert_msg(strlen(err) > strlen(want) + 3, "no reason: %s", err);
+    ck_assert_ptr_nonnull(strstr(err, "s >= 0"));
     pipeline_free(&pl);
     pipeline_free(&p2);
     pipeline_free(&p3);
@@ -171,6 +199,48 @@ START_TEST(run_filters_and_detectors) {
 }
 END_TEST
 
+/* A row whose run function misspells a parameter, and one that fails
+ * with a reason of its own. */
+static cvs_status run_misspelt(op_call *c) {
+    int k = arg_int(c, "ksiz");
+    return cvs_blur(c->src, c->dst, k > 0 ? k : 3);
+}
+static cvs_status run_own_reason(op_call *c) {
+    c->why = "out of memory keeping the results";
+    return CVS_ENOMEM;
+}
+static const op_def misspelt_op = {.name = "typo", .help = "h", .run = run_misspelt,
+                                   .params = {{"ksize", PT_INT, 3, 1, 9, 0, NULL, NULL, "h"}}};
+static const op_def reason_op = {.name = "oom", .help = "h", .run = run_own_reason,
+                                 .flags = OPF_DETECTOR};
+
+START_TEST(internal_errors_are_reported) {
+    cvs_image in = img_fill(8, 8, 1, 0);
+    pipe_buffers b = {0};
+    findings f = {0};
+    const cvs_image *out;
+    char err[ERRLEN];
+    step st[2];
+    ck_assert_int_eq(step_init(&st[0], op_find("grayscale"), err), 0);
+    ck_assert_int_eq(step_init(&st[1], &misspelt_op, err), 0);
+    pipeline pl = {st, 2};
+    ck_assert_int_eq(pipeline_run(&pl, &in, &b, &f, &out, NULL, err), -1);
+    ck_assert_str_eq(err, "step 2 (typo) failed: internal error: op typo has no int parameter 'ksiz'");
+    /* Asking for a parameter as another type is the same error. */
+    op_call c = {.st = &st[1]};
+    ck_assert_double_eq(arg_real(&c, "ksize"), 0);
+    ck_assert_str_eq(op_call_internal(&c, err, sizeof err),
+                     "internal error: op typo has no real parameter 'ksize'");
+    /* A failure with a reason that is not the shim's (keep() out of memory). */
+    ck_assert_int_eq(step_init(&st[1], &reason_op, err), 0);
+    ck_assert_int_eq(pipeline_run(&pl, &in, &b, &f, &out, NULL, err), -1);
+    ck_assert_str_eq(err, "step 2 (oom) failed: out of memory keeping the results");
+    pipe_buffers_free(&b);
+    findings_free(&f);
+    cvs_image_free(&in);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("pipeline");
     TCase *tc = tcase_create("core");
@@ -179,6 +249,7 @@ int main(void) {
     tcase_add_test(tc, limits);
     tcase_add_test(tc, pipeline_files);
     tcase_add_test(tc, run_filters_and_detectors);
+    tcase_add_test(tc, internal_errors_are_reported);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
