@@ -1,22 +1,29 @@
 #!/usr/bin/env bash
-# The README's options table is exactly `cvapp --help --markdown` (the
-# option table in app/cli.c): the text between the lines
-# <!-- options:begin --> and <!-- options:end -->.
+# The README's options table is exactly `cvapp --help --markdown` (made
+# from the option table in app/cli.c): the text between the lines
+# <!-- options:begin --> and <!-- options:end -->.  Skipped (exit 77)
+# while the README has no such markers.
 # usage: readme_options_test.sh CVAPP SRCDIR
 set -u
 CVAPP=$1 SRC=$2
-if ! grep -qx '<!-- options:begin -->' "$SRC/README.md" ||
-   ! grep -qx '<!-- options:end -->' "$SRC/README.md"; then
+. "$SRC/tests/lib.sh"
+README=$SRC/README.md
+if ! grep -qx '<!-- options:begin -->' "$README" || ! grep -qx '<!-- options:end -->' "$README"; then
   echo "SKIP: README.md has no options markers"
   exit 77
 fi
-want=$("$CVAPP" --help --markdown) || { echo "FAIL: cvapp --help --markdown exited $?"; exit 1; }
-got=$(sed -n '/^<!-- options:begin -->$/,/^<!-- options:end -->$/p' "$SRC/README.md" | sed '1d;$d')
-if [ "$want" = "$got" ]; then
-  echo "1 passed, 0 failed"
+
+t "cvapp --help --markdown"
+run "$CVAPP" --help --markdown
+expect_rc 0
+
+t "README options table is cvapp --help --markdown"
+section=$(mktemp)
+sed -n '/^<!-- options:begin -->$/,/^<!-- options:end -->$/{/^<!-- options:/d;p}' "$README" >"$section"
+if cmp -s "$OUT" "$section"; then
+  ok
 else
-  diff <(echo "$want") <(echo "$got") | head -20
-  echo "FAIL: README options table differs from 'cvapp --help --markdown'"
-  echo "0 passed, 1 failed"
-  exit 1
+  ko "README.md differs (paste 'cvapp --help --markdown' between the markers): $(diff "$OUT" "$section" | head -10)"
 fi
+rm -f "$OUT" "$section"
+finish

@@ -1,10 +1,14 @@
 /* The pipeline parser, validation against the op table, and runs. */
 #define _DEFAULT_SOURCE
+#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <getopt.h>
+
+#include "cli.h"
 #include "pipeline.h"
 #include "testutil.h"
 
@@ -241,6 +245,61 @@ START_TEST(internal_errors_are_reported) {
 }
 END_TEST
 
+/* The option table: getopt's tables, --help, the markdown table and the
+ * suggestions all come from it. */
+START_TEST(cli_option_table) {
+    struct option longopts[CLI_MAX_OPTIONS + 1];
+    char shortopts[3 * CLI_MAX_OPTIONS + 2];
+    cli_getopt_tables(longopts, shortopts);
+    ck_assert_str_eq(shortopts, ":p:o:d:f:rj:qh");
+    ck_assert_ptr_null(longopts[cli_option_count].name);
+    char *text = NULL, *md = NULL;
+    size_t tlen = 0, mlen = 0;
+    FILE *t = open_memstream(&text, &tlen), *m = open_memstream(&md, &mlen);
+    cli_usage(t, 0);
+    cli_usage(m, 1);
+    fclose(t);
+    fclose(m);
+    ck_assert_ptr_nonnull(strstr(text, "Usage: cvapp [OPTIONS] INPUT..."));
+    ck_assert_ptr_nonnull(strstr(text, "Exit status: 0 success"));
+    ck_assert(strncmp(md, "| option | meaning |\n|---|---|\n", 30) == 0);
+    for (size_t i = 0; i < cli_option_count; i++) {
+        const cli_option *o = &cli_options[i];
+        ck_assert_int_eq(longopts[i].has_arg, o->arg ? required_argument : no_argument);
+        ck_assert_int_eq(longopts[i].val, o->key);
+        for (size_t j = 0; j < i; j++) {
+            ck_assert_msg(strcmp(o->name, cli_options[j].name) != 0, "--%s twice", o->name);
+            ck_assert_msg(o->key != cli_options[j].key, "--%s reuses a key", o->name);
+        }
+        ck_assert_msg(o->help && *o->help && o->group, "--%s has no help", o->name);
+        char want[96];
+        snprintf(want, sizeof want, "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+        ck_assert_msg(strstr(text, want), "--help lacks %s", want);
+        snprintf(want, sizeof want, "--%s%s%s` | ", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+        ck_assert_msg(strstr(md, want), "the markdown table lacks %s", want);
+    }
+    /* Written once: the default pipeline, as --help shows it. */
+    ck_assert_ptr_nonnull(strstr(md, "Default: `grayscale \\| gaussian ksize=5 sigma=1.5 \\| orb"));
+    pipeline pl = ok(CLI_DEFAULT_PIPELINE);
+    ck_assert_uint_eq(pl.n, 4);
+    pipeline_free(&pl);
+    /* No help line is wider than 79 columns. */
+    for (char *line = text, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+        nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+        ck_assert_msg(len <= 79, "--help line of %zu columns: %.*s", len, (int)len, line);
+    }
+    free(text);
+    free(md);
+    /* Did you mean. */
+    ck_assert_str_eq(cli_suggest("--qualty"), "quality");
+    ck_assert_str_eq(cli_suggest("--pipline=grayscale"), "pipeline");
+    ck_assert_str_eq(cli_suggest("--skip-exsting"), "skip-existing");
+    ck_assert_ptr_null(cli_suggest("--frobnicate"));
+    ck_assert_ptr_null(cli_suggest("-x"));
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("pipeline");
     TCase *tc = tcase_create("core");
@@ -250,6 +309,7 @@ int main(void) {
     tcase_add_test(tc, pipeline_files);
     tcase_add_test(tc, run_filters_and_detectors);
     tcase_add_test(tc, internal_errors_are_reported);
+    tcase_add_test(tc, cli_option_table);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
