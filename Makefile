@@ -68,10 +68,14 @@ check-fuzz:
 	cd $(FUZZ_BUILD) && ctest --output-on-failure -j $(JOBS) -L fuzz
 	tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_TIME)
 
-# Regenerates the generated parts of docs/: the op reference docs/ops.md from the op
-# table, with a picture of each op's result (docs/img/ops/). `readme` is its old name.
+# Regenerates the generated parts of the docs: the op reference docs/ops.md from the op
+# table, with a picture of each op's result (docs/img/ops/), and the README's options
+# table from the option table (cvapp --help --markdown). `readme` is its old name.
 docs readme: build
 	docs/make_op_pictures.sh $(BUILD)/cvapp
+	$(BUILD)/cvapp --help --markdown > $(BUILD)/options.md
+	awk -v f=$(BUILD)/options.md '/<!-- options:end -->/{while((getline l < f)>0) print l; skip=0} !skip{print} /<!-- options:begin -->/{skip=1}' README.md > $(BUILD)/README.md
+	mv $(BUILD)/README.md README.md
 
 # Benchmark against python3-opencv, ImageMagick and libvips (needs install-deps.sh --bench).
 bench: build

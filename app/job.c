@@ -1,6 +1,5 @@
 #include "job.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,55 +21,42 @@ img_format job_output_format(const job_opts *o, const char *output) {
     return image_format_from_name(output);
 }
 
-/* Index of "area" in the resize op's interp choices. */
-#define RESIZE_AREA 3
-
-static int starts_with(const pipeline *pl, const char *op) {
-    return pl->n && strcmp(pl->steps[0].op->name, op) == 0;
+/* The first step, if the pipeline has one with any of `flags`. */
+static const step *first_with(const pipeline *pl, unsigned flags) {
+    return pl->n && (pl->steps[0].op->flags & flags) ? &pl->steps[0] : NULL;
 }
 
-/* The size a leading resize step makes of a fw x fh image (as cv::resize
- * rounds it: to nearest, ties to even). */
-static void resize_target(const step *st, int fw, int fh, int *tw, int *th) {
-    if (st->v[0] > 0) {
-        *tw = (int)st->v[0];
-        *th = (int)st->v[1];
-    } else {
-        *tw = (int)lrint(fw * st->v[2]);
-        *th = (int)lrint(fh * st->v[2]);
+/* The first step's shrink-on-load plan for a fw x fh input: 1 when its
+ * row's hook allows it and the step shrinks both sides; then *tw x *th is
+ * the step's output size and *shrunk the step to run on the smaller
+ * decode.  A hook that misreads its parameters is an internal error. */
+static int shrink_plan(const pipeline *pl, int fw, int fh, int *tw, int *th, step *shrunk,
+                       char *err) {
+    if (!pl->n || !pl->steps[0].op->shrink) return 0;
+    op_call call = {.st = &pl->steps[0]};
+    int ok = pl->steps[0].op->shrink(&call, fw, fh, tw, th, shrunk);
+    if (op_call_internal(&call, err, ERRLEN)) return -1;
+    return ok && *tw < fw && *th < fh;
+}
+
+/* Speed shortcuts (all off with --exact; README "Performance"), decided by
+ * the first step's row (ops.h):
+ * - OPF_GRAY_ON_LOAD (grayscale): JPEG luma is decoded directly, and the
+ *   step is skipped whenever the decoded image is gray already (then it is
+ *   exact);
+ * - a shrink hook (resize with interp=area) that allows it: JPEG is decoded
+ *   at the smallest DCT scale still twice the target size, and the step,
+ *   rewritten by the hook, does the rest. */
+static int plan_shortcuts(const job_opts *o, int fw, int fh, decode_opts *dec, step *shrunk,
+                          char *err) {
+    if (o->exact) return 0;
+    dec->to_gray = first_with(o->pl, OPF_GRAY_ON_LOAD) != NULL;
+    int tw, th, rc = shrink_plan(o->pl, fw, fh, &tw, &th, shrunk, err);
+    if (rc == 1) {
+        dec->min_width = 2 * tw;
+        dec->min_height = 2 * th;
     }
-}
-
-/* Speed shortcuts (all off with --exact; README "Performance"):
- * - a leading grayscale: JPEG luma is decoded directly, and the step is
- *   skipped whenever the decoded image is gray already (then it is exact);
- * - a leading downscaling resize with interp=area: JPEG is decoded at the
- *   smallest DCT scale still twice the target size, and the resize does
- *   the rest (area averaging is what both do; other interpolations sample
- *   and would alias differently, so they keep the exact path). */
-static void plan_shortcuts(const job_opts *o, int fw, int fh, decode_opts *dec) {
-    if (o->exact) return;
-    dec->to_gray = starts_with(o->pl, "grayscale");
-    if (starts_with(o->pl, "resize") && o->pl->steps[0].v[3] == RESIZE_AREA) {
-        int tw, th;
-        resize_target(&o->pl->steps[0], fw, fh, &tw, &th);
-        if (tw < fw && th < fh) {
-            dec->min_width = 2 * tw;
-            dec->min_height = 2 * th;
-        }
-    }
-}
-
-/* The resize step to run on a shrunk decode: the same target size, given
- * as width and height (a scale would apply to the smaller image). */
-static const step *resize_to_target(const step *st, int fw, int fh, step *out) {
-    *out = *st;
-    int tw, th;
-    resize_target(st, fw, fh, &tw, &th);
-    out->v[0] = tw;
-    out->v[1] = th;
-    out->v[2] = 0;
-    return out;
+    return rc;
 }
 
 int job_run(worker *w, const job_opts *o, const char *input, const char *output,
@@ -93,11 +79,13 @@ int job_run(worker *w, const job_opts *o, const char *input, const char *output,
     step shrunk;
     const step *replace = NULL;
     size_t first = 0;
-    plan_shortcuts(o, r->width, r->height, &dec);
+    int shrink = plan_shortcuts(o, r->width, r->height, &dec, &shrunk, r->err);
+    if (shrink < 0) return -1;
     if (image_decode(&w->codec, w->in.data, w->in.len, &dec, &w->img, r->err) != 0) return -1;
-    if (starts_with(o->pl, "grayscale") && w->img.channels == 1) first = 1;
-    if ((size_t)w->img.width * (size_t)w->img.height < (size_t)r->width * (size_t)r->height)
-        replace = resize_to_target(&o->pl->steps[0], r->width, r->height, &shrunk);
+    if (first_with(o->pl, OPF_GRAY_ON_LOAD) && w->img.channels == 1) first = 1;
+    if (shrink &&
+        (size_t)w->img.width * (size_t)w->img.height < (size_t)r->width * (size_t)r->height)
+        replace = &shrunk;
     r->ms_decode = now_ms() - t;
     t = now_ms();
     const cvs_image *res;

@@ -9,6 +9,7 @@
 #include "../shim/cvshim.h"
 #include "imageio.h"
 #include "batch.h"
+#include "cli.h"
 #include "inputs.h"
 #include "job.h"
 #include "ops.h"
@@ -19,51 +20,6 @@
 #ifndef CVAPP_VERSION
 #define CVAPP_VERSION "0.0.0"
 #endif
-
-#define DEFAULT_PIPELINE "grayscale | gaussian ksize=5 sigma=1.5 | orb nfeatures=500 | canny low=50 high=150"
-
-static void usage(FILE *f) {
-    fprintf(f,
-"Usage: cvapp [OPTIONS] INPUT...\n"
-"Runs an OpenCV pipeline over JPEG/PNG images.  INPUT is a file, a directory\n"
-"(its JPEG/PNG files; -r for subdirectories) or '-' for stdin.\n"
-"\n"
-"Pipeline:\n"
-"  -p, --pipeline SPEC    steps separated by '|', each 'op key=value ...', or @FILE\n"
-"                         (one step per line, '#' comments). Default:\n"
-"                         '" DEFAULT_PIPELINE "'\n"
-"      --list-ops         list every op with its parameters (--markdown for the reference)\n"
-"Outputs:\n"
-"  -o, --output PATH      output image ('-' = stdout); one input only\n"
-"      --features PATH    the features JSON ('-' = stdout); one input only\n"
-"  -d, --out-dir DIR      one output per input in DIR, named by --name\n"
-"      --name TEMPLATE    output name under DIR without extension (default '" DEFAULT_NAME "');\n"
-"                         fields {stem} {ext} {dir} (subdirectory under -r, with '/') {index} {index:0N}\n"
-"  -f, --format FMT       output format png|jpg (default: from -o's name, else png)\n"
-"      --no-features      do not write features JSON files\n"
-"      --quality N        JPEG quality 1..100 (default 95)\n"
-"      --png-level N      PNG zlib level 0..9 (default 1)\n"
-"  Without -o or -d, each input writes STEM" BESIDE_SUFFIX ".png and STEM" BESIDE_SUFFIX ".json beside it.\n"
-"Batch:\n"
-"  -r, --recursive        walk directories recursively\n"
-"  -j, --jobs N           parallel workers (default: the CPUs this process may use)\n"
-"      --skip-existing    skip inputs whose outputs exist (resume a batch)\n"
-"      --fail-fast        stop at the first failed input\n"
-"      --shard I/N        process shard I (0-based) of N; auto/N takes I from $JOB_COMPLETION_INDEX\n"
-"      --report FILE      JSON Lines, one row per input\n"
-"      --progress         progress on stderr even when it is not a terminal\n"
-"  -q, --quiet            print only errors\n"
-"Limits:\n"
-"      --max-pixels N     refuse images over N pixels (default 100000000)\n"
-"      --ignore-orientation  keep pixels as stored (default: apply the EXIF orientation)\n"
-"      --exact            no speed shortcut that can change a pixel (see README)\n"
-"      --threads N        OpenCV threads per worker (default: CPUs / workers)\n"
-"      --version          print versions of cvapp, OpenCV, libjpeg-turbo, libpng\n"
-"  -h, --help             this help\n"
-"\n"
-"Exit status: 0 success, 1 an input failed, 2 usage or pipeline error,\n"
-"130/143 interrupted by SIGINT/SIGTERM.\n");
-}
 
 static int parse_count(const char *opt, const char *s, long long lo, long long hi, long long *out) {
     char *end;
@@ -77,51 +33,24 @@ static int parse_count(const char *opt, const char *s, long long lo, long long h
     return 0;
 }
 
-enum { OPT_FEATURES = 256, OPT_QUALITY, OPT_PNG_LEVEL, OPT_MAX_PIXELS, OPT_THREADS,
-       OPT_LIST_OPS, OPT_MARKDOWN, OPT_VERSION, OPT_IGNORE_ORIENTATION, OPT_NAME, OPT_NO_FEATURES,
-       OPT_SKIP_EXISTING, OPT_FAIL_FAST, OPT_SHARD, OPT_REPORT, OPT_PROGRESS, OPT_EXACT };
-
 int main(int argc, char **argv) {
     char drop_err[ERRLEN];
     if (privdrop_in_container(drop_err) != 0) {
         fprintf(stderr, "cvapp: %s\n", drop_err);
         return EXIT_USAGE;
     }
-    static const struct option longopts[] = {
-        {"pipeline", required_argument, NULL, 'p'},
-        {"output", required_argument, NULL, 'o'},
-        {"features", required_argument, NULL, OPT_FEATURES},
-        {"format", required_argument, NULL, 'f'},
-        {"quality", required_argument, NULL, OPT_QUALITY},
-        {"png-level", required_argument, NULL, OPT_PNG_LEVEL},
-        {"max-pixels", required_argument, NULL, OPT_MAX_PIXELS},
-        {"threads", required_argument, NULL, OPT_THREADS},
-        {"ignore-orientation", no_argument, NULL, OPT_IGNORE_ORIENTATION},
-        {"quiet", no_argument, NULL, 'q'},
-        {"list-ops", no_argument, NULL, OPT_LIST_OPS},
-        {"markdown", no_argument, NULL, OPT_MARKDOWN},
-        {"version", no_argument, NULL, OPT_VERSION},
-        {"help", no_argument, NULL, 'h'},
-        {"out-dir", required_argument, NULL, 'd'},
-        {"name", required_argument, NULL, OPT_NAME},
-        {"no-features", no_argument, NULL, OPT_NO_FEATURES},
-        {"recursive", no_argument, NULL, 'r'},
-        {"jobs", required_argument, NULL, 'j'},
-        {"skip-existing", no_argument, NULL, OPT_SKIP_EXISTING},
-        {"fail-fast", no_argument, NULL, OPT_FAIL_FAST},
-        {"shard", required_argument, NULL, OPT_SHARD},
-        {"report", required_argument, NULL, OPT_REPORT},
-        {"progress", no_argument, NULL, OPT_PROGRESS},
-        {"exact", no_argument, NULL, OPT_EXACT},
-        {NULL, 0, NULL, 0}};
-    const char *spec = DEFAULT_PIPELINE, *shard = NULL, *report = NULL;
+    struct option longopts[CLI_MAX_OPTIONS + 1];
+    char shortopts[3 * CLI_MAX_OPTIONS + 2];
+    cli_getopt_tables(longopts, shortopts);
+    const char *spec = CLI_DEFAULT_PIPELINE, *shard = NULL, *report = NULL;
     int list_ops = 0, markdown = 0, recursive = 0;
     long long v, threads = -1;
     plan_opts po = {0};
     batch_opts bo = {.cv_threads = -1, .progress = -1};
-    job_opts jo = {.dec = {.max_pixels = 100000000ULL}, .enc = {.jpeg_quality = 95, .png_level = 1}};
+    job_opts jo = {.dec = {.max_pixels = CLI_DEFAULT_MAX_PIXELS},
+                   .enc = {.jpeg_quality = CLI_DEFAULT_QUALITY, .png_level = CLI_DEFAULT_PNG_LEVEL}};
     opterr = 0;
-    for (int c; (c = getopt_long(argc, argv, ":p:o:f:d:j:rqh", longopts, NULL)) != -1;) {
+    for (int c; (c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1;) {
         switch (c) {
         case 'p': spec = optarg; break;
         case 'o': po.output = optarg; break;
@@ -171,13 +100,21 @@ int main(int argc, char **argv) {
             printf("cvapp %s\nOpenCV %s\nlibjpeg-turbo %s\nlibpng %s\n", CVAPP_VERSION,
                    cvs_opencv_version(), image_libjpeg_version(), image_libpng_version());
             return EXIT_OK;
-        case 'h': usage(stdout); return EXIT_OK;
+        case 'h':
+            /* At once, as before; --markdown may come before or after it. */
+            for (int i = optind; !markdown && i < argc && strcmp(argv[i], "--"); i++)
+                markdown = !strcmp(argv[i], "--markdown");
+            cli_usage(stdout, markdown);
+            return EXIT_OK;
         case ':':
             fprintf(stderr, "cvapp: option %s needs a value\n", argv[optind - 1]);
             return EXIT_USAGE;
-        default:
-            fprintf(stderr, "cvapp: unknown option '%s' (see --help)\n", argv[optind - 1]);
+        default: {
+            const char *s = cli_suggest(argv[optind - 1]);
+            fprintf(stderr, "cvapp: unknown option '%s' (%s%s%s)\n", argv[optind - 1],
+                    s ? "did you mean '--" : "see --help", s ? s : "", s ? "'?" : "");
             return EXIT_USAGE;
+        }
         }
     }
     if (list_ops) {

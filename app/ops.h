@@ -1,8 +1,16 @@
 /* ops.h - the op table: every operation cvapp knows, described once.
  *
- * The pipeline parser, validation, --list-ops (text and markdown) and the
- * README's op reference all read this table.  Adding an op is one row in
- * ops.c plus one shim call. */
+ * The pipeline parser, validation, the job's speed shortcuts, --list-ops
+ * (text and markdown) and the README's op reference all read this table.
+ * Adding an op is one row in ops_table.c plus one shim call (CONTRIBUTING.md).
+ *
+ * A row's run function (and its check and hook) reads the parameters BY
+ * NAME through arg_int, arg_real, arg_bool and arg_choice.  A name the row
+ * does not have is an internal error: the accessor returns 0 and records
+ * the name in the call, and the pipeline fails with "internal error: op X
+ * has no parameter Y"; tests/test_ops.c runs every row so a typo fails
+ * there.  Read every parameter at the top of the function, whatever the
+ * branch, so that the test sees each name. */
 #ifndef CVAPP_OPS_H
 #define CVAPP_OPS_H
 
@@ -14,43 +22,89 @@
 
 #define OP_MAX_PARAMS 12
 
-typedef enum ptype { PT_INT, PT_REAL, PT_BOOL, PT_ENUM } ptype;
+typedef enum ptype { PT_INT, PT_REAL, PT_BOOL, PT_CHOICE } ptype;
 
 /* Parameter flags. */
 #define PF_ODD 1u     /* an odd integer (or 0 with PF_ZERO_OK) */
 #define PF_ZERO_OK 2u /* 0 is allowed besides the range/odd rule */
 
+/* One value of a choice parameter: its name in a pipeline and the value
+ * the run function gets (a CVS_* constant where the shim has one).  A
+ * list ends with {NULL, 0}. */
+typedef struct choice_def {
+    const char *name;
+    int value;
+} choice_def;
+
 typedef struct param_def {
-    const char *name;    /* NULL ends the list */
+    const char *name; /* NULL ends the list */
     ptype type;
-    double def;          /* default (PT_ENUM: index into choices) */
-    double min, max;     /* inclusive range, PT_INT and PT_REAL */
+    double def;       /* default (PT_INT, PT_REAL, PT_BOOL) */
+    double min, max;  /* inclusive range, PT_INT and PT_REAL */
     unsigned flags;
-    const char *choices; /* PT_ENUM: "a|b|c" */
+    const choice_def *choices; /* PT_CHOICE: the values */
+    const char *def_choice;    /* PT_CHOICE: the default, by name */
     const char *help;
 } param_def;
 
-/* Op flags. */
-#define OPF_DETECTOR 1u /* records features; the image passes on unchanged */
-#define OPF_GRAY 2u     /* a color input is converted to gray first */
+/* Op flags: what the pipeline and the job need to know about an op. */
+#define OPF_DETECTOR 1u     /* records features; the image passes on unchanged */
+#define OPF_GRAY 2u         /* a color input is converted to gray first */
+#define OPF_GRAY_ON_LOAD 4u /* as the first step its whole effect is "to gray": the
+                               decoder may deliver luma, and a gray image skips it */
+#define OPF_GEOMETRY 8u     /* moves pixels or changes the size (resize, crop, flip, rotate) */
 
-/* What an op's run function gets: v[i] is the value of params[i]. */
+struct op_def;
+
+/* One step of a pipeline: an op and its parameter values, resolved at
+ * parse time (defaults filled in).  v[] is the parser's storage, indexed
+ * as the row's params (a choice holds its position in the list); run
+ * functions never read it directly, only through the arg_* accessors. */
+typedef struct step {
+    const struct op_def *op;
+    double v[OP_MAX_PARAMS];
+} step;
+
+/* What an op's run function (and its check and hook) gets. */
 typedef struct op_call {
+    const step *st;       /* the op and its values */
     const cvs_image *src; /* the current image (gray if OPF_GRAY) */
     cvs_image *dst;       /* filters write the result here */
     findings *found;      /* detectors add what they find here */
-    const struct op_def *op;
-    const double *v;
+    const char *missing;  /* set by an accessor asked for a name the op lacks */
+    const char *missing_type; /* the type it was asked as */
+    const char *why;      /* a failure's reason when it is not the shim's message */
 } op_call;
+
+/* The parameter `name` of the call's step.  A name the op lacks returns 0
+ * and sets c->missing (an internal error the caller reports). */
+int arg_int(op_call *c, const char *name);
+double arg_real(op_call *c, const char *name);
+int arg_bool(op_call *c, const char *name);
+/* The chosen value (choice_def.value) of a choice parameter. */
+int arg_choice(op_call *c, const char *name);
+/* NULL when no accessor misfired on c; else writes "internal error: op X
+ * has no int parameter 'Y'" to buf and returns it. */
+const char *op_call_internal(const op_call *c, char *buf, size_t n);
+/* Sets parameter `name` of *st (a hook's rewritten step); a choice takes a
+ * choice_def.value.  A name the op lacks sets c->missing. */
+void arg_set(op_call *c, step *st, const char *name, double value);
 
 typedef struct op_def {
     const char *name;
     const char *help;
     unsigned flags;
-    cvs_status (*run)(const op_call *c);
-    /* Optional check across parameters: returns NULL when fine, else the
-     * reason. */
-    const char *(*check)(const double *v);
+    cvs_status (*run)(op_call *c);
+    /* Optional check across parameters at parse time: NULL when fine,
+     * else the reason. */
+    const char *(*check)(op_call *c);
+    /* Optional shrink-on-load hook, asked for the first step only: with
+     * the input's full size fw x fh, returns 1 when the parameters allow
+     * the decoder to deliver a smaller image (at least twice the step's
+     * output size, which it writes to *tw x *th) and writes to *shrunk
+     * the step that makes that output from the smaller image; 0 when not. */
+    int (*shrink)(op_call *c, int fw, int fh, int *tw, int *th, step *shrunk);
+    int variant; /* a constant for a run function rows share (morphology: CVS_MORPH_*) */
     param_def params[OP_MAX_PARAMS];
 } op_def;
 
@@ -58,10 +112,23 @@ extern const op_def op_table[];
 extern const size_t op_count;
 
 const op_def *op_find(const char *name);
-/* The op name closest to `name` (for "did you mean"), or NULL. */
+/* For "did you mean": the name in `table` (count rows of row_size bytes,
+ * each starting with its `const char *name`) closest to `name`, when it
+ * is close enough (at most 3 edits, fewer than the name's length); else
+ * NULL. */
+const char *closest_name(const char *name, const void *table, size_t count, size_t row_size);
+/* The op name closest to `name`, or NULL. */
 const char *op_suggest(const char *name);
 int op_param_index(const op_def *op, const char *name);
 size_t op_param_count(const op_def *op);
+size_t param_choice_count(const param_def *p);
+/* Position of choice `name` (or of the choice with value `value` when name
+ * is NULL) in p's list, or -1. */
+int param_choice_index(const param_def *p, const char *name, int value);
+
+/* Fills st with op and its defaults.  Returns 0, or -1 with the reason
+ * (an internal error in the table) in err. */
+int step_init(step *st, const op_def *op, char *err);
 
 /* Writes the parameter's allowed values, e.g. "odd, 1..255" or
  * "rect|ellipse|cross", into buf. */
@@ -71,5 +138,9 @@ void param_describe_default(const param_def *p, char *buf, size_t n);
 
 /* --list-ops: plain text, or the markdown op reference. */
 void ops_print(FILE *out, int markdown);
+
+/* Writes s as a markdown table cell: '|' escaped so that it stays in the
+ * cell. */
+void md_put_cell(FILE *out, const char *s);
 
 #endif

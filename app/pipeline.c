@@ -46,15 +46,11 @@ static int parse_value(const param_def *p, const char *s, double *out, const cha
         }
         return *why = "is not true or false", -1;
     }
-    case PT_ENUM: {
-        size_t len = strlen(s);
-        int idx = 0;
-        for (const char *c = p->choices; c; idx++) {
-            size_t n = strcspn(c, "|");
-            if (n == len && !strncmp(c, s, n)) return *out = idx, 0;
-            c = c[n] ? c + n + 1 : NULL;
-        }
-        return *why = "is not one of the choices", -1;
+    case PT_CHOICE: {
+        int idx = param_choice_index(p, s, 0);
+        if (idx < 0) return *why = "is not one of the choices", -1;
+        *out = idx;
+        return 0;
     }
     }
     return *why = "has an unknown type", -1;
@@ -71,9 +67,8 @@ static int parse_step(char *text, size_t index, step *st, char *err) {
         return seterr(err, "pipeline step %zu: unknown op '%.*s'%s%s%s", index, SHOW, name,
                       s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "; see --list-ops");
     }
-    st->op = op;
+    if (step_init(st, op, err) != 0) return -1;
     size_t np = op_param_count(op);
-    for (size_t i = 0; i < np; i++) st->v[i] = op->params[i].def;
     unsigned seen = 0;
     for (char *tok; (tok = strtok_r(NULL, " \t\r\n", &save));) {
         char *eq = strchr(tok, '=');
@@ -106,7 +101,12 @@ static int parse_step(char *text, size_t index, step *st, char *err) {
                           p->name, SHOW, eq + 1, why, range);
         }
     }
-    const char *why = op->check ? op->check(st->v) : NULL;
+    if (!op->check) return 0;
+    op_call call = {.st = st};
+    char internal[ERRLEN];
+    const char *why = op->check(&call);
+    if (op_call_internal(&call, internal, sizeof internal))
+        return seterr(err, "pipeline step %zu (%s): %s", index, op->name, internal);
     if (why) return seterr(err, "pipeline step %zu (%s): %s", index, op->name, why);
     return 0;
 }
@@ -221,12 +221,14 @@ int pipeline_run_from(const pipeline *pl, size_t first, const step *replace, con
         }
         int filter = !(st->op->flags & OPF_DETECTOR);
         cvs_image *dst = &b->img[next];
-        if (rc == CVS_OK) {
-            op_call call = {src, filter ? dst : NULL, found, st->op, st->v};
-            rc = st->op->run(&call);
-        }
+        op_call call = {.st = st, .src = src, .dst = filter ? dst : NULL, .found = found};
+        if (rc == CVS_OK) rc = st->op->run(&call);
+        char internal[ERRLEN];
+        if (op_call_internal(&call, internal, sizeof internal))
+            return seterr(err, "step %zu (%s) failed: %s", i + 1, st->op->name, internal);
         if (rc != CVS_OK)
-            return seterr(err, "step %zu (%s) failed: %s", i + 1, st->op->name, cvs_last_error());
+            return seterr(err, "step %zu (%s) failed: %s", i + 1, st->op->name,
+                          call.why ? call.why : cvs_last_error());
         if (filter) {
             cur = dst;
             next ^= 1;

@@ -10,11 +10,6 @@
 #define PIPELINE_MAX_STEPS 256
 #define PIPELINE_MAX_SPEC (64 * 1024)
 
-typedef struct step {
-    const op_def *op;
-    double v[OP_MAX_PARAMS]; /* every parameter, defaults filled in */
-} step;
-
 typedef struct pipeline {
     step *steps;
     size_t n;

@@ -195,6 +195,8 @@ CASES = [
     # Filters.
     ("blur", "blur ksize=5", same(lambda im: cv2.blur(im, (5, 5)))),
     ("blur-even-gray", "grayscale | blur ksize=4", same(lambda im: cv2.blur(gray(im), (4, 4)))),
+    ("gaussian-k9-gray", "grayscale | gaussian ksize=9",
+     same(lambda im: cv2.GaussianBlur(gray(im), (9, 9), 0))),
     ("median", "median ksize=5", same(lambda im: cv2.medianBlur(im, 5))),
     ("median-large-gray", "grayscale | median ksize=9", same(lambda im: cv2.medianBlur(gray(im), 9))),
     ("bilateral", "bilateral", same(lambda im: cv2.bilateralFilter(im, 9, 75, 75))),

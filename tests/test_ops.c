@@ -2,6 +2,7 @@
  * through the op table and the pipeline runner (as the CLI runs them). */
 #include <jansson.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -713,6 +714,203 @@ START_TEST(contour_parents_across_steps) {
 }
 END_TEST
 
+/* ---- the op table itself ---- */
+
+static int is_int(double v) { return v == floor(v); }
+
+/* Every row and parameter is complete and consistent. */
+START_TEST(table_rows_are_complete) {
+    char err[ERRLEN];
+    for (size_t i = 0; i < op_count; i++) {
+        const op_def *op = &op_table[i];
+        ck_assert_msg(op->name && *op->name, "row %zu has no name", i);
+        ck_assert_msg(op->help && strlen(op->help) > 10, "%s has no help", op->name);
+        ck_assert_msg(op->run != NULL, "%s has no run function", op->name);
+        ck_assert_msg(op_find(op->name) == op, "%s is not the first row of its name", op->name);
+        ck_assert_msg(!(op->flags & OPF_DETECTOR) ||
+                          (!(op->flags & (OPF_GEOMETRY | OPF_GRAY_ON_LOAD)) && !op->shrink),
+                      "%s: a detector passes the image on unchanged", op->name);
+        size_t np = op_param_count(op);
+        ck_assert_msg(np < OP_MAX_PARAMS, "%s: no room for the end of its params", op->name);
+        for (size_t k = 0; k < np; k++) {
+            const param_def *p = &op->params[k];
+            ck_assert_msg(p->help && *p->help, "%s %s has no help", op->name, p->name);
+            ck_assert_msg(op_param_index(op, p->name) == (int)k, "%s %s is listed twice", op->name,
+                          p->name);
+            int zero = p->def == 0 && (p->flags & PF_ZERO_OK);
+            switch (p->type) {
+            case PT_INT:
+                ck_assert_msg(is_int(p->def) && is_int(p->min) && is_int(p->max),
+                              "%s %s: not integers", op->name, p->name);
+                /* fall through */
+            case PT_REAL:
+                ck_assert_msg(p->min <= p->max, "%s %s: empty range", op->name, p->name);
+                ck_assert_msg(zero || (p->def >= p->min && p->def <= p->max),
+                              "%s %s: default %g outside %g..%g", op->name, p->name, p->def,
+                              p->min, p->max);
+                ck_assert_msg(zero || !(p->flags & PF_ODD) || fmod(p->def, 2) != 0,
+                              "%s %s: default %g is not odd", op->name, p->name, p->def);
+                ck_assert_msg(!(p->flags & PF_ODD) || p->type == PT_INT, "%s %s: odd real",
+                              op->name, p->name);
+                ck_assert_ptr_null(p->choices);
+                break;
+            case PT_BOOL:
+                ck_assert_msg(p->def == 0 || p->def == 1, "%s %s: bool default %g", op->name,
+                              p->name, p->def);
+                break;
+            case PT_CHOICE: {
+                size_t n = param_choice_count(p);
+                ck_assert_msg(n >= 2, "%s %s: %zu choices", op->name, p->name, n);
+                ck_assert_msg(p->def_choice && param_choice_index(p, p->def_choice, 0) >= 0,
+                              "%s %s: default '%s' is not a choice", op->name, p->name,
+                              p->def_choice ? p->def_choice : "(none)");
+                for (size_t a = 0; a < n; a++)
+                    for (size_t b = a + 1; b < n; b++) {
+                        ck_assert_msg(strcmp(p->choices[a].name, p->choices[b].name) != 0,
+                                      "%s %s: choice %s twice", op->name, p->name,
+                                      p->choices[a].name);
+                        ck_assert_msg(p->choices[a].value != p->choices[b].value,
+                                      "%s %s: %s and %s have the same value", op->name, p->name,
+                                      p->choices[a].name, p->choices[b].name);
+                    }
+                break;
+            }
+            }
+        }
+        step st;
+        ck_assert_msg(step_init(&st, op, err) == 0, "%s", err);
+    }
+}
+END_TEST
+
+/* The ops that appear as a step in a pipeline string of
+ * tests/parity_ops.py's cases: every quoted string after "CASES = [" whose
+ * '|'-separated parts each start with a word, that word taken as an op. */
+static int in_parity_cases(const char *text, const char *op) {
+    const char *s = strstr(text, "CASES = [");
+    ck_assert_ptr_nonnull(s);
+    size_t oplen = strlen(op);
+    for (s = strchr(s, '"'); s; s = strchr(s, '"')) {
+        const char *end = strchr(s + 1, '"');
+        if (!end) break;
+        for (const char *part = s + 1; part && part < end;) {
+            part += strspn(part, " ");
+            if ((size_t)(end - part) >= oplen && strncmp(part, op, oplen) == 0 &&
+                (part + oplen == end || strchr(" |", part[oplen])))
+                return 1;
+            part = memchr(part, '|', (size_t)(end - part));
+            if (part) part++;
+        }
+        s = end + 1;
+    }
+    return 0;
+}
+
+START_TEST(every_op_has_a_parity_case) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/tests/parity_ops.py", CVAPP_SRCDIR);
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    static char text[1 << 20];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    for (size_t i = 0; i < op_count; i++)
+        ck_assert_msg(in_parity_cases(text, op_table[i].name),
+                      "%s has no case in tests/parity_ops.py", op_table[i].name);
+    ck_assert(!in_parity_cases(text, "nosuchop"));
+}
+END_TEST
+
+/* Every op runs with its defaults (and its check and hook run) without an
+ * internal error: a misspelt parameter name in a row's functions fails
+ * here.  A filter without OPF_GEOMETRY keeps the size; a detector adds one
+ * set and passes the image on. */
+START_TEST(every_op_runs_with_its_defaults) {
+    cvs_image color = img_noise(64, 48, 3, 7), gray = img_noise(64, 48, 1, 8);
+    const cvs_image *ims[] = {&color, &gray};
+    char err[ERRLEN], internal[ERRLEN];
+    for (size_t i = 0; i < op_count; i++) {
+        const op_def *op = &op_table[i];
+        step st;
+        ck_assert_int_eq(step_init(&st, op, err), 0);
+        op_call c = {.st = &st};
+        if (op->check) op->check(&c);
+        ck_assert_msg(!op_call_internal(&c, internal, sizeof internal), "%s check: %s", op->name,
+                      internal);
+        if (op->shrink) {
+            step shrunk;
+            int tw = 0, th = 0;
+            op->shrink(&c, 640, 480, &tw, &th, &shrunk);
+            ck_assert_msg(!op_call_internal(&c, internal, sizeof internal), "%s shrink: %s",
+                          op->name, internal);
+        }
+        pipeline pl = {&st, 1};
+        for (int k = 0; k < 2; k++) {
+            pipe_buffers b = {0};
+            findings f = {0};
+            const cvs_image *out = NULL;
+            int rc = pipeline_run(&pl, ims[k], &b, &f, &out, NULL, err);
+            ck_assert_msg(rc == 0 || !strstr(err, "internal error"), "%s: %s", op->name, err);
+            /* resize's defaults set no size (its check refuses them). */
+            ck_assert_msg(rc == 0 || op->check, "%s fails with its defaults: %s", op->name, err);
+            if (rc == 0 && (op->flags & OPF_DETECTOR)) {
+                ck_assert_uint_eq(f.nsets, 1);
+                ck_assert_ptr_eq(out, ims[k]);
+            } else if (rc == 0 && !(op->flags & OPF_GEOMETRY)) {
+                ck_assert_msg(out->width == 64 && out->height == 48, "%s changed the size",
+                              op->name);
+            }
+            pipe_buffers_free(&b);
+            findings_free(&f);
+        }
+    }
+    cvs_image_free(&color);
+    cvs_image_free(&gray);
+}
+END_TEST
+
+/* The shrink hook: resize asks for shrink-on-load only with interp=area,
+ * and the shrunk step asks for the same output size. */
+START_TEST(resize_shrink_hook) {
+    static const struct {
+        const char *spec;
+        int allowed, tw, th;
+    } cases[] = {{"resize width=100 height=50 interp=area", 1, 100, 50},
+                 {"resize scale=0.25 interp=area", 1, 160, 120},
+                 {"resize scale=0.25", 0, 160, 120}};
+    char err[ERRLEN];
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        pipeline pl;
+        ck_assert_msg(pipeline_parse(cases[i].spec, &pl, err) == 0, "%s", err);
+        ck_assert_ptr_nonnull(pl.steps[0].op->shrink);
+        op_call c = {.st = &pl.steps[0]};
+        step shrunk;
+        int tw = 0, th = 0;
+        ck_assert_int_eq(pl.steps[0].op->shrink(&c, 640, 480, &tw, &th, &shrunk), cases[i].allowed);
+        ck_assert_ptr_null(c.missing);
+        ck_assert_int_eq(tw, cases[i].tw);
+        ck_assert_int_eq(th, cases[i].th);
+        /* The shrunk step makes that size from any input. */
+        pipeline p2 = {&shrunk, 1};
+        cvs_image in = img_noise(333, 222, 1, 3);
+        pipe_buffers b = {0};
+        findings f = {0};
+        const cvs_image *out;
+        ck_assert_msg(pipeline_run(&p2, &in, &b, &f, &out, NULL, err) == 0, "%s", err);
+        ck_assert_int_eq(out->width, cases[i].tw);
+        ck_assert_int_eq(out->height, cases[i].th);
+        pipe_buffers_free(&b);
+        cvs_image_free(&in);
+        pipeline_free(&pl);
+    }
+    /* The job's flags: only grayscale may decode gray on load. */
+    for (size_t i = 0; i < op_count; i++)
+        ck_assert_int_eq(!!(op_table[i].flags & OPF_GRAY_ON_LOAD),
+                         !strcmp(op_table[i].name, "grayscale"));
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("ops");
     TCase *tc = tcase_create("filters");
@@ -735,6 +933,12 @@ int main(void) {
     tcase_add_test(tc, draw_renders_findings);
     tcase_add_test(tc, features_json);
     tcase_add_test(tc, contour_parents_across_steps);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("table");
+    tcase_add_test(tc, table_rows_are_complete);
+    tcase_add_test(tc, every_op_has_a_parity_case);
+    tcase_add_test(tc, every_op_runs_with_its_defaults);
+    tcase_add_test(tc, resize_shrink_hook);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

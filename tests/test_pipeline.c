@@ -1,10 +1,14 @@
 /* The pipeline parser, validation against the op table, and runs. */
 #define _DEFAULT_SOURCE
+#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <getopt.h>
+
+#include "cli.h"
 #include "pipeline.h"
 #include "testutil.h"
 
@@ -23,28 +27,51 @@ static void bad(const char *spec, const char *want) {
     ck_assert_ptr_null(pl.steps);
 }
 
+/* A step's parameter, read by name as run functions read it. */
+static double param_of(const step *st, const char *name) {
+    op_call c = {.st = st};
+    int k = op_param_index(st->op, name);
+    ck_assert_msg(k >= 0, "%s has no parameter %s", st->op->name, name);
+    double v = 0;
+    switch (st->op->params[k].type) {
+    case PT_INT: v = arg_int(&c, name); break;
+    case PT_REAL: v = arg_real(&c, name); break;
+    case PT_BOOL: v = arg_bool(&c, name); break;
+    case PT_CHOICE: v = arg_choice(&c, name); break;
+    }
+    ck_assert_ptr_null(c.missing);
+    return v;
+}
+
 START_TEST(valid_specs) {
     pipeline pl = ok("grayscale | gaussian ksize=5 sigma=1.5 | canny low=50 high=150 | orb nfeatures=100");
     ck_assert_uint_eq(pl.n, 4);
     ck_assert_str_eq(pl.steps[1].op->name, "gaussian");
-    ck_assert_double_eq(pl.steps[1].v[0], 5);
-    ck_assert_double_eq(pl.steps[1].v[1], 1.5);
-    ck_assert_double_eq(pl.steps[1].v[2], 0); /* default */
-    ck_assert_double_eq(pl.steps[2].v[2], 3); /* canny aperture default */
-    ck_assert_double_eq(pl.steps[3].v[0], 100);
-    ck_assert_double_eq(pl.steps[3].v[1], 1.2); /* OpenCV's scale factor */
+    ck_assert_double_eq(param_of(&pl.steps[1], "ksize"), 5);
+    ck_assert_double_eq(param_of(&pl.steps[1], "sigma"), 1.5);
+    ck_assert_double_eq(param_of(&pl.steps[1], "sigma_y"), 0); /* default */
+    ck_assert_double_eq(param_of(&pl.steps[2], "aperture"), 3); /* canny aperture default */
+    ck_assert_double_eq(param_of(&pl.steps[3], "nfeatures"), 100);
+    ck_assert_double_eq(param_of(&pl.steps[3], "scale_factor"), 1.2); /* OpenCV's */
     ck_assert(pipeline_has_detector(&pl));
     pipeline_free(&pl);
     /* Newlines separate steps; comments and blank lines vanish. */
     pl = ok("# edges\ngrayscale   # first\n\n  canny l2=true aperture=5\n");
     ck_assert_uint_eq(pl.n, 2);
-    ck_assert_double_eq(pl.steps[1].v[3], 1);
-    ck_assert_double_eq(pl.steps[1].v[2], 5);
+    ck_assert_double_eq(param_of(&pl.steps[1], "l2"), 1);
+    ck_assert_double_eq(param_of(&pl.steps[1], "aperture"), 5);
     ck_assert(!pipeline_has_detector(&pl));
     pipeline_free(&pl);
     pl = ok("orb score_type=fast descriptors=yes");
-    ck_assert_double_eq(pl.steps[0].v[6], 1);
-    ck_assert_double_eq(pl.steps[0].v[9], 1);
+    ck_assert_double_eq(param_of(&pl.steps[0], "score_type"), 1); /* the choice's value */
+    ck_assert_double_eq(param_of(&pl.steps[0], "descriptors"), 1);
+    pipeline_free(&pl);
+    /* Choices give the values of their rows, defaults too. */
+    pl = ok("resize scale=2 interp=area | rotate angle=270 | draw color=red | threshold");
+    ck_assert_double_eq(param_of(&pl.steps[0], "interp"), CVS_INTER_AREA);
+    ck_assert_double_eq(param_of(&pl.steps[1], "angle"), 3); /* quarter turns */
+    ck_assert_double_eq(param_of(&pl.steps[2], "color"), 255); /* 0xBBGGRR */
+    ck_assert_double_eq(param_of(&pl.steps[3], "type"), CVS_THRESH_BINARY);
     pipeline_free(&pl);
     pl = ok("gaussian ksize=0 sigma=2");
     pipeline_free(&pl);
@@ -156,10 +183,15 @@ START_TEST(run_filters_and_detectors) {
     findings_clear(&f);
     ck_assert_int_eq(pipeline_run(&p2, &color, &b, &f, &out, NULL, err), 0);
     ck_assert_ptr_eq(out, &color);
-    /* An OpenCV failure inside a run names the step. */
+    /* An OpenCV failure inside a run names the step: AKAZE's scale space
+     * throws on a 1x1 image (cv::Exception "setSize: s >= 0"). */
     cvs_image tiny = img_fill(1, 1, 1, 0);
-    pipeline p3 = ok("grayscale | gaussian ksize=5 | canny");
-    ck_assert_int_eq(pipeline_run(&p3, &tiny, &b, &f, &out, NULL, err), 0);
+    pipeline p3 = ok("grayscale | gaussian ksize=5 | akaze");
+    ck_assert_int_eq(pipeline_run(&p3, &tiny, &b, &f, &out, NULL, err), -1);
+    const char *want = "step 3 (akaze) failed: ";
+    ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "got: %s", err);
+    ck_assert_msg(strlen(err) > strlen(want) + 3, "no reason: %s", err);
+    ck_assert_ptr_nonnull(strstr(err, "s >= 0"));
     pipeline_free(&pl);
     pipeline_free(&p2);
     pipeline_free(&p3);
@@ -171,6 +203,103 @@ START_TEST(run_filters_and_detectors) {
 }
 END_TEST
 
+/* A row whose run function misspells a parameter, and one that fails
+ * with a reason of its own. */
+static cvs_status run_misspelt(op_call *c) {
+    int k = arg_int(c, "ksiz");
+    return cvs_blur(c->src, c->dst, k > 0 ? k : 3);
+}
+static cvs_status run_own_reason(op_call *c) {
+    c->why = "out of memory keeping the results";
+    return CVS_ENOMEM;
+}
+static const op_def misspelt_op = {.name = "typo", .help = "h", .run = run_misspelt,
+                                   .params = {{"ksize", PT_INT, 3, 1, 9, 0, NULL, NULL, "h"}}};
+static const op_def reason_op = {.name = "oom", .help = "h", .run = run_own_reason,
+                                 .flags = OPF_DETECTOR};
+
+START_TEST(internal_errors_are_reported) {
+    cvs_image in = img_fill(8, 8, 1, 0);
+    pipe_buffers b = {0};
+    findings f = {0};
+    const cvs_image *out;
+    char err[ERRLEN];
+    step st[2];
+    ck_assert_int_eq(step_init(&st[0], op_find("grayscale"), err), 0);
+    ck_assert_int_eq(step_init(&st[1], &misspelt_op, err), 0);
+    pipeline pl = {st, 2};
+    ck_assert_int_eq(pipeline_run(&pl, &in, &b, &f, &out, NULL, err), -1);
+    ck_assert_str_eq(err, "step 2 (typo) failed: internal error: op typo has no int parameter 'ksiz'");
+    /* Asking for a parameter as another type is the same error. */
+    op_call c = {.st = &st[1]};
+    ck_assert_double_eq(arg_real(&c, "ksize"), 0);
+    ck_assert_str_eq(op_call_internal(&c, err, sizeof err),
+                     "internal error: op typo has no real parameter 'ksize'");
+    /* A failure with a reason that is not the shim's (keep() out of memory). */
+    ck_assert_int_eq(step_init(&st[1], &reason_op, err), 0);
+    ck_assert_int_eq(pipeline_run(&pl, &in, &b, &f, &out, NULL, err), -1);
+    ck_assert_str_eq(err, "step 2 (oom) failed: out of memory keeping the results");
+    pipe_buffers_free(&b);
+    findings_free(&f);
+    cvs_image_free(&in);
+}
+END_TEST
+
+/* The option table: getopt's tables, --help, the markdown table and the
+ * suggestions all come from it. */
+START_TEST(cli_option_table) {
+    struct option longopts[CLI_MAX_OPTIONS + 1];
+    char shortopts[3 * CLI_MAX_OPTIONS + 2];
+    cli_getopt_tables(longopts, shortopts);
+    ck_assert_str_eq(shortopts, ":p:o:d:f:rj:qh");
+    ck_assert_ptr_null(longopts[cli_option_count].name);
+    char *text = NULL, *md = NULL;
+    size_t tlen = 0, mlen = 0;
+    FILE *t = open_memstream(&text, &tlen), *m = open_memstream(&md, &mlen);
+    cli_usage(t, 0);
+    cli_usage(m, 1);
+    fclose(t);
+    fclose(m);
+    ck_assert_ptr_nonnull(strstr(text, "Usage: cvapp [OPTIONS] INPUT..."));
+    ck_assert_ptr_nonnull(strstr(text, "Exit status: 0 success"));
+    ck_assert(strncmp(md, "| option | meaning |\n|---|---|\n", 30) == 0);
+    for (size_t i = 0; i < cli_option_count; i++) {
+        const cli_option *o = &cli_options[i];
+        ck_assert_int_eq(longopts[i].has_arg, o->arg ? required_argument : no_argument);
+        ck_assert_int_eq(longopts[i].val, o->key);
+        for (size_t j = 0; j < i; j++) {
+            ck_assert_msg(strcmp(o->name, cli_options[j].name) != 0, "--%s twice", o->name);
+            ck_assert_msg(o->key != cli_options[j].key, "--%s reuses a key", o->name);
+        }
+        ck_assert_msg(o->help && *o->help && o->group, "--%s has no help", o->name);
+        char want[96];
+        snprintf(want, sizeof want, "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+        ck_assert_msg(strstr(text, want), "--help lacks %s", want);
+        snprintf(want, sizeof want, "--%s%s%s` | ", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+        ck_assert_msg(strstr(md, want), "the markdown table lacks %s", want);
+    }
+    /* Written once: the default pipeline, as --help shows it. */
+    ck_assert_ptr_nonnull(strstr(md, "Default: `grayscale \\| gaussian ksize=5 sigma=1.5 \\| orb"));
+    pipeline pl = ok(CLI_DEFAULT_PIPELINE);
+    ck_assert_uint_eq(pl.n, 4);
+    pipeline_free(&pl);
+    /* No help line is wider than 79 columns. */
+    for (char *line = text, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+        nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+        ck_assert_msg(len <= 79, "--help line of %zu columns: %.*s", len, (int)len, line);
+    }
+    free(text);
+    free(md);
+    /* Did you mean. */
+    ck_assert_str_eq(cli_suggest("--qualty"), "quality");
+    ck_assert_str_eq(cli_suggest("--pipline=grayscale"), "pipeline");
+    ck_assert_str_eq(cli_suggest("--skip-exsting"), "skip-existing");
+    ck_assert_ptr_null(cli_suggest("--frobnicate"));
+    ck_assert_ptr_null(cli_suggest("-x"));
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("pipeline");
     TCase *tc = tcase_create("core");
@@ -179,6 +308,8 @@ int main(void) {
     tcase_add_test(tc, limits);
     tcase_add_test(tc, pipeline_files);
     tcase_add_test(tc, run_filters_and_detectors);
+    tcase_add_test(tc, internal_errors_are_reported);
+    tcase_add_test(tc, cli_option_table);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -16,12 +16,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static size_t choice_count(const char *choices) {
-    size_t n = 1;
-    for (const char *c = choices; *c; c++) n += *c == '|';
-    return n;
-}
-
 static void check_value(const step *st, size_t k) {
     const param_def *p = &st->op->params[k];
     double v = st->v[k];
@@ -45,8 +39,8 @@ static void check_value(const step *st, size_t k) {
     case PT_BOOL:
         FUZZ_CHECK(v == 0 || v == 1, "%s %s=%g is not a bool", op, p->name, v);
         break;
-    case PT_ENUM:
-        FUZZ_CHECK(v == floor(v) && v >= 0 && v < (double)choice_count(p->choices),
+    case PT_CHOICE:
+        FUZZ_CHECK(v == floor(v) && v >= 0 && v < (double)param_choice_count(p),
                    "%s %s=%g is not a choice", op, p->name, v);
         break;
     }
@@ -61,10 +55,8 @@ static void write_step(const step *st, char *s, size_t cap) {
         const param_def *p = &st->op->params[k];
         double v = st->v[k];
         len += (size_t)sprintf(s + len, " %s=", p->name);
-        if (p->type == PT_ENUM) {
-            const char *c = p->choices;
-            for (int i = 0; i < (int)v; i++) c = strchr(c, '|') + 1;
-            len += (size_t)sprintf(s + len, "%.*s", (int)strcspn(c, "|"), c);
+        if (p->type == PT_CHOICE) {
+            len += (size_t)sprintf(s + len, "%s", p->choices[(int)v].name);
         } else if (p->type == PT_BOOL) {
             len += (size_t)sprintf(s + len, "%s", v != 0 ? "true" : "false");
         } else if (p->type == PT_INT) {
@@ -95,8 +87,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         const step *st = &pl.steps[i];
         FUZZ_CHECK(st->op >= op_table && st->op < op_table + op_count, "step %zu: no op", i + 1);
         for (size_t k = 0; k < op_param_count(st->op); k++) check_value(st, k);
-        FUZZ_CHECK(!st->op->check || !st->op->check(st->v), "step %zu (%s) fails its own check",
+        op_call call = {.st = st};
+        FUZZ_CHECK(!st->op->check || !st->op->check(&call), "step %zu (%s) fails its own check",
                    i + 1, st->op->name);
+        FUZZ_CHECK(!call.missing, "step %zu (%s): its check reads no parameter '%s'", i + 1,
+                   st->op->name, call.missing);
         detector |= (st->op->flags & OPF_DETECTOR) != 0;
 
         /* Written out with every parameter explicit, it parses to the same step. */

@@ -49,10 +49,18 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     return 0;
 }
 
+/* A parameter by name, as run functions read it (a choice: its value). */
 static double param(const step *st, const char *name) {
     int k = op_param_index(st->op, name);
     FUZZ_CHECK(k >= 0, "%s has no parameter %s", st->op->name, name);
-    return st->v[k];
+    op_call c = {.st = st};
+    switch (st->op->params[k].type) {
+    case PT_INT: return arg_int(&c, name);
+    case PT_REAL: return arg_real(&c, name);
+    case PT_BOOL: return arg_bool(&c, name);
+    case PT_CHOICE: return arg_choice(&c, name);
+    }
+    return 0;
 }
 
 /* OpenCV's Gaussian kernel size for a sigma when none is given (8-bit). */
@@ -79,7 +87,7 @@ static double step_work(const step *st, double *w, double *h) {
         return px;
     }
     if (!strcmp(op, "rotate")) {
-        if (param(st, "angle") != 1) { /* 90 or 270 */
+        if (param(st, "angle") != 2) { /* quarter turns: 90 or 270 */
             double t = *w;
             *w = *h;
             *h = t;
@@ -110,7 +118,7 @@ static double step_work(const step *st, double *w, double *h) {
         !strcmp(op, "close") || !strcmp(op, "gradient") || !strcmp(op, "tophat") ||
         !strcmp(op, "blackhat")) {
         double k = param(st, "ksize"), it = param(st, "iterations");
-        double kernel = param(st, "shape") == 0 ? 2 * k * it : k * k * it;
+        double kernel = param(st, "shape") == CVS_SHAPE_RECT ? 2 * k * it : k * k * it;
         return px * 3 * 2 * kernel;
     }
     if (!strcmp(op, "orb")) return px * param(st, "nlevels") * 400;

@@ -1,0 +1,624 @@
+/* ops_table.c - the op table.  One row per op; each row's run function is
+ * one shim call that reads its parameters by name (ops.h).  Defaults are
+ * OpenCV's own where OpenCV has one; where it has none the help text says
+ * "cvapp default". */
+#include <math.h>
+#include <string.h>
+
+#include "ops.h"
+
+/* Row helpers: name, default, min, max, flags, help. */
+#define P_INT(n, d, lo, hi, fl, h) {n, PT_INT, d, lo, hi, fl, NULL, NULL, h}
+#define P_REAL(n, d, lo, hi, h) {n, PT_REAL, d, lo, hi, 0, NULL, NULL, h}
+#define P_REALF(n, d, lo, hi, fl, h) {n, PT_REAL, d, lo, hi, fl, NULL, NULL, h}
+#define P_BOOL(n, d, h) {n, PT_BOOL, d, 0, 1, 0, NULL, NULL, h}
+/* A choice: its values (a choice_def list) and the default by name. */
+#define P_CHOICE(n, def, list, h) {n, PT_CHOICE, 0, 0, 0, 0, list, def, h}
+#define P_END {NULL, PT_INT, 0, 0, 0, 0, NULL, NULL, NULL}
+#define P_DESCRIPTORS P_BOOL("descriptors", 0, "compute descriptors too")
+
+/* A detector's results go into the findings under the op's name. */
+static cvs_status keep(op_call *c, cvs_status st, feature_set *s) {
+    if (st == CVS_OK && findings_add(c->found, c->st->op->name, s) != 0) {
+        c->why = "out of memory keeping the results";
+        return CVS_ENOMEM;
+    }
+    return st;
+}
+
+/* ---- choices ---- */
+
+static const choice_def interp_choices[] = {
+    {"nearest", CVS_INTER_NEAREST}, {"linear", CVS_INTER_LINEAR}, {"cubic", CVS_INTER_CUBIC},
+    {"area", CVS_INTER_AREA},       {"lanczos", CVS_INTER_LANCZOS}, {NULL, 0}};
+/* cvs_flip's axis. */
+static const choice_def flip_choices[] = {{"h", 0}, {"v", 1}, {"both", 2}, {NULL, 0}};
+/* cvs_rotate's quarter turns. */
+static const choice_def rotate_choices[] = {{"90", 1}, {"180", 2}, {"270", 3}, {NULL, 0}};
+static const choice_def shape_choices[] = {
+    {"rect", CVS_SHAPE_RECT}, {"ellipse", CVS_SHAPE_ELLIPSE}, {"cross", CVS_SHAPE_CROSS}, {NULL, 0}};
+static const choice_def thresh_choices[] = {
+    {"binary", CVS_THRESH_BINARY}, {"binary_inv", CVS_THRESH_BINARY_INV},
+    {"trunc", CVS_THRESH_TRUNC},   {"tozero", CVS_THRESH_TOZERO},
+    {"tozero_inv", CVS_THRESH_TOZERO_INV}, {"otsu", CVS_THRESH_OTSU},
+    {"triangle", CVS_THRESH_TRIANGLE}, {NULL, 0}};
+/* cvs_adaptive_threshold's method. */
+static const choice_def adaptive_choices[] = {{"mean", 0}, {"gaussian", 1}, {NULL, 0}};
+/* draw colors as 0xBBGGRR. */
+#define BGR(b, g, r) ((b) << 16 | (g) << 8 | (r))
+static const choice_def color_choices[] = {
+    {"green", BGR(0, 255, 0)},     {"red", BGR(0, 0, 255)},       {"blue", BGR(255, 0, 0)},
+    {"yellow", BGR(0, 255, 255)},  {"cyan", BGR(255, 255, 0)},    {"magenta", BGR(255, 0, 255)},
+    {"white", BGR(255, 255, 255)}, {"black", BGR(0, 0, 0)},       {NULL, 0}};
+/* cvs_orb_params.score_type, cvs_fast's type, cvs_find_contours' mode and method. */
+static const choice_def orb_score_choices[] = {{"harris", 0}, {"fast", 1}, {NULL, 0}};
+static const choice_def fast_type_choices[] = {{"5_8", 0}, {"7_12", 1}, {"9_16", 2}, {NULL, 0}};
+static const choice_def contour_mode_choices[] = {
+    {"external", 0}, {"list", 1}, {"tree", 2}, {"ccomp", 3}, {NULL, 0}};
+static const choice_def contour_method_choices[] = {{"none", 0}, {"simple", 1}, {NULL, 0}};
+
+/* ---- filters ---- */
+
+static cvs_status run_grayscale(op_call *c) { return cvs_grayscale(c->src, c->dst); }
+
+static cvs_status run_resize(op_call *c) {
+    int w = arg_int(c, "width"), h = arg_int(c, "height"), interp = arg_choice(c, "interp");
+    double scale = arg_real(c, "scale");
+    return cvs_resize(c->src, c->dst, w, h, scale, interp);
+}
+static const char *check_resize(op_call *c) {
+    int w = arg_int(c, "width"), h = arg_int(c, "height");
+    double scale = arg_real(c, "scale");
+    if ((w > 0) != (h > 0)) return "width and height go together";
+    if (w > 0 && scale > 0) return "give width and height, or scale, not both";
+    return w == 0 && scale == 0 ? "needs width and height, or scale" : NULL;
+}
+/* Shrink on load: area averaging is what the decoder's DCT scaling does
+ * too; other interpolations sample and would alias differently.  The
+ * target is the size cv::resize makes (rounded to nearest, ties to even);
+ * the shrunk step asks for that size, not a scale of the smaller image. */
+static int shrink_resize(op_call *c, int fw, int fh, int *tw, int *th, step *shrunk) {
+    int w = arg_int(c, "width"), h = arg_int(c, "height"), interp = arg_choice(c, "interp");
+    double scale = arg_real(c, "scale");
+    *tw = w > 0 ? w : (int)lrint(fw * scale);
+    *th = w > 0 ? h : (int)lrint(fh * scale);
+    *shrunk = *c->st;
+    arg_set(c, shrunk, "width", *tw);
+    arg_set(c, shrunk, "height", *th);
+    arg_set(c, shrunk, "scale", 0);
+    return interp == CVS_INTER_AREA;
+}
+
+static cvs_status run_crop(op_call *c) {
+    int x = arg_int(c, "x"), y = arg_int(c, "y"), w = arg_int(c, "width"), h = arg_int(c, "height");
+    return cvs_crop(c->src, c->dst, x, y, w, h);
+}
+static cvs_status run_flip(op_call *c) { return cvs_flip(c->src, c->dst, arg_choice(c, "axis")); }
+static cvs_status run_rotate(op_call *c) {
+    return cvs_rotate(c->src, c->dst, arg_choice(c, "angle"));
+}
+static cvs_status run_blur(op_call *c) { return cvs_blur(c->src, c->dst, arg_int(c, "ksize")); }
+
+static cvs_status run_gaussian(op_call *c) {
+    int ksize = arg_int(c, "ksize");
+    double sigma = arg_real(c, "sigma"), sigma_y = arg_real(c, "sigma_y");
+    return cvs_gaussian(c->src, c->dst, ksize, sigma, sigma_y);
+}
+static const char *check_gaussian(op_call *c) {
+    int ksize = arg_int(c, "ksize");
+    double sigma = arg_real(c, "sigma");
+    return ksize == 0 && sigma == 0 ? "ksize=0 needs sigma > 0" : NULL;
+}
+
+static cvs_status run_median(op_call *c) { return cvs_median(c->src, c->dst, arg_int(c, "ksize")); }
+
+static cvs_status run_bilateral(op_call *c) {
+    int d = arg_int(c, "d");
+    double sc = arg_real(c, "sigma_color"), ss = arg_real(c, "sigma_space");
+    return cvs_bilateral(c->src, c->dst, d, sc, ss);
+}
+static const char *check_bilateral(op_call *c) {
+    int d = arg_int(c, "d");
+    double ss = arg_real(c, "sigma_space");
+    return d == 0 && ss > 10 ? "d=0 takes the diameter from sigma_space, which must then be at "
+                               "most 10"
+                             : NULL;
+}
+
+static cvs_status run_sharpen(op_call *c) {
+    double sigma = arg_real(c, "sigma"), amount = arg_real(c, "amount");
+    return cvs_sharpen(c->src, c->dst, sigma, amount);
+}
+
+static cvs_status run_sobel(op_call *c) {
+    int dx = arg_int(c, "dx"), dy = arg_int(c, "dy"), ksize = arg_int(c, "ksize");
+    return cvs_sobel(c->src, c->dst, dx, dy, ksize);
+}
+static const char *check_sobel(op_call *c) {
+    int dx = arg_int(c, "dx"), dy = arg_int(c, "dy"), ksize = arg_int(c, "ksize");
+    if (dx + dy == 0) return "needs dx or dy above 0";
+    int limit = ksize < 3 ? 3 : ksize;
+    return dx >= limit || dy >= limit ? "dx and dy must be below ksize (below 3 for ksize=1)" : NULL;
+}
+
+static cvs_status run_scharr(op_call *c) {
+    int dx = arg_int(c, "dx"), dy = arg_int(c, "dy");
+    return cvs_scharr(c->src, c->dst, dx, dy);
+}
+static const char *check_scharr(op_call *c) {
+    int dx = arg_int(c, "dx"), dy = arg_int(c, "dy");
+    return dx + dy != 1 ? "needs dx=1 dy=0 or dx=0 dy=1" : NULL;
+}
+
+static cvs_status run_laplacian(op_call *c) {
+    return cvs_laplacian(c->src, c->dst, arg_int(c, "ksize"));
+}
+
+static cvs_status run_canny(op_call *c) {
+    double low = arg_real(c, "low"), high = arg_real(c, "high");
+    int aperture = arg_int(c, "aperture"), l2 = arg_bool(c, "l2");
+    return cvs_canny(c->src, c->dst, low, high, aperture, l2);
+}
+
+static cvs_status run_threshold(op_call *c) {
+    double value = arg_real(c, "value"), max = arg_real(c, "max");
+    int type = arg_choice(c, "type");
+    return cvs_threshold(c->src, c->dst, value, max, type);
+}
+
+static cvs_status run_adaptive(op_call *c) {
+    double max = arg_real(c, "max"), k = arg_real(c, "c");
+    int method = arg_choice(c, "method"), block = arg_int(c, "block");
+    int invert = arg_bool(c, "invert");
+    return cvs_adaptive_threshold(c->src, c->dst, max, method, block, k, invert);
+}
+
+/* The morphology rows share one run function; the row's variant is the
+ * operation (CVS_MORPH_*). */
+static cvs_status run_morph(op_call *c) {
+    int ksize = arg_int(c, "ksize"), shape = arg_choice(c, "shape");
+    int iterations = arg_int(c, "iterations");
+    return cvs_morphology(c->src, c->dst, c->st->op->variant, ksize, shape, iterations);
+}
+#define MORPH_ROW(op_name, op, op_help)                                                          \
+    {.name = op_name, .help = op_help, .run = run_morph, .variant = op,                        \
+     .params = {P_INT("ksize", 3, 1, 255, 0, "kernel width and height (cvapp default)"),       \
+                P_CHOICE("shape", "rect", shape_choices,                                        \
+                         "kernel shape (cv::getStructuringElement)"),                            \
+                P_INT("iterations", 1, 1, 32, 0, "times applied"), P_END}}
+
+static cvs_status run_equalize(op_call *c) { return cvs_equalize(c->src, c->dst); }
+static cvs_status run_clahe(op_call *c) {
+    double clip = arg_real(c, "clip");
+    int tile = arg_int(c, "tile");
+    return cvs_clahe(c->src, c->dst, clip, tile);
+}
+static cvs_status run_invert(op_call *c) { return cvs_invert(c->src, c->dst); }
+static cvs_status run_normalize(op_call *c) {
+    double lo = arg_real(c, "min"), hi = arg_real(c, "max");
+    return cvs_normalize(c->src, c->dst, lo, hi);
+}
+static cvs_status run_convert(op_call *c) {
+    double alpha = arg_real(c, "alpha"), beta = arg_real(c, "beta");
+    return cvs_convert(c->src, c->dst, alpha, beta);
+}
+
+/* draw: a BGR copy with every set found so far, in pipeline order; each
+ * set's contours, then lines, circles, keypoints. */
+static cvs_status run_draw(op_call *c) {
+    int bgr = arg_choice(c, "color"), thickness = arg_int(c, "thickness");
+    cvs_style st = {(uint8_t)(bgr >> 16), (uint8_t)(bgr >> 8), (uint8_t)bgr, thickness};
+    cvs_status rc = cvs_to_bgr(c->src, c->dst);
+    for (size_t i = 0; rc == CVS_OK && c->found && i < c->found->nsets; i++) {
+        const feature_set *s = &c->found->sets[i];
+        rc = cvs_draw_contours(c->dst, &s->contours, &st);
+        if (rc == CVS_OK) rc = cvs_draw_lines(c->dst, s->lines.items, s->lines.count, &st);
+        if (rc == CVS_OK) rc = cvs_draw_circles(c->dst, s->circles.items, s->circles.count, &st);
+        if (rc == CVS_OK) rc = cvs_draw_keypoints(c->dst, s->kp.items, s->kp.count, &st);
+    }
+    return rc;
+}
+
+/* ---- detectors ---- */
+
+static int min_side(const cvs_image *im) { return im->width < im->height ? im->width : im->height; }
+
+/* ORB's pyramid (OpenCV's orb.cpp) makes level L cvRound(side / s) pixels
+ * a side, s = (float)pow(scale_factor, L - first_level); a level rounded
+ * to 0 makes cv::resize throw.  Only the levels that exist are asked for. */
+static int orb_levels(const cvs_image *src, double scale_factor, int nlevels, int first_level) {
+    int side = min_side(src);
+    while (nlevels > first_level + 1 &&
+           lrint(side / (float)pow(scale_factor, nlevels - 1 - first_level)) < 1)
+        nlevels--;
+    return nlevels;
+}
+
+static cvs_status run_orb(op_call *c) {
+    cvs_orb_params p = {
+        .nfeatures = arg_int(c, "nfeatures"),
+        .scale_factor = arg_real(c, "scale_factor"),
+        .nlevels = arg_int(c, "nlevels"),
+        .edge_threshold = arg_int(c, "edge_threshold"),
+        .first_level = arg_int(c, "first_level"),
+        .wta_k = arg_int(c, "wta_k"),
+        .score_type = arg_choice(c, "score_type"),
+        .patch_size = arg_int(c, "patch_size"),
+        .fast_threshold = arg_int(c, "fast_threshold"),
+        .descriptors = arg_bool(c, "descriptors"),
+    };
+    p.nlevels = orb_levels(c->src, p.scale_factor, p.nlevels, p.first_level);
+    feature_set s = {0};
+    return keep(c, cvs_orb(c->src, &p, &s.kp), &s);
+}
+static const char *check_orb(op_call *c) {
+    int nlevels = arg_int(c, "nlevels"), first_level = arg_int(c, "first_level");
+    return first_level >= nlevels ? "first_level must be below nlevels" : NULL;
+}
+
+static cvs_status run_fast(op_call *c) {
+    int threshold = arg_int(c, "threshold"), nonmax = arg_bool(c, "nonmax");
+    int type = arg_choice(c, "type");
+    feature_set s = {0};
+    return keep(c, cvs_fast(c->src, threshold, nonmax, type, &s.kp), &s);
+}
+
+static cvs_status run_sift(op_call *c) {
+    cvs_sift_params p = {
+        .nfeatures = arg_int(c, "nfeatures"),
+        .octave_layers = arg_int(c, "octave_layers"),
+        .contrast_threshold = arg_real(c, "contrast_threshold"),
+        .edge_threshold = arg_real(c, "edge_threshold"),
+        .sigma = arg_real(c, "sigma"),
+        .descriptors = arg_bool(c, "descriptors"),
+    };
+    feature_set s = {0};
+    return keep(c, cvs_sift(c->src, &p, &s.kp), &s);
+}
+
+static cvs_status run_akaze(op_call *c) {
+    double threshold = arg_real(c, "threshold");
+    int descriptors = arg_bool(c, "descriptors");
+    feature_set s = {0};
+    return keep(c, cvs_akaze(c->src, threshold, descriptors, &s.kp), &s);
+}
+
+/* BRISK's scale space (OpenCV's brisk.cpp) has 2 * octaves layers (one
+ * for octaves=0): the image, 2 * (side / 3), then each of those halved
+ * (integer division) octaves - 1 times; a layer of 0 pixels makes
+ * cv::resize throw.  Only the octaves that exist are asked for. */
+static int brisk_octaves(const cvs_image *src, int octaves) {
+    int side = min_side(src);
+    while (octaves > 0 && ((2 * (side / 3)) >> (octaves - 1)) < 1) octaves--;
+    return octaves;
+}
+
+static cvs_status run_brisk(op_call *c) {
+    int threshold = arg_int(c, "threshold"), octaves = arg_int(c, "octaves");
+    int descriptors = arg_bool(c, "descriptors");
+    octaves = brisk_octaves(c->src, octaves);
+    feature_set s = {0};
+    return keep(c, cvs_brisk(c->src, threshold, octaves, descriptors, &s.kp), &s);
+}
+
+static cvs_status run_gftt(op_call *c) {
+    cvs_gftt_params p = {
+        .max_corners = arg_int(c, "max_corners"),
+        .quality = arg_real(c, "quality"),
+        .min_distance = arg_real(c, "min_distance"),
+        .block = arg_int(c, "block"),
+        .harris = arg_bool(c, "harris"),
+        .k = arg_real(c, "k"),
+    };
+    feature_set s = {0};
+    return keep(c, cvs_gftt(c->src, &p, &s.kp), &s);
+}
+
+static cvs_status run_harris(op_call *c) {
+    int block = arg_int(c, "block"), ksize = arg_int(c, "ksize");
+    double k = arg_real(c, "k"), threshold = arg_real(c, "threshold");
+    feature_set s = {0};
+    return keep(c, cvs_harris(c->src, block, ksize, k, threshold, &s.kp), &s);
+}
+
+static cvs_status run_blobs(op_call *c) {
+    cvs_blob_params p = {
+        .min_area = arg_real(c, "min_area"),
+        .max_area = arg_real(c, "max_area"),
+        .min_circularity = arg_real(c, "min_circularity"),
+        .dark = arg_bool(c, "dark"),
+    };
+    feature_set s = {0};
+    return keep(c, cvs_blobs(c->src, &p, &s.kp), &s);
+}
+static const char *check_blobs(op_call *c) {
+    double lo = arg_real(c, "min_area"), hi = arg_real(c, "max_area");
+    return hi < lo ? "max_area must be at least min_area" : NULL;
+}
+
+static cvs_status run_hough_lines(op_call *c) {
+    double rho = arg_real(c, "rho"), theta = arg_real(c, "theta");
+    int threshold = arg_int(c, "threshold");
+    double min_length = arg_real(c, "min_length"), max_gap = arg_real(c, "max_gap");
+    feature_set s = {0};
+    return keep(c,
+                cvs_hough_lines(c->src, rho, theta, threshold, min_length, max_gap, &s.lines),
+                &s);
+}
+
+static cvs_status run_hough_circles(op_call *c) {
+    cvs_hough_circle_params p = {
+        .dp = arg_real(c, "dp"),
+        .min_dist = arg_real(c, "min_dist"),
+        .param1 = arg_real(c, "param1"),
+        .param2 = arg_real(c, "param2"),
+        .min_radius = arg_int(c, "min_radius"),
+        .max_radius = arg_int(c, "max_radius"),
+    };
+    feature_set s = {0};
+    return keep(c, cvs_hough_circles(c->src, &p, &s.circles), &s);
+}
+static const char *check_hough_circles(op_call *c) {
+    int lo = arg_int(c, "min_radius"), hi = arg_int(c, "max_radius");
+    return hi > 0 && hi < lo ? "max_radius must be 0 or at least min_radius" : NULL;
+}
+
+static cvs_status run_contours(op_call *c) {
+    int mode = arg_choice(c, "mode"), method = arg_choice(c, "method");
+    double min_area = arg_real(c, "min_area");
+    feature_set s = {0};
+    return keep(c, cvs_find_contours(c->src, mode, method, min_area, &s.contours), &s);
+}
+
+const op_def op_table[] = {
+    /* ---- filters and transforms ---- */
+    {.name = "grayscale",
+     .help = "Convert BGR to one gray channel (cv::cvtColor, COLOR_BGR2GRAY); gray stays gray. "
+             "Shortcut: as the first step on a color JPEG, the decoder's luma is used instead "
+             "(faster; under 1% of pixels differ, by a few levels, more where colors clip); --exact turns it off.",
+     .flags = OPF_GRAY_ON_LOAD, .run = run_grayscale, .params = {P_END}},
+    {.name = "resize",
+     .help = "Resize (cv::resize) to width x height, or by scale (the size rounded as OpenCV "
+             "does). The result may have at most 65535 pixels a side and 268435456 pixels. "
+             "Shortcut: as the first step with interp=area on a JPEG that it shrinks, the decoder's DCT scaling "
+             "first reduces the image to no less than twice the target (faster; pixels differ "
+             "by a few levels on average, more on fine texture); --exact turns it off.",
+     .flags = OPF_GEOMETRY, .run = run_resize, .check = check_resize, .shrink = shrink_resize,
+     .params = {P_INT("width", 0, 1, 65535, PF_ZERO_OK, "output width; 0 = not set"),
+                P_INT("height", 0, 1, 65535, PF_ZERO_OK, "output height; 0 = not set"),
+                P_REALF("scale", 0, 0.01, 64, PF_ZERO_OK, "factor for both sides; 0 = not set"),
+                P_CHOICE("interp", "linear", interp_choices, "interpolation"), P_END}},
+    {.name = "crop",
+     .help = "Copy the rectangle at x, y (origin top-left). It must lie inside the image; if it "
+             "does not, that input fails (exit 1).",
+     .flags = OPF_GEOMETRY, .run = run_crop,
+     .params = {P_INT("x", 0, 0, 65534, 0, "left column"), P_INT("y", 0, 0, 65534, 0, "top row"),
+                P_INT("width", 0, 1, 65535, PF_ZERO_OK, "width; 0 = up to the right edge"),
+                P_INT("height", 0, 1, 65535, PF_ZERO_OK, "height; 0 = up to the bottom edge"),
+                P_END}},
+    {.name = "flip", .help = "Mirror the image (cv::flip).", .flags = OPF_GEOMETRY,
+     .run = run_flip,
+     .params = {P_CHOICE("axis", "h", flip_choices,
+                         "h: left-right, v: top-bottom, both: both (cvapp default h)"),
+                P_END}},
+    {.name = "rotate", .help = "Rotate clockwise by a multiple of 90 degrees (cv::rotate).",
+     .flags = OPF_GEOMETRY, .run = run_rotate,
+     .params = {P_CHOICE("angle", "90", rotate_choices,
+                         "clockwise angle in degrees (cvapp default 90)"),
+                P_END}},
+    {.name = "blur", .help = "Box blur, the normalized mean (cv::blur).", .run = run_blur,
+     .params = {P_INT("ksize", 3, 1, 255, 0, "kernel width and height (cvapp default)"), P_END}},
+    {.name = "gaussian", .help = "Gaussian blur (cv::GaussianBlur).", .run = run_gaussian,
+     .check = check_gaussian,
+     .params = {P_INT("ksize", 3, 1, 255, PF_ODD | PF_ZERO_OK,
+                      "kernel width and height; 0 = from sigma (cvapp default 3)"),
+                P_REAL("sigma", 0, 0, 1000, "X standard deviation; 0 = from ksize"),
+                P_REAL("sigma_y", 0, 0, 1000, "Y standard deviation; 0 = same as sigma"), P_END}},
+    {.name = "median", .help = "Median blur (cv::medianBlur).", .run = run_median,
+     .params = {P_INT("ksize", 3, 1, 255, PF_ODD, "aperture width and height (cvapp default)"),
+                P_END}},
+    {.name = "bilateral", .help = "Edge-preserving bilateral filter (cv::bilateralFilter).",
+     .run = run_bilateral, .check = check_bilateral,
+     .params = {P_INT("d", 9, 0, 31, 0,
+                      "pixel neighbourhood diameter; 0 = from sigma_space (cvapp default 9)"),
+                P_REAL("sigma_color", 75, 0, 1000, "filter sigma in the color space (cvapp default)"),
+                P_REAL("sigma_space", 75, 0, 1000,
+                       "filter sigma in the coordinate space (cvapp default)"),
+                P_END}},
+    {.name = "sharpen",
+     .help = "Unsharp mask: cv::addWeighted(image, 1 + amount, blurred, -amount, 0) where "
+             "blurred is cv::GaussianBlur(image, Size(), sigma).",
+     .run = run_sharpen,
+     .params = {P_REAL("sigma", 1, 0.1, 50, "blur standard deviation (cvapp default)"),
+                P_REAL("amount", 1, 0, 20, "strength (cvapp default)"), P_END}},
+    {.name = "sobel",
+     .help = "Sobel derivative (cv::Sobel) in 16-bit signed, returned as its 8-bit absolute "
+             "value (cv::convertScaleAbs).",
+     .run = run_sobel, .check = check_sobel,
+     .params = {P_INT("dx", 1, 0, 6, 0, "x derivative order (cvapp default)"),
+                P_INT("dy", 0, 0, 6, 0, "y derivative order (cvapp default)"),
+                P_INT("ksize", 3, 1, 7, PF_ODD, "kernel size"), P_END}},
+    {.name = "scharr",
+     .help = "Scharr derivative (cv::Scharr) in 16-bit signed, returned as its 8-bit absolute "
+             "value (cv::convertScaleAbs).",
+     .run = run_scharr, .check = check_scharr,
+     .params = {P_INT("dx", 1, 0, 1, 0, "x derivative order (cvapp default)"),
+                P_INT("dy", 0, 0, 1, 0, "y derivative order (cvapp default)"), P_END}},
+    {.name = "laplacian",
+     .help = "Laplacian (cv::Laplacian) in 16-bit signed, returned as its 8-bit absolute "
+             "value (cv::convertScaleAbs).",
+     .run = run_laplacian, .params = {P_INT("ksize", 1, 1, 7, PF_ODD, "aperture size"), P_END}},
+    {.name = "canny",
+     .help = "Canny edges (cv::Canny); a color input uses its strongest channel gradient.",
+     .run = run_canny,
+     .params = {P_REAL("low", 50, 0, 100000, "lower hysteresis threshold (cvapp default)"),
+                P_REAL("high", 150, 0, 100000, "upper hysteresis threshold (cvapp default)"),
+                P_INT("aperture", 3, 3, 7, PF_ODD, "Sobel aperture size"),
+                P_BOOL("l2", 0, "use the L2 gradient norm"), P_END}},
+    {.name = "threshold",
+     .help = "Fixed-level threshold (cv::threshold). otsu and triangle are binary with the "
+             "level OpenCV finds (THRESH_OTSU, THRESH_TRIANGLE); they need one channel, so "
+             "a color input is converted to gray first.",
+     .run = run_threshold,
+     .params = {P_REAL("value", 127, 0, 255,
+                       "threshold level (cvapp default; otsu and triangle ignore it)"),
+                P_REAL("max", 255, 0, 255, "value given to pixels that pass (cvapp default)"),
+                P_CHOICE("type", "binary", thresh_choices, "threshold type (cvapp default binary)"),
+                P_END}},
+    {.name = "adaptive_threshold",
+     .help = "Threshold against the local mean (cv::adaptiveThreshold).", .flags = OPF_GRAY,
+     .run = run_adaptive,
+     .params = {P_REAL("max", 255, 0, 255, "value given to pixels that pass (cvapp default)"),
+                P_CHOICE("method", "mean", adaptive_choices, "local mean (cvapp default mean)"),
+                P_INT("block", 11, 3, 255, PF_ODD, "neighbourhood size (cvapp default)"),
+                P_REAL("c", 2, -255, 255, "constant subtracted from the mean (cvapp default)"),
+                P_BOOL("invert", 0, "THRESH_BINARY_INV instead of THRESH_BINARY"), P_END}},
+    MORPH_ROW("erode", CVS_MORPH_ERODE, "Erode: local minimum (cv::morphologyEx, MORPH_ERODE)."),
+    MORPH_ROW("dilate", CVS_MORPH_DILATE,
+              "Dilate: local maximum (cv::morphologyEx, MORPH_DILATE)."),
+    MORPH_ROW("open", CVS_MORPH_OPEN,
+              "Opening: erode, then dilate (cv::morphologyEx, MORPH_OPEN)."),
+    MORPH_ROW("close", CVS_MORPH_CLOSE,
+              "Closing: dilate, then erode (cv::morphologyEx, MORPH_CLOSE)."),
+    MORPH_ROW("gradient", CVS_MORPH_GRADIENT,
+              "Morphological gradient: dilate minus erode (MORPH_GRADIENT)."),
+    MORPH_ROW("tophat", CVS_MORPH_TOPHAT, "Top hat: the image minus its opening (MORPH_TOPHAT)."),
+    MORPH_ROW("blackhat", CVS_MORPH_BLACKHAT,
+              "Black hat: the closing minus the image (MORPH_BLACKHAT)."),
+    {.name = "equalize", .help = "Histogram equalization (cv::equalizeHist).", .flags = OPF_GRAY,
+     .run = run_equalize, .params = {P_END}},
+    {.name = "clahe", .help = "Contrast-limited adaptive histogram equalization (cv::createCLAHE).",
+     .flags = OPF_GRAY, .run = run_clahe,
+     .params = {P_REAL("clip", 40, 0, 1000, "contrast limit; 0 = none"),
+                P_INT("tile", 8, 1, 64, 0, "tiles per row and per column"), P_END}},
+    {.name = "invert", .help = "Negative: 255 - value (cv::bitwise_not).", .run = run_invert,
+     .params = {P_END}},
+    {.name = "normalize", .help = "Stretch the values to [min, max] (cv::normalize, NORM_MINMAX).",
+     .run = run_normalize,
+     .params = {P_REAL("min", 0, 0, 255, "lowest output value (cvapp default)"),
+                P_REAL("max", 255, 0, 255, "highest output value (cvapp default)"), P_END}},
+    {.name = "convert",
+     .help = "Contrast and brightness: alpha * value + beta, saturated (Mat::convertTo).",
+     .run = run_convert,
+     .params = {P_REAL("alpha", 1, -100, 100, "contrast factor"),
+                P_REAL("beta", 0, -255, 255, "brightness offset"), P_END}},
+    {.name = "draw",
+     .help = "Draw everything found so far on a color copy of the image: contours "
+             "(cv::drawContours), lines (cv::line), circles (cv::circle) and keypoints as circles "
+             "of their size with a radius for their angle (cv::drawKeypoints, "
+             "DRAW_RICH_KEYPOINTS; always 1 pixel wide). Coordinates are those of the image each "
+             "detector saw.",
+     .run = run_draw,
+     .params = {P_CHOICE("color", "green", color_choices, "color (cvapp default green)"),
+                P_INT("thickness", 1, 1, 32, 0, "line width of contours, lines and circles"),
+                P_END}},
+    /* ---- detectors ---- */
+    {.name = "orb",
+     .help = "ORB keypoints (cv::ORB); a color input is converted to gray by OpenCV itself.",
+     .flags = OPF_DETECTOR, .run = run_orb, .check = check_orb,
+     .params = {P_INT("nfeatures", 500, 1, 1000000, 0, "maximum number of keypoints"),
+                P_REAL("scale_factor", 1.2, 1.01, 4, "pyramid decimation ratio"),
+                P_INT("nlevels", 8, 1, 32, 0,
+                      "pyramid levels (on a small image, only those at least 1 pixel a side)"),
+                P_INT("edge_threshold", 31, 0, 1024, 0, "border where no keypoint is found"),
+                P_INT("first_level", 0, 0, 31, 0, "pyramid level of the source image"),
+                P_INT("wta_k", 2, 2, 4, 0, "points per BRIEF comparison"),
+                P_CHOICE("score_type", "harris", orb_score_choices, "keypoint ranking score"),
+                P_INT("patch_size", 31, 2, 1024, 0, "size of the oriented BRIEF patch"),
+                P_INT("fast_threshold", 20, 0, 255, 0, "FAST threshold"), P_DESCRIPTORS, P_END}},
+    {.name = "fast",
+     .help = "FAST corners (cv::FastFeatureDetector); a color input is converted to gray by "
+             "OpenCV itself.",
+     .flags = OPF_DETECTOR, .run = run_fast,
+     .params = {P_INT("threshold", 10, 0, 255, 0, "intensity difference to the centre"),
+                P_BOOL("nonmax", 1, "non-maximum suppression"),
+                P_CHOICE("type", "9_16", fast_type_choices,
+                         "pixels on the circle and contiguous ones needed"),
+                P_END}},
+    {.name = "sift",
+     .help = "SIFT keypoints (cv::SIFT); a color input is converted to gray by OpenCV itself.",
+     .flags = OPF_DETECTOR, .run = run_sift,
+     .params = {P_INT("nfeatures", 0, 0, 1000000, 0, "keypoints to keep, the best first; 0 = all"),
+                P_INT("octave_layers", 3, 1, 8, 0, "layers per octave"),
+                P_REAL("contrast_threshold", 0.04, 0, 1, "weak-contrast filter"),
+                P_REAL("edge_threshold", 10, 0, 1000, "edge-like keypoint filter"),
+                P_REAL("sigma", 1.6, 0.1, 10, "Gaussian sigma of octave 0"), P_DESCRIPTORS,
+                P_END}},
+    {.name = "akaze",
+     .help = "AKAZE keypoints (cv::AKAZE, MLDB descriptors); a color input is converted to gray "
+             "by OpenCV itself.",
+     .flags = OPF_DETECTOR, .run = run_akaze,
+     .params = {P_REAL("threshold", 0.001, 0.000001, 1, "detector response threshold"),
+                P_DESCRIPTORS, P_END}},
+    {.name = "brisk",
+     .help = "BRISK keypoints (cv::BRISK); a color input is converted to gray by OpenCV itself.",
+     .flags = OPF_DETECTOR, .run = run_brisk,
+     .params = {P_INT("threshold", 30, 0, 255, 0, "AGAST detection threshold"),
+                P_INT("octaves", 3, 0, 8, 0,
+                      "detection octaves; 0 = one scale (on a small image, only those at least "
+                      "1 pixel a side)"),
+                P_DESCRIPTORS, P_END}},
+    {.name = "gftt",
+     .help = "Good features to track: Shi-Tomasi or Harris corners (cv::GFTTDetector); a color "
+             "input is converted to gray by OpenCV itself.",
+     .flags = OPF_DETECTOR, .run = run_gftt,
+     .params = {P_INT("max_corners", 1000, 0, 1000000, 0,
+                      "most corners kept, the strongest first; 0 = all"),
+                P_REAL("quality", 0.01, 0.000001, 1, "minimum quality relative to the best corner"),
+                P_REAL("min_distance", 1, 0, 10000, "minimum distance between corners"),
+                P_INT("block", 3, 1, 31, 0, "neighbourhood size"),
+                P_BOOL("harris", 0, "Harris measure instead of Shi-Tomasi"),
+                P_REAL("k", 0.04, 0, 1, "Harris free parameter"), P_END}},
+    {.name = "harris",
+     .help = "Harris corners (cv::cornerHarris): a keypoint (size = block, angle -1, response = "
+             "the Harris measure) at every pixel whose measure is above threshold times the "
+             "strongest one, row by row.",
+     .flags = OPF_DETECTOR | OPF_GRAY, .run = run_harris,
+     .params = {P_INT("block", 2, 1, 31, 0, "neighbourhood size (cvapp default)"),
+                P_INT("ksize", 3, 1, 7, PF_ODD, "Sobel aperture (cvapp default)"),
+                P_REAL("k", 0.04, 0, 1, "Harris free parameter (cvapp default)"),
+                P_REAL("threshold", 0.01, 0, 1,
+                       "level relative to the strongest response (cvapp default)"),
+                P_END}},
+    {.name = "blobs",
+     .help = "Blobs (cv::SimpleBlobDetector, its other parameters at OpenCV's defaults); a "
+             "keypoint per blob, size = its diameter.",
+     .flags = OPF_DETECTOR, .run = run_blobs, .check = check_blobs,
+     .params = {P_REAL("min_area", 25, 0, 1e9, "smallest blob area in pixels"),
+                P_REAL("max_area", 5000, 0, 1e9, "largest blob area in pixels"),
+                P_REAL("min_circularity", 0, 0, 1,
+                       "4*pi*area/perimeter^2 at least this; 0 = not filtered"),
+                P_BOOL("dark", 1, "dark blobs (blobColor 0) or light ones (255)"), P_END}},
+    {.name = "hough_lines",
+     .help = "Line segments by the probabilistic Hough transform (cv::HoughLinesP); non-zero "
+             "pixels vote, so run it on edges (e.g. after canny).",
+     .flags = OPF_DETECTOR | OPF_GRAY, .run = run_hough_lines,
+     .params = {P_REAL("rho", 1, 0.5, 100, "distance step in pixels (cvapp default)"),
+                P_REAL("theta", 1, 0.25, 180, "angle step in degrees (cvapp default)"),
+                P_INT("threshold", 50, 1, 1000000, 0, "votes needed (cvapp default)"),
+                P_REAL("min_length", 0, 0, 100000, "shortest segment kept"),
+                P_REAL("max_gap", 0, 0, 100000, "largest gap joined within a segment"), P_END}},
+    {.name = "hough_circles",
+     .help = "Circles by the Hough gradient method (cv::HoughCircles, HOUGH_GRADIENT).",
+     .flags = OPF_DETECTOR | OPF_GRAY, .run = run_hough_circles, .check = check_hough_circles,
+     .params = {P_REAL("dp", 1, 1, 8, "image to accumulator resolution ratio (cvapp default)"),
+                P_REAL("min_dist", 20, 0.1, 100000,
+                       "minimum distance between centres (cvapp default)"),
+                P_REAL("param1", 100, 1, 10000, "upper Canny threshold"),
+                P_REAL("param2", 100, 1, 10000, "accumulator votes needed for a centre"),
+                P_INT("min_radius", 0, 0, 100000, 0, "smallest radius"),
+                P_INT("max_radius", 0, 0, 100000, 0, "largest radius; 0 = the image size"),
+                P_END}},
+    {.name = "contours",
+     .help = "Contours of the non-zero regions (cv::findContours), with area "
+             "(cv::contourArea), perimeter (cv::arcLength) and bounding box "
+             "(cv::boundingRect).",
+     .flags = OPF_DETECTOR | OPF_GRAY, .run = run_contours,
+     .params = {P_CHOICE("mode", "external", contour_mode_choices,
+                         "retrieval mode: outer only, all, full tree, two levels (cvapp default "
+                         "external)"),
+                P_CHOICE("method", "simple", contour_method_choices,
+                         "every point, or segment end points (cvapp default simple)"),
+                P_REAL("min_area", 0, 0, 1e9, "drop contours of a smaller area"), P_END}},
+};
+const size_t op_count = sizeof op_table / sizeof op_table[0];
