@@ -33,15 +33,7 @@ extern "C" {
 
 cvs_status cvs_to_bgr(const cvs_image *src, cvs_image *dst) {
     return guarded([&] {
-        require(src != nullptr, "null image");
-        into(src, dst, src->width, src->height, 3, [&](const cv::Mat &in, cv::Mat &out) {
-            if (in.channels() == 1)
-                cv::cvtColor(in, out, cv::COLOR_GRAY2BGR);
-            else if (in.channels() == 4)
-                cv::cvtColor(in, out, cv::COLOR_BGRA2BGR);
-            else
-                in.copyTo(out);
-        });
+        convert_channels(src, dst, 3);
     });
 }
 

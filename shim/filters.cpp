@@ -76,7 +76,29 @@ static_assert(std::size(morph_ops) == CVS_MORPH_COUNT, "one per CVS_MORPH_*");
 const int morph_shapes[] = {cv::MORPH_RECT, cv::MORPH_ELLIPSE, cv::MORPH_CROSS};
 static_assert(std::size(morph_shapes) == CVS_SHAPE_COUNT, "one per CVS_SHAPE_*");
 
+// The cv::cvtColor code from `from` channels (1, 3 or 4) to `to` (1 or 3),
+// or -1 when there is nothing to convert.
+int color_code(int from, int to) {
+    if (from == to)
+        return -1;
+    if (to == 1)
+        return from == 4 ? cv::COLOR_BGRA2GRAY : cv::COLOR_BGR2GRAY;
+    return from == 4 ? cv::COLOR_BGRA2BGR : cv::COLOR_GRAY2BGR;
+}
+
 } // namespace
+
+void convert_channels(const cvs_image *src, cvs_image *dst, int channels) {
+    require(src != nullptr, "null image");
+    into(src, dst, src->width, src->height, channels, [&](const cv::Mat &in, cv::Mat &out) {
+        int code = color_code(in.channels(), channels);
+        if (code < 0)
+            in.copyTo(out);
+        else
+            cv::cvtColor(in, out, code);
+    });
+}
+
 } // namespace cvshim
 
 using namespace cvshim;
@@ -85,15 +107,7 @@ extern "C" {
 
 cvs_status cvs_grayscale(const cvs_image *src, cvs_image *dst) {
     return guarded([&] {
-        require(src != nullptr, "null image");
-        into(src, dst, src->width, src->height, 1, [&](const cv::Mat &in, cv::Mat &out) {
-            if (in.channels() == 1)
-                in.copyTo(out);
-            else if (in.channels() == 4)
-                cv::cvtColor(in, out, cv::COLOR_BGRA2GRAY);
-            else
-                cv::cvtColor(in, out, cv::COLOR_BGR2GRAY);
-        });
+        convert_channels(src, dst, 1);
     });
 }
 

@@ -104,6 +104,10 @@ void into(const cvs_image *src, cvs_image *dst, int w, int h, int c, F &&fn) {
     }
 }
 
+// src as a 1- or 3-channel dst (cv::cvtColor from gray, BGR or BGRA; a
+// copy when src has them already): cvs_grayscale and cvs_to_bgr.
+void convert_channels(const cvs_image *src, cvs_image *dst, int channels);
+
 // A cvs choice (an enum value of cvshim.h) -> the OpenCV constant at that
 // index of `table`, refusing a value outside it.  Each table sits beside a
 // static_assert on its enum's count.

@@ -134,6 +134,34 @@ START_TEST(orb_checkerboard_corners) {
 }
 END_TEST
 
+START_TEST(channel_conversions) {
+    /* cvs_to_bgr and cvs_grayscale from 1, 3 and 4 channels. */
+    cvs_image gray = img_fill(3, 2, 1, 77), bgr = img_fill(3, 2, 3, 0), bgra = img_fill(3, 2, 4, 0);
+    cvs_image out = {0};
+    const uint8_t pixel[4] = {10, 20, 30, 40};
+    memcpy(px(&bgra, 1, 1), pixel, 4);
+    memcpy(px(&bgr, 1, 1), pixel, 3);
+    ck_assert_int_eq(cvs_to_bgr(&bgra, &out), CVS_OK);
+    ck_assert_int_eq(out.channels, 3);
+    ck_assert_mem_eq(px(&out, 1, 1), pixel, 3);
+    ck_assert_int_eq(cvs_to_bgr(&bgr, &out), CVS_OK);
+    ck_assert_mem_eq(px(&out, 1, 1), pixel, 3);
+    ck_assert_int_eq(cvs_to_bgr(&gray, &out), CVS_OK);
+    const uint8_t grey[3] = {77, 77, 77};
+    ck_assert_mem_eq(px(&out, 2, 1), grey, 3);
+    /* 0.114 * 10 + 0.587 * 20 + 0.299 * 30 = 21.85 */
+    ck_assert_int_eq(cvs_grayscale(&bgra, &out), CVS_OK);
+    ck_assert_int_eq(out.channels, 1);
+    ck_assert_int_eq(*px(&out, 1, 1), 22);
+    ck_assert_int_eq(cvs_grayscale(&bgr, &out), CVS_OK);
+    ck_assert_int_eq(*px(&out, 1, 1), 22);
+    cvs_image_free(&gray);
+    cvs_image_free(&bgr);
+    cvs_image_free(&bgra);
+    cvs_image_free(&out);
+}
+END_TEST
+
 START_TEST(errors_are_statuses) {
     cvs_image src = img_fill(16, 16, 1, 0), dst = {0};
     /* OpenCV's own assertion (even kernel) comes back as CVS_ECV, one line. */
@@ -588,6 +616,7 @@ int main(void) {
     tcase_add_test(tc, gaussian_constant_and_impulse);
     tcase_add_test(tc, canny_square_border);
     tcase_add_test(tc, orb_checkerboard_corners);
+    tcase_add_test(tc, channel_conversions);
     tcase_add_test(tc, errors_are_statuses);
     tcase_add_test(tc, buffers_are_reused);
     suite_add_tcase(s, tc);
