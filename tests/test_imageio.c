@@ -513,8 +513,9 @@ START_TEST(malformed_exif_never_fails) {
     static const char *const pngs[] = {"exif_6.png", "exif_3_end.png"};
     for (int f = 0; f < 2; f++) {
         fixture(pngs[f], &b);
-        v = realloc(v, b.len);
-        ck_assert_ptr_nonnull(v);
+        uint8_t *grown = realloc(v, b.len);
+        ck_assert_ptr_nonnull(grown);
+        v = grown;
         size_t at = 8;
         while (memcmp(b.data + at + 4, "eXIf", 4) != 0)
             at += 12 + ((size_t)b.data[at] << 24 | (size_t)b.data[at + 1] << 16 |

@@ -277,7 +277,7 @@ START_TEST(thresholds) {
         cvs_image out = run_spec(spec, &ramp, NULL);
         for (int x = 0; x < 256; x++) {
             int above = x > 127;
-            int want[] = {above ? 200 : 0, above ? 0 : 200, above ? 127 : x, above ? x : 0,
+            const int want[] = {above ? 200 : 0, above ? 0 : 200, above ? 127 : x, above ? x : 0,
                           above ? 0 : x};
             ck_assert_msg(*px(&out, x, 1) == want[t], "%s at %d: %d", spec, x, *px(&out, x, 1));
         }
