@@ -9,6 +9,8 @@
 #include "../shim/cvshim.h"
 #include "imageio.h"
 #include "batch.h"
+#include "fileio.h"
+#include "findings.h"
 #include "inputs.h"
 #include "job.h"
 #include "ops.h"
@@ -49,11 +51,13 @@ static void usage(FILE *f) {
 "      --skip-existing    skip inputs whose outputs exist (resume a batch)\n"
 "      --fail-fast        stop at the first failed input\n"
 "      --shard I/N        process shard I (0-based) of N; auto/N takes I from $JOB_COMPLETION_INDEX\n"
-"      --report FILE      JSON Lines, one row per input\n"
+"      --report FILE      JSON Lines appended to, one row per input per run ('-' = stdout)\n"
+"      --no-fsync         do not fsync outputs and their directories (faster, not crash-safe)\n"
 "      --progress         progress on stderr even when it is not a terminal\n"
 "  -q, --quiet            print only errors\n"
 "Limits:\n"
 "      --max-pixels N     refuse images over N pixels (default 100000000)\n"
+"      --max-features N   keep at most N items per detector step (default 100000; 0 = all)\n"
 "      --ignore-orientation  keep pixels as stored (default: apply the EXIF orientation)\n"
 "      --exact            no speed shortcut that can change a pixel (see README)\n"
 "      --threads N        OpenCV threads per worker (default: CPUs / workers)\n"
@@ -78,7 +82,7 @@ static int parse_count(const char *opt, const char *s, long long lo, long long h
 
 enum { OPT_FEATURES = 256, OPT_QUALITY, OPT_PNG_LEVEL, OPT_MAX_PIXELS, OPT_THREADS,
        OPT_LIST_OPS, OPT_MARKDOWN, OPT_VERSION, OPT_IGNORE_ORIENTATION, OPT_NAME, OPT_NO_FEATURES,
-       OPT_SKIP_EXISTING, OPT_FAIL_FAST, OPT_SHARD, OPT_REPORT, OPT_PROGRESS, OPT_EXACT };
+       OPT_SKIP_EXISTING, OPT_FAIL_FAST, OPT_SHARD, OPT_REPORT, OPT_PROGRESS, OPT_EXACT, OPT_NO_FSYNC, OPT_MAX_FEATURES };
 
 int main(int argc, char **argv) {
     static const struct option longopts[] = {
@@ -107,17 +111,31 @@ int main(int argc, char **argv) {
         {"report", required_argument, NULL, OPT_REPORT},
         {"progress", no_argument, NULL, OPT_PROGRESS},
         {"exact", no_argument, NULL, OPT_EXACT},
+        {"no-fsync", no_argument, NULL, OPT_NO_FSYNC},
+        {"max-features", required_argument, NULL, OPT_MAX_FEATURES},
         {NULL, 0, NULL, 0}};
     const char *spec = DEFAULT_PIPELINE, *shard = NULL, *report = NULL;
-    int list_ops = 0, markdown = 0, recursive = 0;
+    int list_ops = 0, markdown = 0, recursive = 0, have_p = 0;
     long long v, threads = -1;
     plan_opts po = {0};
     batch_opts bo = {.cv_threads = -1, .progress = -1};
-    job_opts jo = {.dec = {.max_pixels = 100000000ULL}, .enc = {.jpeg_quality = 95, .png_level = 1}};
+    job_opts jo = {.dec = {.max_pixels = 100000000ULL}, .enc = {.jpeg_quality = 95, .png_level = 1},
+                   .max_features = DEFAULT_MAX_FEATURES};
     opterr = 0;
     for (int c; (c = getopt_long(argc, argv, ":p:o:f:d:j:rqh", longopts, NULL)) != -1;) {
         switch (c) {
-        case 'p': spec = optarg; break;
+        case 'p':
+            if (have_p++) {
+                fprintf(stderr, "cvapp: -p given twice; join the steps with '|' in one -p\n");
+                return EXIT_USAGE;
+            }
+            spec = optarg;
+            break;
+        case OPT_NO_FSYNC: file_set_fsync(0); break;
+        case OPT_MAX_FEATURES:
+            if (parse_count("--max-features", optarg, 0, 1LL << 40, &v)) return EXIT_USAGE;
+            jo.max_features = (size_t)v;
+            break;
         case 'o': po.output = optarg; break;
         case OPT_FEATURES: po.features = optarg; break;
         case 'd': po.out_dir = optarg; break;
@@ -185,7 +203,6 @@ int main(int argc, char **argv) {
         return EXIT_USAGE;
     }
     item_list items = {0};
-    FILE *rep = NULL;
     int status = EXIT_USAGE;
     unsigned shard_index = 0, shard_count = 1;
     if (optind == argc) {
@@ -206,7 +223,12 @@ int main(int argc, char **argv) {
     }
     if (po.output && jo.format == IMG_UNKNOWN && strcmp(po.output, "-") != 0 &&
         (jo.format = image_format_from_name(po.output)) == IMG_UNKNOWN) {
-        fprintf(stderr, "cvapp: output %s: unknown image extension (use .png, .jpg or --format)\n", po.output);
+        size_t n = strlen(po.output);
+        if (n && po.output[n - 1] == '/')
+            fprintf(stderr, "cvapp: output %s is a directory; use -d %s to write one output per input into it\n",
+                    po.output, po.output);
+        else
+            fprintf(stderr, "cvapp: output %s: unknown image extension (use .png, .jpg or --format)\n", po.output);
         goto out;
     }
     if (po.output && po.features && !strcmp(po.output, "-") && !strcmp(po.features, "-")) {
@@ -218,12 +240,12 @@ int main(int argc, char **argv) {
         goto out;
     }
     bo.cv_threads = (int)threads;
-    if (items_collect(&items, argv + optind, (size_t)(argc - optind), recursive, err) != 0) {
+    if (items_collect(&items, argv + optind, (size_t)(argc - optind), recursive, po.out_dir, err) != 0) {
         fprintf(stderr, "cvapp: %s\n", err);
         status = EXIT_INPUT;
         goto out;
     }
-    if (items.n == 0) {
+    if (items_inputs(&items) == 0) {
         fprintf(stderr, "cvapp: no JPEG or PNG input found\n");
         status = EXIT_INPUT;
         goto out;
@@ -234,23 +256,18 @@ int main(int argc, char **argv) {
         fprintf(stderr, "cvapp: %s\n", err);
         goto out;
     }
-    if (report && (make_parents(report, err) != 0 || !(rep = fopen(report, "w")))) {
-        fprintf(stderr, "cvapp: --report %s: %s\n", report, strerror(errno));
-        goto out;
-    }
+    for (size_t i = 0; report && !strcmp(report, "-") && i < items.n; i++)
+        if ((items.v[i].output && !strcmp(items.v[i].output, "-")) || (items.v[i].json && !strcmp(items.v[i].json, "-"))) {
+            fprintf(stderr, "cvapp: --report -: stdout already carries an output\n");
+            goto out;
+        }
     jo.pl = &pl;
     bo.job = jo;
     bo.job.format = po.format;
     bo.make_dirs = po.out_dir != NULL;
-    bo.report = rep;
+    bo.report = report;
     status = batch_run(&items, &bo);
-    if (rep && fclose(rep) != 0) {
-        fprintf(stderr, "cvapp: --report %s: %s\n", report, strerror(errno));
-        if (status == EXIT_OK) status = EXIT_INPUT;
-    }
-    rep = NULL;
 out:
-    if (rep) fclose(rep);
     items_free(&items);
     pipeline_free(&pl);
     return status;
