@@ -102,11 +102,8 @@ static int g_sig_fd = -1;
 /* The handler only records the signal; the signal thread does the rest. */
 static void on_signal(int sig) {
     int e = errno;
-    stop_request(sig);
     unsigned char b = (unsigned char)sig;
-    if (g_sig_fd >= 0 && write(g_sig_fd, &b, 1) < 0) {
-        /* nothing to do: the stop flag is set */
-    }
+    if (g_sig_fd < 0 || write(g_sig_fd, &b, 1) != 1) stop_request(sig); /* no signal thread */
     errno = e;
 }
 
@@ -123,7 +120,7 @@ static void *signal_thread(void *arg) {
         ssize_t n = read(s->sig_pipe[0], &b, 1);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0 || b == 0) return NULL; /* the run is over */
-        int first = stop_requested();
+        int first = stop_requested() ? stop_requested() : b;
         if (++seen == 1) {
             char line[1024];
             size_t len = 0, k = 0;
@@ -141,6 +138,8 @@ static void *signal_thread(void *arg) {
             say(STDERR_FILENO, "cvapp: %s: finishing %zu image%s in flight%s%s%s%s, starting no other; "
                 "a second SIGINT or SIGTERM stops at once", sig_name(first), k, k == 1 ? "" : "s",
                 k ? " (" : "", line, k > 3 ? ", ..." : "", k ? ")" : "");
+            /* Set after the line, so that it comes before anything the stop causes. */
+            stop_request(b);
         } else {
             file_remove_in_flight();
             say(STDERR_FILENO, "cvapp: second signal: stopped at once; the temporary files of the "
