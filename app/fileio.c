@@ -219,6 +219,8 @@ int file_stage_open(const char *path, const char *protect, staged *s, char *err)
         return 0;
     }
     if (!*path) return seterr(err, "an output name is empty");
+    if (path[strlen(path) - 1] == '/')
+        return seterr(err, "output %s is a directory (use -d %s to write one output per input into it)", path, path);
     if (protect && strcmp(protect, "-") != 0 && file_same(path, protect))
         return seterr(err, "output %s is the input file; refusing to overwrite it", path);
     struct stat lst, st;
