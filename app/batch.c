@@ -385,7 +385,7 @@ static size_t clean_leftovers(const item_list *l) {
         if (it->output && strcmp(it->output, "-") != 0 && (dirs[n] = dir_of(it->output))) n++;
         if (it->json && strcmp(it->json, "-") != 0 && (dirs[n] = dir_of(it->json))) n++;
     }
-    qsort(dirs, n, sizeof *dirs, by_str);
+    if (n) qsort(dirs, n, sizeof *dirs, by_str);
     for (size_t i = 0; i < n; i++) {
         if (i == 0 || strcmp(dirs[i], dirs[i - 1]) != 0) removed += file_clean_dir(dirs[i]);
     }
@@ -478,7 +478,7 @@ int batch_run(const item_list *l, const batch_opts *o) {
     free(tids);
 
     /* Directories made for outputs that all failed are removed again. */
-    qsort(s.made, s.nmade, sizeof *s.made, by_length_desc);
+    if (s.nmade) qsort(s.made, s.nmade, sizeof *s.made, by_length_desc);
     for (size_t i = 0; i < s.nmade; i++) {
         rmdir(s.made[i]);
         free(s.made[i]);
