@@ -97,7 +97,7 @@ typedef struct run_state {
 
 /* -------------------------------------------------------------- signals */
 
-static int g_sig_fd = -1;
+static atomic_int g_sig_fd = -1;
 
 /* The handler only records the signal; the signal thread does the rest. */
 static void on_signal(int sig) {
