@@ -122,6 +122,28 @@ expect_rc 130
 expect_err "cvapp: second signal: stopped at once"
 no_temporaries .
 
+t "a second signal removes the temporary files of the images in flight"
+# strace holds each fsync for 3 s: the temporary files exist meanwhile.
+mkdir -p held
+if strace -o held/probe -e trace=fsync -e inject=fsync:delay_enter=1000 true 2>/dev/null; then
+  strace -f -o held/trace -e trace=fsync -e inject=fsync:delay_enter=3000000 \
+    "$CVAPP" -p "orb nfeatures=5" -o held/o.png --features held/o.json "$S/fruits.jpg" 2>held/err &
+  n=0
+  while [ "$(find held -name '.cvapp-tmp-*' | wc -l)" -lt 2 ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
+  expect_eq "$(find held -name '.cvapp-tmp-*' | wc -l)" 2
+  p=$(pgrep -f "^$CVAPP -p orb nfeatures=5 -o held/o.png")
+  kill -INT "$p"
+  sleep 0.3
+  kill -INT "$p"
+  wait
+  ERR=$(cat held/err)
+  expect_err "second signal: stopped at once; the temporary files of the images in flight were removed"
+  expect_eq "$(find held -name '.cvapp-tmp-*' | wc -l)" 0
+  expect_no_file held/o.png
+else
+  echo "SKIP part: strace cannot delay fsync here"
+fi
+
 t "lines on a shared stdout and stderr are whole"
 mkdir -p mixed
 for i in $(seq 1 60); do
