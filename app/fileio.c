@@ -76,6 +76,11 @@ int file_same(const char *a, const char *b) {
     return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
+int file_is_stream(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISFIFO(st.st_mode));
+}
+
 int file_exists(const char *path) {
     struct stat st;
     return lstat(path, &st) == 0;

@@ -76,6 +76,10 @@ void file_remove_in_flight(void);
  * Returns the fd, or -1 with err. */
 int file_open_append(const char *path, char *err);
 
+/* 1 when path exists and is (or links to) a character or block device or
+ * a FIFO: an output written in place, with no name to take a format from. */
+int file_is_stream(const char *path);
+
 /* 1 when a and b name the same existing file. */
 int file_same(const char *a, const char *b);
 

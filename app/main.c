@@ -221,6 +221,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "cvapp: --name needs -d DIR\n");
         goto out;
     }
+    if (po.output && jo.format == IMG_UNKNOWN && file_is_stream(po.output)) jo.format = IMG_PNG;
     if (po.output && jo.format == IMG_UNKNOWN && strcmp(po.output, "-") != 0 &&
         (jo.format = image_format_from_name(po.output)) == IMG_UNKNOWN) {
         size_t n = strlen(po.output);

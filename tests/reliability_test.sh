@@ -36,6 +36,9 @@ if mknod dev c 1 3 2>/dev/null; then
   cv -q -p "$G" -f png -o dev "$S/fruits.jpg"
   expect_rc 0
   [ -c dev ] && ok || ko "dev is no longer a character device: $(ls -l dev)"
+  cv -q -p "$G" -o dev "$S/fruits.jpg"   # no extension: PNG, as for stdout
+  expect_rc 0
+  [ -c dev ] && ok || ko "dev is no longer a character device"
   cv -q -p "orb nfeatures=5" -f png -o dev --features dev "$S/fruits.jpg"
   expect_rc 0
   [ -c dev ] && ok || ko "dev replaced by --features"
@@ -52,7 +55,7 @@ t "a FIFO output is written in place: the reader gets the whole image"
 mkfifo fifo
 timeout 20 cat fifo >from-fifo.png &
 PIDS+=($!)
-cv -q -p "$G" -f png -o fifo "$S/fruits.jpg"
+cv -q -p "$G" -o fifo "$S/fruits.jpg"
 expect_rc 0
 wait "${PIDS[-1]}"
 [ -p fifo ] && ok || ko "fifo is no longer a FIFO"
