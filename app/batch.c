@@ -1,20 +1,20 @@
 #define _GNU_SOURCE
 #include "batch.h"
 
-#include <jansson.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fileio.h"
-
-static volatile sig_atomic_t g_signal;
-
-static void on_signal(int sig) { g_signal = sig; }
 
 /* ---------------------------------------------------------------- CPUs */
 
@@ -80,41 +80,162 @@ typedef struct run_state {
     atomic_int stop; /* --fail-fast tripped */
     pthread_mutex_t lock;
     /* under lock: */
-    size_t ok, failed, skipped, done;
+    size_t ok, failed, skipped, ignored, done;
     double t_start, t_progress;
     int progress;
+    int report_fd;     /* -1: none */
+    int report_failed; /* a row could not be written (said once) */
+    char run_id[17];
+    char **made;       /* directories this run created (-d) */
+    size_t nmade, capmade;
+    /* what each worker is doing, for the first signal's message */
+    pthread_mutex_t flight_lock;
+    const char **inflight;
+    unsigned nworkers;
+    int sig_pipe[2];
 } run_state;
 
-/* Where the time of one input went: read, decode, each step, encode, write. */
-static json_t *stages_json(const job_result *r, const double *step_ms, const pipeline *pl) {
-    json_t *steps = json_array();
-    for (size_t i = 0; steps && i < pl->n; i++) json_array_append_new(steps, json_real(step_ms[i]));
-    return json_pack("{s:f,s:f,s:o,s:f,s:f}", "read", r->ms_read, "decode", r->ms_decode, "steps",
-                     steps ? steps : json_null(), "encode", r->ms_encode, "write", r->ms_write);
+/* -------------------------------------------------------------- signals */
+
+static atomic_int g_sig_fd = -1;
+
+/* The handler only records the signal; the signal thread does the rest. */
+static void on_signal(int sig) {
+    int e = errno;
+    unsigned char b = (unsigned char)sig;
+    if (g_sig_fd < 0 || write(g_sig_fd, &b, 1) != 1) stop_request(sig); /* no signal thread */
+    errno = e;
 }
 
-static void report_row(run_state *s, const item *it, const char *status, const job_result *r,
-                       const findings *found, const double *step_ms) {
-    if (!s->o->report) return;
-    json_t *row = json_pack("{s:s,s:s,s:s}", "input", it->input, "output", it->output, "status", status);
-    if (!row) return;
-    if (strcmp(status, "error") == 0) json_object_set_new(row, "error", json_string(r->err));
-    if (strcmp(status, "ok") == 0) {
-        json_object_set_new(row, "width", json_integer(r->width));
-        json_object_set_new(row, "height", json_integer(r->height));
-        json_object_set_new(row, "keypoints", json_integer((json_int_t)r->keypoints));
-        json_object_set_new(row, "counts", findings_counts(found));
-        if (it->json) json_object_set_new(row, "features", json_string(it->json));
-        json_object_set_new(row, "stages", stages_json(r, step_ms, s->o->job.pl));
+static const char *sig_name(int sig) { return sig == SIGINT ? "SIGINT" : "SIGTERM"; }
+
+/* First SIGINT/SIGTERM: one line at once, saying what is in flight; the
+ * workers finish it and start nothing new.  Second: the temporary files
+ * of the images in flight are removed and the process exits at once. */
+static void *signal_thread(void *arg) {
+    run_state *s = arg;
+    int seen = 0;
+    for (;;) {
+        unsigned char b;
+        ssize_t n = read(s->sig_pipe[0], &b, 1);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0 || b == 0) return NULL; /* the run is over */
+        int first = stop_requested() ? stop_requested() : b;
+        if (++seen == 1) {
+            char line[1024];
+            size_t len = 0, k = 0;
+            pthread_mutex_lock(&s->flight_lock);
+            for (unsigned i = 0; i < s->nworkers; i++)
+                if (s->inflight[i]) {
+                    if (k < 3)
+                        len += (size_t)snprintf(line + len, len < 600 ? 600 - len : 0, "%s%s", k ? ", " : "",
+                                                s->inflight[i]);
+                    k++;
+                }
+            pthread_mutex_unlock(&s->flight_lock);
+            if (len > 600) len = 600;
+            line[len] = '\0';
+            say(STDERR_FILENO, "cvapp: %s: finishing %zu image%s in flight%s%s%s%s, starting no other; "
+                "a second SIGINT or SIGTERM stops at once", sig_name(first), k, k == 1 ? "" : "s",
+                k ? " (" : "", line, k > 3 ? ", ..." : "", k ? ")" : "");
+            /* Set after the line, so that it comes before anything the stop causes. */
+            stop_request(b);
+        } else {
+            file_remove_in_flight();
+            say(STDERR_FILENO, "cvapp: second signal: stopped at once; the temporary files of the "
+                "images in flight were removed");
+            _exit(128 + first);
+        }
     }
-    if (r) json_object_set_new(row, "ms", json_real(r->ms_total));
-    char *line = json_dumps(row, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
-    json_decref(row);
-    if (line) {
-        fputs(line, s->o->report);
-        fputc('\n', s->o->report);
-        fflush(s->o->report);
-        free(line);
+}
+
+/* ---------------------------------------------------------------- report */
+
+static void make_run_id(char out[17]) {
+    unsigned char r[8];
+    if (getrandom(r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        unsigned long long x = (unsigned long long)ts.tv_nsec * 2654435761ULL ^ (unsigned long long)ts.tv_sec ^
+                               ((unsigned long long)getpid() << 40);
+        memcpy(r, &x, sizeof r);
+    }
+    for (int i = 0; i < 8; i++) snprintf(out + 2 * i, 3, "%02x", r[i]);
+}
+
+static void utc_now(char out[32]) {
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, 32 - n, ".%03ldZ", ts.tv_nsec / 1000000);
+}
+
+/* Where the time of one input went: read, decode, each step, encode, write. */
+static void write_stages(jw *j, const job_result *r, const double *step_ms, const pipeline *pl) {
+    jw_begin(j, '{');
+    jw_key(j, "read"), jw_real(j, r->ms_read, 6);
+    jw_key(j, "decode"), jw_real(j, r->ms_decode, 6);
+    jw_key(j, "steps");
+    jw_begin(j, '[');
+    for (size_t i = 0; i < pl->n; i++) jw_real(j, step_ms[i], 6);
+    jw_end_(j, ']');
+    jw_key(j, "encode"), jw_real(j, r->ms_encode, 6);
+    jw_key(j, "write"), jw_real(j, r->ms_write, 6);
+    jw_end_(j, '}');
+}
+
+/* Facts of an output kept by --skip-existing. */
+typedef struct kept {
+    long long size;
+    int width, height;
+} kept;
+
+/* One row; under s->lock.  Rows are whole lines written with one write(). */
+static void report_row(run_state *s, const item *it, const char *status, const job_result *r,
+                       const findings *found, const double *step_ms, const kept *k) {
+    if (s->report_fd < 0) return;
+    char when[32];
+    utc_now(when);
+    jw j;
+    jw_init(&j, -1);
+    jw_begin(&j, '{');
+    jw_key(&j, "format"), jw_int(&j, REPORT_FORMAT);
+    jw_key(&j, "run"), jw_str(&j, s->run_id);
+    jw_key(&j, "time"), jw_str(&j, when);
+    jw_path(&j, "input", it->input);
+    if (it->output) jw_path(&j, "output", it->output);
+    jw_key(&j, "status"), jw_str(&j, status);
+    if (it->ignored) jw_key(&j, "reason"), jw_str(&j, it->ignored);
+    if (r && strcmp(status, "error") == 0) jw_key(&j, "error"), jw_str(&j, r->err);
+    if (k) {
+        jw_key(&j, "size"), jw_int(&j, k->size);
+        jw_key(&j, "width"), jw_int(&j, k->width);
+        jw_key(&j, "height"), jw_int(&j, k->height);
+        if (it->json) jw_path(&j, "features", it->json);
+    }
+    if (r && strcmp(status, "ok") == 0) {
+        jw_key(&j, "width"), jw_int(&j, r->width);
+        jw_key(&j, "height"), jw_int(&j, r->height);
+        jw_key(&j, "keypoints"), jw_int(&j, (long long)r->keypoints);
+        jw_key(&j, "counts");
+        findings_write_counts(found, &j);
+        if (findings_truncated(found)) jw_key(&j, "truncated"), jw_bool(&j, 1);
+        if (it->json) jw_path(&j, "features", it->json);
+        jw_key(&j, "stages");
+        write_stages(&j, r, step_ms, s->o->job.pl);
+    }
+    if (r) jw_key(&j, "ms"), jw_real(&j, r->ms_total, 6);
+    jw_end_(&j, '}');
+    jw_raw(&j, "\n");
+    int rc = j.err ? -1 : write_full(s->report_fd, j.mem.data, j.mem.len);
+    int e = j.err ? j.err : errno;
+    jw_free(&j);
+    if (rc != 0 && !s->report_failed) {
+        s->report_failed = 1;
+        say(STDERR_FILENO, "cvapp: --report %s: cannot write a row (%s): %s", s->o->report, it->input,
+            e == EINTR ? "interrupted" : strerror(e));
     }
 }
 
@@ -126,68 +247,191 @@ static void show_progress(run_state *s, int final) {
     double secs = (now - s->t_start) / 1000.0;
     double rate = secs > 0 ? (double)s->done / secs : 0;
     double eta = rate > 0 ? (double)(total - s->done) / rate : 0;
-    fprintf(stderr, "\r%zu/%zu  %.1f img/s  ETA %.0fs  (%zu failed)\033[K%s", s->done, total, rate, eta,
-            s->failed, final ? "\n" : "");
+    char line[256];
+    int n = snprintf(line, sizeof line, "\r%zu/%zu  %.1f img/s  ETA %.0fs  (%zu failed)\033[K%s", s->done, total,
+                     rate, eta, s->failed, final ? "\n" : "");
+    say_raw(STDERR_FILENO, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
 }
 
-static void finish_item(run_state *s, const item *it, int rc, int skipped, const job_result *r,
-                        const worker *w) {
+enum { DONE_RUN, DONE_SKIPPED, DONE_IGNORED };
+
+static void finish_item(run_state *s, const item *it, int rc, int how, const job_result *r,
+                        const worker *w, const kept *k) {
     const findings *found = &w->found;
     pthread_mutex_lock(&s->lock);
     s->done++;
-    if (skipped) {
+    if (how == DONE_IGNORED) {
+        s->ignored++;
+        report_row(s, it, "ignored", NULL, found, NULL, NULL);
+    } else if (how == DONE_SKIPPED) {
         s->skipped++;
-        report_row(s, it, "skipped", NULL, found, NULL);
+        report_row(s, it, "skipped", NULL, found, NULL, k);
     } else if (rc != 0) {
         s->failed++;
-        if (s->progress) fputs("\r\033[K", stderr);
-        fprintf(stderr, "cvapp: %s: %s\n", it->input, r->err);
-        report_row(s, it, "error", r, found, NULL);
+        say(STDERR_FILENO, "%scvapp: %s: %s", s->progress ? "\r\033[K" : "", it->input, r->err);
+        report_row(s, it, "error", r, found, NULL, NULL);
     } else {
         s->ok++;
-        report_row(s, it, "ok", r, found, w->step_ms);
+        report_row(s, it, "ok", r, found, w->step_ms, NULL);
         if (!s->o->quiet && !s->progress) {
-            int to_stdout = strcmp(it->output, "-") != 0 && !(it->json && strcmp(it->json, "-") == 0);
-            fprintf(to_stdout ? stdout : stderr, "%s: %dx%dx%d -> %s %dx%dx%d, %zu keypoints, %.1f ms\n",
-                    it->input, r->width, r->height, r->channels, it->output, r->out_width, r->out_height,
-                    r->out_channels, r->keypoints, r->ms_total);
+            int to_stdout = strcmp(it->output, "-") != 0 && !(it->json && strcmp(it->json, "-") == 0) &&
+                            !(s->o->report && strcmp(s->o->report, "-") == 0);
+            say(to_stdout ? STDOUT_FILENO : STDERR_FILENO, "%s: %dx%dx%d -> %s %dx%dx%d, %zu keypoints, %.1f ms",
+                it->input, r->width, r->height, r->channels, it->output, r->out_width, r->out_height,
+                r->out_channels, r->keypoints, r->ms_total);
         }
     }
     show_progress(s, 0);
     pthread_mutex_unlock(&s->lock);
 }
 
+/* --skip-existing: 1 when the image output is complete (its header
+ * decodes and it ends as its format ends) and so is the JSON (it parses);
+ * k gets the image's size and dimensions. */
+static int outputs_complete(worker *w, const batch_opts *o, const item *it, kept *k) {
+    char err[ERRLEN];
+    struct stat st;
+    if (strcmp(it->output, "-") == 0 || stat(it->output, &st) != 0 || !S_ISREG(st.st_mode)) return 0;
+    if (file_read_all(it->output, &w->in, err) != 0) return 0;
+    const uint8_t *p = w->in.data;
+    size_t n = w->in.len;
+    static const uint8_t iend[12] = {0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82};
+    img_format f = n >= 8 ? image_detect(p, n) : IMG_UNKNOWN;
+    int ends = (f == IMG_PNG && n >= 12 && memcmp(p + n - 12, iend, 12) == 0) ||
+               (f == IMG_JPEG && n >= 2 && p[n - 2] == 0xff && p[n - 1] == 0xd9);
+    int c;
+    if (!ends || image_probe(&w->codec, p, n, &o->job.dec, &k->width, &k->height, &c, err) != 0) return 0;
+    k->size = (long long)st.st_size;
+    if (!it->json || strcmp(it->json, "-") == 0) return 1;
+    if (stat(it->json, &st) != 0 || !S_ISREG(st.st_mode) || file_read_all(it->json, &w->in, err) != 0)
+        return 0;
+    return json_valid((const char *)w->in.data, w->in.len);
+}
+
+static void dir_made(const char *dir, void *ctx) {
+    run_state *s = ctx;
+    pthread_mutex_lock(&s->lock);
+    if (s->nmade == s->capmade) {
+        size_t cap = s->capmade ? s->capmade * 2 : 16;
+        char **p = realloc(s->made, cap * sizeof *p);
+        if (p) {
+            s->made = p;
+            s->capmade = cap;
+        }
+    }
+    if (s->nmade < s->capmade && (s->made[s->nmade] = strdup(dir))) s->nmade++;
+    pthread_mutex_unlock(&s->lock);
+}
+
+typedef struct worker_arg {
+    run_state *s;
+    unsigned index;
+} worker_arg;
+
+static void set_inflight(run_state *s, unsigned index, const char *input) {
+    pthread_mutex_lock(&s->flight_lock);
+    s->inflight[index] = input;
+    pthread_mutex_unlock(&s->flight_lock);
+}
+
 static void *work(void *arg) {
-    run_state *s = arg;
+    worker_arg *wa = arg;
+    run_state *s = wa->s;
     const batch_opts *o = s->o;
     worker w = {0};
     job_result r;
-    while (!g_signal && !atomic_load(&s->stop)) {
+    w.found.max_items = o->job.max_features;
+    while (!stop_requested() && !atomic_load(&s->stop)) {
         size_t i = atomic_fetch_add(&s->next, 1);
         if (i >= s->items->n) break;
         const item *it = &s->items->v[i];
-        if (o->skip_existing && strcmp(it->output, "-") != 0 && file_exists(it->output) &&
-            (!it->json || file_exists(it->json))) {
-            finish_item(s, it, 0, 1, NULL, &w);
+        kept k;
+        if (it->ignored) {
+            finish_item(s, it, 0, DONE_IGNORED, NULL, &w, NULL);
             continue;
         }
+        if (o->skip_existing && outputs_complete(&w, o, it, &k)) {
+            finish_item(s, it, 0, DONE_SKIPPED, NULL, &w, &k);
+            continue;
+        }
+        set_inflight(s, wa->index, it->input);
         int rc = 0;
         memset(&r, 0, sizeof r);
-        if (o->make_dirs) rc = make_parents(it->output, r.err);
+        if (o->make_dirs) rc = make_parents(it->output, r.err, dir_made, s);
         if (rc == 0) rc = job_run(&w, &o->job, it->input, it->output, it->json, &r);
-        finish_item(s, it, rc, 0, &r, &w);
+        finish_item(s, it, rc, DONE_RUN, &r, &w, NULL);
+        set_inflight(s, wa->index, NULL);
         if (rc != 0 && o->fail_fast) atomic_store(&s->stop, 1);
     }
     worker_free(&w);
     return NULL;
 }
 
+static int by_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static char *dir_of(const char *path) {
+    const char *slash = strrchr(path, '/');
+    return slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+}
+
+/* Removes the temporary files a killed run left in the directories this
+ * run writes.  Returns how many. */
+static size_t clean_leftovers(const item_list *l) {
+    char **dirs = malloc((2 * l->n + 1) * sizeof *dirs);
+    size_t n = 0, removed = 0;
+    if (!dirs) return 0;
+    for (size_t i = 0; i < l->n; i++) {
+        const item *it = &l->v[i];
+        if (it->output && strcmp(it->output, "-") != 0 && (dirs[n] = dir_of(it->output))) n++;
+        if (it->json && strcmp(it->json, "-") != 0 && (dirs[n] = dir_of(it->json))) n++;
+    }
+    if (n) qsort(dirs, n, sizeof *dirs, by_str);
+    for (size_t i = 0; i < n; i++) {
+        if (i == 0 || strcmp(dirs[i], dirs[i - 1]) != 0) removed += file_clean_dir(dirs[i]);
+    }
+    for (size_t i = 0; i < n; i++) free(dirs[i]);
+    free(dirs);
+    return removed;
+}
+
+static int by_length_desc(const void *a, const void *b) {
+    size_t x = strlen(*(char *const *)a), y = strlen(*(char *const *)b);
+    return (x < y) - (x > y);
+}
+
+static int open_report(run_state *s, const batch_opts *o) {
+    char err[ERRLEN];
+    s->report_fd = -1;
+    if (!o->report) return 0;
+    if (!*o->report) {
+        say(STDERR_FILENO, "cvapp: --report: the file name is empty");
+        return -1;
+    }
+    if (strcmp(o->report, "-") == 0) {
+        s->report_fd = STDOUT_FILENO;
+        return 0;
+    }
+    struct stat st;
+    if (stat(o->report, &st) == 0 && S_ISDIR(st.st_mode)) {
+        say(STDERR_FILENO, "cvapp: --report %s: is a directory", o->report);
+        return -1;
+    }
+    if (make_parents(o->report, err, NULL, NULL) != 0 || (s->report_fd = file_open_append(o->report, err)) < 0) {
+        say(STDERR_FILENO, "cvapp: --report %s: %s", o->report, err);
+        return -1;
+    }
+    return 0;
+}
+
 int batch_run(const item_list *l, const batch_opts *o) {
-    run_state s = {.items = l, .o = o, .t_start = now_ms()};
+    run_state s = {.items = l, .o = o, .t_start = now_ms(), .sig_pipe = {-1, -1}};
     atomic_init(&s.next, 0);
     atomic_init(&s.stop, 0);
     pthread_mutex_init(&s.lock, NULL);
+    pthread_mutex_init(&s.flight_lock, NULL);
     s.progress = o->progress < 0 ? isatty(STDERR_FILENO) && !o->quiet : o->progress;
+    make_run_id(s.run_id);
+    if (open_report(&s, o) != 0) return EXIT_USAGE;
 
     unsigned cpus = cpus_available();
     unsigned nw = o->jobs ? o->jobs : cpus;
@@ -195,40 +439,89 @@ int batch_run(const item_list *l, const batch_opts *o) {
     /* Workers times OpenCV threads stays within the CPUs. */
     int cvt = o->cv_threads >= 0 ? o->cv_threads : (int)(cpus / nw ? cpus / nw : 1);
     cvs_set_num_threads(cvt);
+    s.nworkers = nw;
+    s.inflight = calloc(nw, sizeof *s.inflight);
+    worker_arg *args = calloc(nw, sizeof *args);
+
+    size_t removed = clean_leftovers(l);
+    if (removed && !o->quiet)
+        say(STDERR_FILENO, "cvapp: removed %zu temporary file%s left by an interrupted run", removed,
+            removed == 1 ? "" : "s");
 
     struct sigaction sa, old_int, old_term;
+    pthread_t sig_tid;
+    int sig_thread = 0;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART;
     sigemptyset(&sa.sa_mask);
+    if (pipe2(s.sig_pipe, O_CLOEXEC) == 0) {
+        g_sig_fd = s.sig_pipe[1];
+        sig_thread = pthread_create(&sig_tid, NULL, signal_thread, &s) == 0;
+    }
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
 
     pthread_t *tids = calloc(nw, sizeof *tids);
     unsigned started = 0;
-    if (tids && nw > 1)
-        for (; started < nw; started++)
-            if (pthread_create(&tids[started], NULL, work, &s) != 0) break;
-    if (started == 0) work(&s); /* one worker, or threads unavailable: this thread */
+    if (tids && args && s.inflight && nw > 1)
+        for (; started < nw; started++) {
+            args[started] = (worker_arg){&s, started};
+            if (pthread_create(&tids[started], NULL, work, &args[started]) != 0) break;
+        }
+    if (started == 0) { /* one worker, or threads unavailable: this thread */
+        worker_arg one = {&s, 0};
+        if (!s.inflight) s.nworkers = 0;
+        work(&one);
+    }
     for (unsigned i = 0; i < started; i++) pthread_join(tids[i], NULL);
     free(tids);
+
+    /* Directories made for outputs that all failed are removed again. */
+    if (s.nmade) qsort(s.made, s.nmade, sizeof *s.made, by_length_desc);
+    for (size_t i = 0; i < s.nmade; i++) {
+        rmdir(s.made[i]);
+        free(s.made[i]);
+    }
+    free(s.made);
 
     pthread_mutex_lock(&s.lock);
     show_progress(&s, 1);
     double secs = (now_ms() - s.t_start) / 1000.0;
     size_t not_started = l->n - s.done;
-    if (!o->quiet && (l->n > 1 || g_signal))
-        fprintf(stderr, "cvapp: %zu ok, %zu failed, %zu skipped in %.2f s (%.1f images/s, %u worker%s)\n",
-                s.ok, s.failed, s.skipped, secs, secs > 0 ? (double)(s.ok + s.failed) / secs : 0.0, nw,
-                nw == 1 ? "" : "s");
-    if (g_signal)
-        fprintf(stderr, "cvapp: interrupted by %s; %zu inputs not started\n",
-                g_signal == SIGINT ? "SIGINT" : "SIGTERM", not_started);
+    int sig = stop_requested();
+    if (!o->quiet && (l->n > 1 || sig)) {
+        char rate[64] = "";
+        if (s.ok && secs > 0) snprintf(rate, sizeof rate, "%.1f images/s, ", (double)s.ok / secs);
+        char ign[48] = "";
+        if (s.ignored) snprintf(ign, sizeof ign, ", %zu ignored", s.ignored);
+        say(STDERR_FILENO, "cvapp: %zu ok, %zu failed, %zu skipped%s in %.2f s (%s%u worker%s)", s.ok, s.failed,
+            s.skipped, ign, secs, rate, nw, nw == 1 ? "" : "s");
+    }
+    if (sig)
+        say(STDERR_FILENO, "cvapp: interrupted by %s; %zu inputs not started", sig_name(sig), not_started);
     else if (atomic_load(&s.stop) && not_started)
-        fprintf(stderr, "cvapp: stopped at the first failure (--fail-fast); %zu inputs not started\n", not_started);
+        say(STDERR_FILENO, "cvapp: stopped at the first failure (--fail-fast); %zu inputs not started", not_started);
+    int report_failed = s.report_failed;
     pthread_mutex_unlock(&s.lock);
-    pthread_mutex_destroy(&s.lock);
+
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
-    if (g_signal) return 128 + g_signal;
-    return s.failed ? EXIT_INPUT : EXIT_OK;
+    if (sig_thread) {
+        unsigned char zero = 0;
+        if (write(s.sig_pipe[1], &zero, 1) == 1) pthread_join(sig_tid, NULL);
+    }
+    g_sig_fd = -1;
+    if (s.sig_pipe[0] >= 0) close(s.sig_pipe[0]);
+    if (s.sig_pipe[1] >= 0) close(s.sig_pipe[1]);
+    if (s.report_fd > STDERR_FILENO && close(s.report_fd) != 0 && !report_failed) {
+        say(STDERR_FILENO, "cvapp: --report %s: %s", o->report, strerror(errno));
+        report_failed = 1;
+    }
+    free(s.inflight);
+    free(args);
+    pthread_mutex_destroy(&s.lock);
+    pthread_mutex_destroy(&s.flight_lock);
+    if (sig) return 128 + sig;
+    return s.failed || report_failed ? EXIT_INPUT : EXIT_OK;
 }

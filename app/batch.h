@@ -16,14 +16,19 @@ typedef struct batch_opts {
     int make_dirs;      /* create the outputs' directories (-d) */
     int quiet;
     int progress;       /* 1 on, 0 off, -1 when stderr is a terminal */
-    FILE *report;       /* JSON Lines, or NULL */
+    const char *report; /* --report: JSON Lines appended to ("-" = stdout), or NULL */
 } batch_opts;
+
+/* Format number of a --report row ("format" in every row), bumped only
+ * when a key changes meaning. */
+#define REPORT_FORMAT 1
 
 /* The CPUs this process may use: its affinity mask, capped by a cgroup
  * (v2 cpu.max or v1 cfs quota) CPU limit, rounded up; at least 1. */
 unsigned cpus_available(void);
 
-/* Processes every item; returns the exit status (0, 1, 130 or 143). */
+/* Processes every item; returns the exit status (0, 1, 2 when the report
+ * cannot be opened, 130 or 143). */
 int batch_run(const item_list *l, const batch_opts *o);
 
 #endif

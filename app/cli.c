@@ -51,9 +51,15 @@ const cli_option cli_options[] = {
     {"fail-fast", OPT_FAIL_FAST, NULL, "Batch", "stop at the first failed input"},
     {"shard", OPT_SHARD, "I/N", "Batch",
      "process shard I (0-based) of N; `auto/N` takes I from $JOB_COMPLETION_INDEX"},
-    {"report", OPT_REPORT, "FILE", "Batch", "JSON Lines, one row per input"},
+    {"report", OPT_REPORT, "FILE", "Batch",
+     "JSON Lines appended to, one row per input per run (`-` = stdout); the last row of an "
+     "input is its final state"},
+    {"no-fsync", OPT_NO_FSYNC, NULL, "Batch",
+     "do not fsync outputs and their directories (faster, not crash-safe)"},
     {"progress", OPT_PROGRESS, NULL, "Batch", "progress on stderr even when it is not a terminal"},
     {"quiet", 'q', NULL, "Batch", "print only errors"},
+    {"max-features", OPT_MAX_FEATURES, "N", "Limits",
+     "keep at most N items per detector step, the strongest first (default 100000; 0 = all)"},
     {"max-pixels", OPT_MAX_PIXELS, "N", "Limits",
      "refuse images over N pixels, checked from the header before any pixel buffer is "
      "allocated (default " STR(CLI_DEFAULT_MAX_PIXELS) ")"},

@@ -40,7 +40,9 @@ enum cli_key {
     OPT_SHARD,
     OPT_REPORT,
     OPT_PROGRESS,
-    OPT_EXACT
+    OPT_EXACT,
+    OPT_NO_FSYNC,
+    OPT_MAX_FEATURES
 };
 
 typedef struct cli_option {

@@ -2,20 +2,48 @@
 #include "fileio.h"
 #include "privdrop.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
-#include <pthread.h>
+#include <time.h>
 #include <unistd.h>
 
-static mode_t g_umask;
-static pthread_once_t g_umask_once = PTHREAD_ONCE_INIT;
-static void read_umask(void) {
-    g_umask = umask(0);
-    umask(g_umask);
+static atomic_int g_fsync = 1;
+
+void file_set_fsync(int on) { atomic_store(&g_fsync, on); }
+
+/* Reads until EOF; a pipe or terminal is polled so that a stop request
+ * ends the wait. */
+static int read_loop(int fd, int regular, membuf *buf, char *err) {
+    size_t want = 65536;
+    for (;;) {
+        if (membuf_reserve(buf, buf->len + want) != 0) return seterr(err, "out of memory reading the file");
+        if (!regular) {
+            struct pollfd pf = {.fd = fd, .events = POLLIN};
+            int pr = poll(&pf, 1, 100);
+            if (stop_requested()) return seterr(err, "interrupted while reading");
+            if (pr == 0 || (pr < 0 && errno == EINTR)) continue;
+        }
+        ssize_t n = read(fd, buf->data + buf->len, buf->cap - buf->len);
+        if (n < 0) {
+            if (errno == EINTR || errno == EAGAIN) continue;
+            return seterr(err, "read error: %s", strerror(errno));
+        }
+        if (n == 0) return 0;
+        buf->len += (size_t)n;
+        if (buf->len > FILE_MAX_BYTES) return seterr(err, "input is over the %zu-byte limit", FILE_MAX_BYTES);
+        want = 65536;
+    }
 }
 
 int file_read_all(const char *path, membuf *buf, char *err) {
@@ -23,59 +51,24 @@ int file_read_all(const char *path, membuf *buf, char *err) {
     int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return seterr(err, "cannot open: %s%s", strerror(errno), privdrop_hint(errno, 1));
     struct stat st;
+    int rc = 0;
     if (fstat(fd, &st) != 0) {
-        int e = errno;
-        if (!is_stdin) close(fd);
-        return seterr(err, "cannot stat: %s", strerror(e));
-    }
-    if (!is_stdin && !S_ISREG(st.st_mode)) {
-        close(fd);
-        return seterr(err, "not a regular file (%s)",
-                      S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a FIFO" : "a device or socket");
-    }
-    if (!is_stdin) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-    if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > FILE_MAX_BYTES) {
-        if (!is_stdin) close(fd);
-        return seterr(err, "file is %lld bytes, over the %zu-byte limit", (long long)st.st_size, FILE_MAX_BYTES);
-    }
-    buf->len = 0;
-    size_t want = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536;
-    for (;;) {
-        if (membuf_reserve(buf, buf->len + want) != 0) {
-            if (!is_stdin) close(fd);
-            return seterr(err, "out of memory reading the file");
-        }
-        ssize_t n = read(fd, buf->data + buf->len, buf->cap - buf->len);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            int e = errno;
-            if (!is_stdin) close(fd);
-            return seterr(err, "read error: %s", strerror(e));
-        }
-        if (n == 0) break;
-        buf->len += (size_t)n;
-        if (buf->len > FILE_MAX_BYTES) {
-            if (!is_stdin) close(fd);
-            return seterr(err, "input is over the %zu-byte limit", FILE_MAX_BYTES);
-        }
-        want = 65536;
+        rc = seterr(err, "cannot stat: %s", strerror(errno));
+    } else if (!is_stdin && !S_ISREG(st.st_mode)) {
+        rc = seterr(err, "not a regular file (%s)",
+                    S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a FIFO" : "a device or socket");
+    } else if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > FILE_MAX_BYTES) {
+        rc = seterr(err, "file is %lld bytes, over the %zu-byte limit", (long long)st.st_size, FILE_MAX_BYTES);
+    } else {
+        if (!is_stdin) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+        buf->len = 0;
+        if (S_ISREG(st.st_mode) && membuf_reserve(buf, (size_t)st.st_size + 1) != 0)
+            rc = seterr(err, "out of memory reading the file");
+        else
+            rc = read_loop(fd, S_ISREG(st.st_mode), buf, err);
     }
     if (!is_stdin) close(fd);
-    return 0;
-}
-
-static int write_all(int fd, const void *data, size_t len) {
-    const uint8_t *p = data;
-    while (len) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return -1;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
+    return rc;
 }
 
 int file_same(const char *a, const char *b) {
@@ -84,78 +77,247 @@ int file_same(const char *a, const char *b) {
     return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
+int file_is_stream(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISFIFO(st.st_mode));
+}
+
 int file_exists(const char *path) {
     struct stat st;
     return lstat(path, &st) == 0;
 }
 
-int file_stage(const char *path, const void *data, size_t len, const char *protect,
-               staged *s, char *err) {
-    memset(s, 0, sizeof *s);
-    if (!(s->path = strdup(path))) return seterr(err, "out of memory");
-    if (strcmp(path, "-") == 0) {
-        s->data = data;
-        s->len = len;
-        return 0;
+/* ------------------------------------------ temporaries still in flight */
+
+static pthread_mutex_t g_flight_lock = PTHREAD_MUTEX_INITIALIZER;
+static char **g_flight;
+static size_t g_nflight, g_capflight;
+
+static void flight_add(char *tmp) {
+    pthread_mutex_lock(&g_flight_lock);
+    if (g_nflight == g_capflight) {
+        size_t cap = g_capflight ? g_capflight * 2 : 16;
+        char **p = realloc(g_flight, cap * sizeof *p);
+        if (p) {
+            g_flight = p;
+            g_capflight = cap;
+        }
     }
-    if (protect && strcmp(protect, "-") != 0 && file_same(path, protect)) {
-        file_abort(s);
-        return seterr(err, "output %s is the input file; refusing to overwrite it", path);
+    if (g_nflight < g_capflight) g_flight[g_nflight++] = tmp;
+    pthread_mutex_unlock(&g_flight_lock);
+}
+
+static void flight_remove(const char *tmp) {
+    pthread_mutex_lock(&g_flight_lock);
+    for (size_t i = 0; i < g_nflight; i++)
+        if (g_flight[i] == tmp) {
+            g_flight[i] = g_flight[--g_nflight];
+            break;
+        }
+    pthread_mutex_unlock(&g_flight_lock);
+}
+
+void file_remove_in_flight(void) {
+    /* Held to the exit: no worker may rename one of these meanwhile. */
+    pthread_mutex_lock(&g_flight_lock);
+    for (size_t i = 0; i < g_nflight; i++) unlink(g_flight[i]);
+    g_nflight = 0;
+}
+
+/* ---------------------------------------------------------------- stage */
+
+static void random_name(char *out, size_t n) {
+    static const char abc[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+    unsigned char r[12];
+    if (getrandom(r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        unsigned long long x = (unsigned long long)ts.tv_nsec ^ ((unsigned long long)getpid() << 32) ^
+                               (unsigned long long)(uintptr_t)out;
+        for (size_t i = 0; i < sizeof r; i++) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            r[i] = (unsigned char)(x >> 56);
+        }
     }
-    size_t n = strlen(path);
-    if (!(s->tmp = malloc(n + 32))) {
-        file_abort(s);
+    char suffix[13];
+    for (size_t i = 0; i < 12; i++) suffix[i] = abc[r[i] % 36];
+    suffix[12] = '\0';
+    snprintf(out, n, "%s%s", FILE_TMP_PREFIX, suffix);
+}
+
+/* Creates s->tmp beside s->path, locked (flock) from before its name is
+ * visible where the system allows it (O_TMPFILE + linkat), so that
+ * file_clean_dir never takes a live temporary file for a leftover. */
+static int make_temp(staged *s, char *err) {
+    const char *slash = strrchr(s->path, '/');
+    size_t dirlen = slash ? (size_t)(slash - s->path) : 0;
+    char *dir = slash ? strndup(s->path, dirlen ? dirlen : 1) : strdup(".");
+    size_t cap = dirlen + 64;
+    if (!dir || !(s->tmp = malloc(cap))) {
+        free(dir);
         return seterr(err, "out of memory");
     }
-    const char *slash = strrchr(path, '/');
-    size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
-    /* A hidden temporary in the target directory, so rename() is atomic. */
-    snprintf(s->tmp, n + 32, "%.*s.%s.XXXXXX", (int)dirlen, path, path + dirlen);
-    int fd = mkostemp(s->tmp, O_CLOEXEC);
-    if (fd < 0) {
-        int e = errno;
+    int e = 0;
+    for (int attempt = 0; attempt < 100; attempt++) {
+        char name[32];
+        random_name(name, sizeof name);
+        snprintf(s->tmp, cap, "%.*s%s%s", (int)dirlen, s->path, slash ? "/" : "", name);
+        int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+        if (fd >= 0) {
+            char proc[64];
+            flock(fd, LOCK_EX);
+            snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+            if (linkat(AT_FDCWD, proc, AT_FDCWD, s->tmp, AT_SYMLINK_FOLLOW) == 0) {
+                s->fd = fd;
+                break;
+            }
+            e = errno;
+            close(fd);
+            if (e == EEXIST) continue;
+            /* No /proc: the plain way below. */
+        } else if (errno == ENOENT || errno == EACCES || errno == EROFS || errno == ENOSPC ||
+                   errno == EDQUOT || errno == ENOTDIR) {
+            e = errno;
+            break;
+        }
+        fd = open(s->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd >= 0) {
+            flock(fd, LOCK_EX);
+            s->fd = fd;
+            break;
+        }
+        e = errno;
+        if (e != EEXIST) break;
+    }
+    free(dir);
+    if (s->fd < 0) {
         free(s->tmp);
         s->tmp = NULL;
+        return seterr(err, "cannot create %s: %s%s", s->path, strerror(e ? e : EEXIST),
+                      privdrop_hint(e ? e : EEXIST, 0));
+    }
+    flight_add(s->tmp);
+    return 0;
+}
+
+/* Opens a FIFO or device for writing in place; a FIFO without a reader is
+ * waited for, until a stop request. */
+static int open_in_place(staged *s, char *err) {
+    for (;;) {
+        int fd = open(s->path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        if (fd >= 0) {
+            s->fd = fd;
+            return 0;
+        }
+        if (errno != ENXIO && errno != EINTR) return seterr(err, "cannot open %s: %s", s->path, strerror(errno));
+        if (stop_requested()) return seterr(err, "%s: interrupted waiting for a reader", s->path);
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+int file_stage_open(const char *path, const char *protect, staged *s, char *err) {
+    memset(s, 0, sizeof *s);
+    s->fd = -1;
+    if (strcmp(path, "-") == 0) {
+        if (!(s->path = strdup(path))) return seterr(err, "out of memory");
+        s->kind = STAGE_STDOUT;
+        s->fd = STDOUT_FILENO;
+        return 0;
+    }
+    if (!*path) return seterr(err, "an output name is empty");
+    if (path[strlen(path) - 1] == '/')
+        return seterr(err, "output %s is a directory (use -d %s to write one output per input into it)", path, path);
+    if (protect && strcmp(protect, "-") != 0 && file_same(path, protect))
+        return seterr(err, "output %s is the input file; refusing to overwrite it", path);
+    struct stat lst, st;
+    int exists = lstat(path, &lst) == 0;
+    int is_link = exists && S_ISLNK(lst.st_mode);
+    if (exists && stat(path, &st) != 0)
+        return seterr(err, "output %s is a dangling symbolic link; refusing to replace it", path);
+    if (exists && S_ISDIR(st.st_mode))
+        return seterr(err, "output %s is a directory (use -d %s to write one output per input into it)", path, path);
+    if (exists && S_ISSOCK(st.st_mode)) return seterr(err, "output %s is a socket; refusing to write to it", path);
+    if (exists && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISFIFO(st.st_mode))) {
+        if (!(s->path = strdup(path))) return seterr(err, "out of memory");
+        s->kind = STAGE_INPLACE;
+        if (open_in_place(s, err) != 0) {
+            file_abort(s);
+            return -1;
+        }
+        return 0;
+    }
+    /* A symlink to a regular file: its target is what gets replaced. */
+    s->path = is_link ? realpath(path, NULL) : strdup(path);
+    if (!s->path) return seterr(err, "%s: %s", path, strerror(errno));
+    s->kind = STAGE_TMP;
+    if (make_temp(s, err) != 0) {
         file_abort(s);
-        return seterr(err, "cannot create %s: %s%s", path, strerror(e), privdrop_hint(e, 0));
-    }
-    pthread_once(&g_umask_once, read_umask);
-    int rc = 0, e = 0;
-    if (fchmod(fd, 0666 & ~g_umask) != 0 || write_all(fd, data, len) != 0) {
-        rc = -1;
-        e = errno;
-    }
-    if (close(fd) != 0 && rc == 0) {
-        rc = -1;
-        e = errno;
-    }
-    if (rc != 0) {
-        file_abort(s);
-        return seterr(err, "cannot write %s: %s", path, strerror(e));
+        return -1;
     }
     return 0;
 }
 
+int file_stage(const char *path, const void *data, size_t len, const char *protect,
+               staged *s, char *err) {
+    if (file_stage_open(path, protect, s, err) != 0) return -1;
+    if (s->kind != STAGE_TMP) {
+        s->data = data;
+        s->len = len;
+        return 0;
+    }
+    if (write_full(s->fd, data, len) != 0) {
+        int e = errno;
+        file_abort(s);
+        return seterr(err, "cannot write %s: %s", path, e == EINTR ? "interrupted" : strerror(e));
+    }
+    return 0;
+}
+
+static void sync_dir_of(const char *path) {
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+    int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    free(dir);
+}
+
 int file_commit(staged *s, char *err) {
     int rc = 0;
-    if (!s->tmp) {
-        if (s->path && write_all(STDOUT_FILENO, s->data, s->len) != 0)
-            rc = seterr(err, "cannot write to stdout: %s", strerror(errno));
-    } else if (rename(s->tmp, s->path) != 0) {
-        rc = seterr(err, "cannot write %s: %s", s->path, strerror(errno));
-    } else {
-        free(s->tmp);
-        s->tmp = NULL;
+    if (s->kind == STAGE_STDOUT || s->kind == STAGE_INPLACE) {
+        if (s->data && write_full(s->fd, s->data, s->len) != 0)
+            rc = seterr(err, "cannot write %s: %s", s->kind == STAGE_STDOUT ? "to stdout" : s->path,
+                        errno == EINTR ? "interrupted" : strerror(errno));
+    } else if (s->kind == STAGE_TMP) {
+        int sync = atomic_load(&g_fsync);
+        if (sync && fsync(s->fd) != 0) {
+            rc = seterr(err, "cannot write %s: %s", s->path, strerror(errno));
+        } else if (rename(s->tmp, s->path) != 0) {
+            rc = seterr(err, "cannot write %s: %s", s->path, strerror(errno));
+        } else {
+            flight_remove(s->tmp);
+            free(s->tmp);
+            s->tmp = NULL;
+            if (sync) sync_dir_of(s->path);
+        }
     }
     file_abort(s);
     return rc;
 }
 
 void file_abort(staged *s) {
-    if (s->tmp) unlink(s->tmp);
+    if (s->tmp) {
+        flight_remove(s->tmp);
+        unlink(s->tmp);
+    }
+    if (s->fd >= 0 && s->kind != STAGE_STDOUT) close(s->fd);
     free(s->tmp);
     free(s->path);
     memset(s, 0, sizeof *s);
+    s->fd = -1;
 }
 
 int file_write_atomic(const char *path, const void *data, size_t len, const char *protect,
@@ -163,4 +325,53 @@ int file_write_atomic(const char *path, const void *data, size_t len, const char
     staged s;
     if (file_stage(path, data, len, protect, &s, err) != 0) return -1;
     return file_commit(&s, err);
+}
+
+size_t file_clean_dir(const char *dir) {
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) return 0;
+    DIR *d = fdopendir(dfd);
+    if (!d) {
+        close(dfd);
+        return 0;
+    }
+    size_t removed = 0, plen = strlen(FILE_TMP_PREFIX);
+    for (struct dirent *e; (e = readdir(d));) {
+        if (strncmp(e->d_name, FILE_TMP_PREFIX, plen) != 0 || strlen(e->d_name) != plen + 12) continue;
+        int fd = openat(dfd, e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0) continue;
+        struct stat st;
+        /* Locked: a live writer's.  Unlocked: a killed run's. */
+        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && flock(fd, LOCK_EX | LOCK_NB) == 0 &&
+            unlinkat(dfd, e->d_name, 0) == 0)
+            removed++;
+        close(fd);
+    }
+    closedir(d);
+    return removed;
+}
+
+int file_open_append(const char *path, char *err) {
+    for (;;) {
+        int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0666);
+        if (fd >= 0) {
+            struct stat st;
+            char last = '\n';
+            if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+                int rfd = open(path, O_RDONLY | O_CLOEXEC);
+                if (rfd >= 0 && pread(rfd, &last, 1, st.st_size - 1) != 1) last = '\n';
+                if (rfd >= 0) close(rfd);
+            }
+            if (last != '\n' && write_full(fd, "\n", 1) != 0) {
+                seterr(err, "cannot write: %s", strerror(errno));
+                close(fd);
+                return -1;
+            }
+            return fd;
+        }
+        if (errno != ENXIO && errno != EINTR) return seterr(err, "%s", strerror(errno));
+        if (stop_requested()) return seterr(err, "interrupted waiting for a reader");
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
 }

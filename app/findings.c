@@ -1,11 +1,62 @@
 #include "findings.h"
 
-#include <jansson.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+typedef struct ranked {
+    float response;
+    size_t index;
+} ranked;
+
+static int by_strength(const void *a, const void *b) {
+    const ranked *x = a, *y = b;
+    if (x->response != y->response) return x->response > y->response ? -1 : 1;
+    return (x->index > y->index) - (x->index < y->index);
+}
+
+static int by_index(const void *a, const void *b) {
+    const ranked *x = a, *y = b;
+    return (x->index > y->index) - (x->index < y->index);
+}
+
+/* Keeps the max keypoints with the strongest response, in their order. */
+static int cut_keypoints(cvs_keypoints *kp, size_t max) {
+    ranked *r = malloc(kp->count * sizeof *r);
+    if (!r) return -1;
+    for (size_t i = 0; i < kp->count; i++) r[i] = (ranked){kp->items[i].response, i};
+    qsort(r, kp->count, sizeof *r, by_strength);
+    qsort(r, max, sizeof *r, by_index);
+    size_t row = kp->desc_type == CVS_DESC_F32 ? (size_t)kp->desc_len * 4 : (size_t)kp->desc_len;
+    unsigned char *d = kp->descriptors;
+    for (size_t k = 0; k < max; k++) {
+        kp->items[k] = kp->items[r[k].index];
+        if (d) memmove(d + k * row, d + r[k].index * row, row);
+    }
+    kp->count = max;
+    free(r);
+    return 0;
+}
+
+static int cut_set(feature_set *s, size_t max) {
+    if (s->kp.count > max && cut_keypoints(&s->kp, max) != 0) return -1;
+    if (s->lines.count > max) s->lines.count = max;
+    if (s->circles.count > max) s->circles.count = max;
+    if (s->contours.count > max) {
+        s->contours.count = max;
+        for (size_t i = 0; i < max; i++)
+            if (s->contours.items[i].parent >= (int)max) s->contours.items[i].parent = -1;
+    }
+    return 0;
+}
+
 int findings_add(findings *f, const char *detector, feature_set *s) {
+    s->found = feature_set_count(s);
+    if (f->max_items && cut_set(s, f->max_items) != 0) {
+        feature_set_free(s);
+        return -1;
+    }
     if (f->nsets == f->cap) {
         size_t ncap = f->cap ? f->cap * 2 : 4;
         feature_set *p = realloc(f->sets, ncap * sizeof *p);
@@ -58,39 +109,19 @@ void findings_free(findings *f) {
 }
 
 /* Descriptor rows: hex for bytes, base64 of little-endian float32 for floats. */
-static char *hex_row(const unsigned char *p, size_t n) {
+static void write_descriptor(jw *w, const cvs_keypoints *kp, size_t i) {
     static const char digits[] = "0123456789abcdef";
-    char *s = malloc(n * 2 + 1);
-    if (!s) return NULL;
-    for (size_t i = 0; i < n; i++) {
-        s[2 * i] = digits[p[i] >> 4];
-        s[2 * i + 1] = digits[p[i] & 15];
-    }
-    s[2 * n] = '\0';
-    return s;
-}
-
-static char *base64_row(const unsigned char *p, size_t n) {
-    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    char *s = malloc((n + 2) / 3 * 4 + 1), *o = s;
-    if (!s) return NULL;
-    for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0) |
-                     (i + 2 < n ? p[i + 2] : 0);
-        *o++ = abc[v >> 18];
-        *o++ = abc[(v >> 12) & 63];
-        *o++ = i + 1 < n ? abc[(v >> 6) & 63] : '=';
-        *o++ = i + 2 < n ? abc[v & 63] : '=';
-    }
-    *o = '\0';
-    return s;
-}
-
-static json_t *descriptor_json(const cvs_keypoints *kp, size_t i) {
     size_t len = (size_t)kp->desc_len;
     char *s;
     if (kp->desc_type == CVS_DESC_U8) {
-        s = hex_row((const unsigned char *)kp->descriptors + i * len, len);
+        const unsigned char *p = (const unsigned char *)kp->descriptors + i * len;
+        if ((s = malloc(len * 2 + 1))) {
+            for (size_t k = 0; k < len; k++) {
+                s[2 * k] = digits[p[k] >> 4];
+                s[2 * k + 1] = digits[p[k] & 15];
+            }
+            s[2 * len] = '\0';
+        }
     } else {
         unsigned char *bytes = malloc(len * 4 + 1);
         const float *row = (const float *)kp->descriptors + i * len;
@@ -99,127 +130,178 @@ static json_t *descriptor_json(const cvs_keypoints *kp, size_t i) {
             memcpy(&u, &row[k], 4);
             for (int b = 0; b < 4; b++) bytes[4 * k + b] = (unsigned char)(u >> (8 * b));
         }
-        s = bytes ? base64_row(bytes, len * 4) : NULL;
+        s = bytes ? base64_encode(bytes, len * 4) : NULL;
         free(bytes);
     }
-    json_t *j = s ? json_string(s) : NULL;
+    jw_key(w, "descriptor");
+    if (!s) {
+        w->err = ENOMEM;
+        return;
+    }
+    jw_str(w, s);
     free(s);
-    return j;
 }
 
-/* One JSON item of a set: the i-th keypoint, line, circle or contour.
- * `base` is the index of the set's first contour in the "contours" array. */
-typedef json_t *(*item_fn)(const feature_set *s, size_t i, size_t base);
+#define REAL(w, key, v) (jw_key(w, key), jw_real(w, (double)(v), 9))
+#define INT(w, key, v) (jw_key(w, key), jw_int(w, (long long)(v)))
 
-static json_t *keypoint_json(const feature_set *s, size_t i, size_t base) {
-    (void)base;
-    const cvs_keypoint *k = &s->kp.items[i];
-    json_t *o = json_pack("{s:f,s:f,s:f,s:f,s:f,s:i,s:s}", "x", (double)k->x, "y",
-                          (double)k->y, "size", (double)k->size, "angle", (double)k->angle,
-                          "response", (double)k->response, "octave", k->octave, "detector",
-                          s->detector);
-    if (o && s->kp.descriptors &&
-        json_object_set_new(o, "descriptor", descriptor_json(&s->kp, i)) != 0) {
-        json_decref(o);
-        return NULL;
+static void write_keypoints(jw *w, const feature_set *s) {
+    for (size_t i = 0; i < s->kp.count && !w->err; i++) {
+        const cvs_keypoint *k = &s->kp.items[i];
+        jw_begin(w, '{');
+        REAL(w, "x", k->x);
+        REAL(w, "y", k->y);
+        REAL(w, "size", k->size);
+        REAL(w, "angle", k->angle);
+        REAL(w, "response", k->response);
+        INT(w, "octave", k->octave);
+        jw_key(w, "detector");
+        jw_str(w, s->detector);
+        if (s->kp.descriptors) write_descriptor(w, &s->kp, i);
+        jw_end_(w, '}');
     }
-    return o;
 }
 
-static json_t *line_json(const feature_set *s, size_t i, size_t base) {
-    (void)base;
-    const cvs_line *l = &s->lines.items[i];
-    return json_pack("{s:i,s:i,s:i,s:i,s:s}", "x1", l->x1, "y1", l->y1, "x2", l->x2, "y2", l->y2,
-                     "detector", s->detector);
+static void write_lines(jw *w, const feature_set *s) {
+    for (size_t i = 0; i < s->lines.count && !w->err; i++) {
+        const cvs_line *l = &s->lines.items[i];
+        jw_begin(w, '{');
+        INT(w, "x1", l->x1);
+        INT(w, "y1", l->y1);
+        INT(w, "x2", l->x2);
+        INT(w, "y2", l->y2);
+        jw_key(w, "detector");
+        jw_str(w, s->detector);
+        jw_end_(w, '}');
+    }
 }
 
-static json_t *circle_json(const feature_set *s, size_t i, size_t base) {
-    (void)base;
-    const cvs_circle *c = &s->circles.items[i];
-    return json_pack("{s:f,s:f,s:f,s:s}", "x", (double)c->x, "y", (double)c->y, "radius",
-                     (double)c->radius, "detector", s->detector);
+static void write_circles(jw *w, const feature_set *s) {
+    for (size_t i = 0; i < s->circles.count && !w->err; i++) {
+        const cvs_circle *c = &s->circles.items[i];
+        jw_begin(w, '{');
+        REAL(w, "x", c->x);
+        REAL(w, "y", c->y);
+        REAL(w, "radius", c->radius);
+        jw_key(w, "detector");
+        jw_str(w, s->detector);
+        jw_end_(w, '}');
+    }
 }
 
-static json_t *contour_json(const feature_set *s, size_t i, size_t base) {
-    const cvs_contour *c = &s->contours.items[i];
-    json_t *pts = json_array();
-    for (size_t k = 0; pts && k < c->npoints; k++) {
-        const cvs_point *p = &s->contours.points[c->first + k];
-        if (json_array_append_new(pts, json_pack("[i,i]", p->x, p->y)) != 0) {
-            json_decref(pts);
-            return NULL;
+/* `base`: the index of the set's first contour in the "contours" array. */
+static void write_contours(jw *w, const feature_set *s, size_t base) {
+    for (size_t i = 0; i < s->contours.count && !w->err; i++) {
+        const cvs_contour *c = &s->contours.items[i];
+        jw_begin(w, '{');
+        REAL(w, "area", c->area);
+        REAL(w, "perimeter", c->perimeter);
+        jw_key(w, "bbox");
+        jw_begin(w, '[');
+        jw_int(w, c->x);
+        jw_int(w, c->y);
+        jw_int(w, c->width);
+        jw_int(w, c->height);
+        jw_end_(w, ']');
+        INT(w, "parent", c->parent < 0 ? -1 : (long long)(base + (size_t)c->parent));
+        jw_key(w, "points");
+        jw_begin(w, '[');
+        for (size_t k = 0; k < c->npoints && !w->err; k++) {
+            const cvs_point *p = &s->contours.points[c->first + k];
+            jw_begin(w, '[');
+            jw_int(w, p->x);
+            jw_int(w, p->y);
+            jw_end_(w, ']');
         }
+        jw_end_(w, ']');
+        jw_key(w, "detector");
+        jw_str(w, s->detector);
+        jw_end_(w, '}');
     }
-    json_int_t parent = c->parent < 0 ? -1 : (json_int_t)(base + (size_t)c->parent);
-    json_t *o = json_pack("{s:f,s:f,s:[i,i,i,i],s:I,s:O,s:s}", "area", c->area, "perimeter",
-                          c->perimeter, "bbox", c->x, c->y, c->width, c->height, "parent", parent,
-                          "points", pts, "detector", s->detector);
-    json_decref(pts);
-    return o;
 }
 
-static int append_items(json_t *arr, const feature_set *s, size_t n, item_fn fn, size_t base) {
-    for (size_t i = 0; i < n; i++)
-        if (json_array_append_new(arr, fn(s, i, base)) != 0) return -1;
+int findings_truncated(const findings *f) {
+    for (size_t i = 0; i < f->nsets; i++)
+        if (f->sets[i].found > feature_set_count(&f->sets[i])) return 1;
     return 0;
 }
 
-/* The "detectors" entry of one set: its name, count and descriptor format. */
-static json_t *detector_json(const feature_set *s) {
-    json_t *o = json_pack("{s:s,s:I}", "detector", s->detector, "count",
-                          (json_int_t)feature_set_count(s));
-    if (o && s->kp.descriptors &&
-        (json_object_set_new(o, "descriptor_type",
-                             json_string(s->kp.desc_type == CVS_DESC_U8 ? "uint8" : "float32")) ||
-         json_object_set_new(o, "descriptor_length", json_integer(s->kp.desc_len)))) {
-        json_decref(o);
-        return NULL;
+void findings_write_counts(const findings *f, jw *w) {
+    jw_begin(w, '{');
+    for (size_t i = 0; i < f->nsets; i++) {
+        const char *name = f->sets[i].detector;
+        size_t seen = 0, n = 0;
+        for (size_t k = 0; k < i && !seen; k++) seen = strcmp(f->sets[k].detector, name) == 0;
+        if (seen) continue;
+        for (size_t k = i; k < f->nsets; k++)
+            if (strcmp(f->sets[k].detector, name) == 0) n += feature_set_count(&f->sets[k]);
+        INT(w, name, n);
     }
-    return o;
+    jw_end_(w, '}');
 }
 
-json_t *findings_counts(const findings *f) {
-    json_t *counts = json_object();
-    for (size_t i = 0; counts && i < f->nsets; i++) {
-        const feature_set *s = &f->sets[i];
-        json_t *c = json_object_get(counts, s->detector);
-        json_int_t n = (c ? json_integer_value(c) : 0) + (json_int_t)feature_set_count(s);
-        if (json_object_set_new(counts, s->detector, json_integer(n)) != 0) {
-            json_decref(counts);
-            return NULL;
-        }
+void findings_write_json(const findings *f, jw *w, const char *input, int width, int height,
+                         int channels) {
+    jw_begin(w, '{');
+    INT(w, "format", FEATURES_FORMAT);
+    jw_path(w, "input", input);
+    INT(w, "width", width);
+    INT(w, "height", height);
+    INT(w, "channels", channels);
+    if (findings_truncated(f)) {
+        jw_key(w, "truncated");
+        jw_bool(w, 1);
+        INT(w, "max_features", f->max_items);
     }
-    return counts;
+    jw_key(w, "counts");
+    findings_write_counts(f, w);
+    jw_key(w, "detectors");
+    jw_begin(w, '[');
+    for (size_t i = 0; i < f->nsets; i++) {
+        const feature_set *s = &f->sets[i];
+        jw_begin(w, '{');
+        jw_key(w, "detector");
+        jw_str(w, s->detector);
+        INT(w, "count", feature_set_count(s));
+        if (s->found > feature_set_count(s)) {
+            INT(w, "found", s->found);
+            jw_key(w, "truncated");
+            jw_bool(w, 1);
+        }
+        if (s->kp.descriptors) {
+            jw_key(w, "descriptor_type");
+            jw_str(w, s->kp.desc_type == CVS_DESC_U8 ? "uint8" : "float32");
+            INT(w, "descriptor_length", s->kp.desc_len);
+        }
+        jw_end_(w, '}');
+    }
+    jw_end_(w, ']');
+    jw_key(w, "keypoints");
+    jw_begin(w, '[');
+    for (size_t i = 0; i < f->nsets; i++) write_keypoints(w, &f->sets[i]);
+    jw_end_(w, ']');
+    jw_key(w, "lines");
+    jw_begin(w, '[');
+    for (size_t i = 0; i < f->nsets; i++) write_lines(w, &f->sets[i]);
+    jw_end_(w, ']');
+    jw_key(w, "circles");
+    jw_begin(w, '[');
+    for (size_t i = 0; i < f->nsets; i++) write_circles(w, &f->sets[i]);
+    jw_end_(w, ']');
+    jw_key(w, "contours");
+    jw_begin(w, '[');
+    for (size_t i = 0, base = 0; i < f->nsets; base += f->sets[i].contours.count, i++)
+        write_contours(w, &f->sets[i], base);
+    jw_end_(w, ']');
+    jw_end_(w, '}');
 }
 
 char *findings_to_json(const findings *f, const char *input, int width, int height,
                        int channels) {
-    json_t *root = json_pack("{s:s,s:i,s:i,s:i}", "input", input, "width", width, "height",
-                             height, "channels", channels);
-    json_t *counts = findings_counts(f), *dets = json_array(), *kps = json_array();
-    json_t *lines = json_array(), *circles = json_array(), *contours = json_array();
-    char *out = NULL;
-    int bad = !root || !counts || !dets || !kps || !lines || !circles || !contours;
-    for (size_t i = 0; !bad && i < f->nsets; i++) {
-        const feature_set *s = &f->sets[i];
-        bad = json_array_append_new(dets, detector_json(s)) ||
-              append_items(kps, s, s->kp.count, keypoint_json, 0) ||
-              append_items(lines, s, s->lines.count, line_json, 0) ||
-              append_items(circles, s, s->circles.count, circle_json, 0) ||
-              append_items(contours, s, s->contours.count, contour_json,
-                           json_array_size(contours));
-    }
-    bad = bad || json_object_set(root, "counts", counts) ||
-          json_object_set(root, "detectors", dets) || json_object_set(root, "keypoints", kps) ||
-          json_object_set(root, "lines", lines) || json_object_set(root, "circles", circles) ||
-          json_object_set(root, "contours", contours);
-    if (!bad) out = json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(9) | JSON_PRESERVE_ORDER);
-    json_decref(counts);
-    json_decref(dets);
-    json_decref(kps);
-    json_decref(lines);
-    json_decref(circles);
-    json_decref(contours);
-    json_decref(root);
-    return out;
+    jw w;
+    jw_init(&w, -1);
+    findings_write_json(f, &w, input, width, height, channels);
+    if (!w.err && membuf_append(&w.mem, "", 1) == 0) return (char *)w.mem.data;
+    jw_free(&w);
+    return NULL;
 }

@@ -2,10 +2,17 @@
 #ifndef CVAPP_FINDINGS_H
 #define CVAPP_FINDINGS_H
 
-#include <jansson.h>
 #include <stddef.h>
 
 #include "../shim/cvshim.h"
+#include "util.h"
+
+/* Format number of the features JSON ("format" at its top), bumped only
+ * when a key changes meaning. */
+#define FEATURES_FORMAT 1
+
+/* Default of --max-features: items kept per detector step. */
+#define DEFAULT_MAX_FEATURES 100000
 
 /* What one detector step found: keypoints, or lines, circles or contours
  * (a detector fills the arrays it makes and leaves the others empty). */
@@ -15,6 +22,7 @@ typedef struct feature_set {
     cvs_lines lines;      /* owned */
     cvs_circles circles;  /* owned */
     cvs_contours contours; /* owned */
+    size_t found;         /* items the detector found, before --max-features */
 } feature_set;
 
 /* Items the set holds: keypoints + lines + circles + contours. */
@@ -25,11 +33,14 @@ void feature_set_free(feature_set *s);
 typedef struct findings {
     feature_set *sets;
     size_t nsets, cap;
+    size_t max_items; /* per set (--max-features); 0 = no limit */
 } findings;
 
 /* Appends a set: takes ownership of the arrays in *s (which is zeroed) and
- * names it `detector`.  Returns 0 or -1 (no memory, in which case the
- * arrays are freed). */
+ * names it `detector`.  A set over max_items is cut to it: the keypoints
+ * with the strongest response (ties: the first), in their order; the first
+ * lines, circles and contours (a contour whose parent was cut gets -1).
+ * Returns 0 or -1 (no memory, in which case the arrays are freed). */
 int findings_add(findings *f, const char *detector, feature_set *s);
 
 /* The same for a set of keypoints only. */
@@ -42,12 +53,19 @@ size_t findings_keypoint_count(const findings *f);
 void findings_clear(findings *f);
 void findings_free(findings *f);
 
-/* {"detector": items found, ...} summed over the steps of each detector
- * (a new reference; NULL when out of memory). */
-json_t *findings_counts(const findings *f);
+/* 1 when a set was cut by max_items. */
+int findings_truncated(const findings *f);
 
-/* The features JSON of one image, as a malloc'd NUL-terminated string
- * (NULL when out of memory). */
+/* Writes {"detector": items kept, ...} summed over the steps of each
+ * detector, in the order they first appear. */
+void findings_write_counts(const findings *f, jw *w);
+
+/* Writes the features JSON of one image as a stream (memory does not grow
+ * with the number of items).  input is written losslessly (jw_path). */
+void findings_write_json(const findings *f, jw *w, const char *input, int width, int height,
+                         int channels);
+
+/* The same as a malloc'd NUL-terminated string (NULL when out of memory). */
 char *findings_to_json(const findings *f, const char *input, int width, int height,
                        int channels);
 

@@ -21,7 +21,7 @@ void items_free(item_list *l) {
     memset(l, 0, sizeof *l);
 }
 
-static int add(item_list *l, const char *input, const char *rel, char *err) {
+static int add(item_list *l, const char *input, const char *rel, const char *ignored, char *err) {
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 64;
         item *v = realloc(l->v, cap * sizeof *v);
@@ -34,6 +34,7 @@ static int add(item_list *l, const char *input, const char *rel, char *err) {
     it->input = strdup(input);
     it->rel = strdup(rel);
     it->index = l->n;
+    it->ignored = ignored;
     if (!it->input || !it->rel) {
         free(it->input);
         free(it->rel);
@@ -43,15 +44,30 @@ static int add(item_list *l, const char *input, const char *rel, char *err) {
     return 0;
 }
 
-/* 1 when the file starts like a JPEG or PNG. */
-static int looks_like_image(const char *path) {
+/* NULL when the file starts like a JPEG or PNG, else why it is no input. */
+static const char *not_an_image(const char *path) {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) return 0;
+    if (fd < 0) return "cannot be opened";
     uint8_t head[8];
     ssize_t n = read(fd, head, sizeof head);
     close(fd);
-    return n > 0 && image_detect(head, (size_t)n) != IMG_UNKNOWN;
+    if (n == 0) return "empty file";
+    if (n < 0) return "cannot be read";
+    return image_detect(head, (size_t)n) != IMG_UNKNOWN ? NULL : "not a JPEG or PNG";
 }
+
+size_t items_inputs(const item_list *l) {
+    size_t n = 0;
+    for (size_t i = 0; i < l->n; i++) n += !l->v[i].ignored;
+    return n;
+}
+
+typedef struct walk_ctx {
+    int recursive;
+    int skip;             /* skip_dir exists */
+    dev_t skip_dev;
+    ino_t skip_ino;
+} walk_ctx;
 
 static int by_name(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -70,7 +86,7 @@ static char *join(const char *a, const char *b) {
 }
 
 /* Walks dir (whose path under the argument is `rel`, "" at the top). */
-static int walk(item_list *l, const char *dir, const char *rel, int recursive, int depth, char *err) {
+static int walk(item_list *l, const char *dir, const char *rel, const walk_ctx *wc, int depth, char *err) {
     if (depth > 64) return seterr(err, "%s: directories nested over 64 deep", dir);
     DIR *d = opendir(dir);
     if (!d) return seterr(err, "%s: cannot read directory: %s", dir, strerror(errno));
@@ -101,11 +117,23 @@ static int walk(item_list *l, const char *dir, const char *rel, int recursive, i
         struct stat st;
         if (rc == 0 && (!path || !r)) rc = seterr(err, "out of memory listing %s", dir);
         if (rc == 0 && lstat(path, &st) == 0) {
+            struct stat tg;
+            const char *why = NULL;
             if (S_ISDIR(st.st_mode)) {
-                if (recursive) rc = walk(l, path, r, recursive, depth + 1, err);
-            } else if (looks_like_image(path)) {
-                rc = add(l, path, r, err);
+                /* The output directory inside the walked tree is no input. */
+                int is_out = wc->skip && st.st_dev == wc->skip_dev && st.st_ino == wc->skip_ino;
+                if (wc->recursive && !is_out) rc = walk(l, path, r, wc, depth + 1, err);
+            } else if (S_ISLNK(st.st_mode) && stat(path, &tg) != 0) {
+                why = "dangling symbolic link";
+            } else if (S_ISLNK(st.st_mode) && S_ISDIR(tg.st_mode)) {
+                why = "symbolic link to a directory (not followed)";
+            } else if (!S_ISREG(S_ISLNK(st.st_mode) ? tg.st_mode : st.st_mode)) {
+                why = "not a regular file";
+            } else {
+                why = not_an_image(path);
+                if (!why) rc = add(l, path, r, NULL, err);
             }
+            if (why && rc == 0) rc = add(l, path, r, why, err);
         }
         free(path);
         free(r);
@@ -115,17 +143,25 @@ static int walk(item_list *l, const char *dir, const char *rel, int recursive, i
     return rc;
 }
 
-int items_collect(item_list *l, char *const *args, size_t nargs, int recursive, char *err) {
+int items_collect(item_list *l, char *const *args, size_t nargs, int recursive,
+                  const char *skip_dir, char *err) {
+    walk_ctx wc = {.recursive = recursive};
+    struct stat sk;
+    if (skip_dir && stat(skip_dir, &sk) == 0 && S_ISDIR(sk.st_mode)) {
+        wc.skip = 1;
+        wc.skip_dev = sk.st_dev;
+        wc.skip_ino = sk.st_ino;
+    }
     for (size_t i = 0; i < nargs; i++) {
         const char *a = args[i];
         struct stat st;
         int rc;
         if (strcmp(a, "-") != 0 && stat(a, &st) == 0 && S_ISDIR(st.st_mode)) {
-            rc = walk(l, a, "", recursive, 0, err);
+            rc = walk(l, a, "", &wc, 0, err);
         } else {
             /* Files are taken as given; a bad one fails as an input later. */
             const char *slash = strrchr(a, '/');
-            rc = add(l, a, strcmp(a, "-") == 0 ? "stdin" : slash ? slash + 1 : a, err);
+            rc = add(l, a, strcmp(a, "-") == 0 ? "stdin" : slash ? slash + 1 : a, NULL, err);
         }
         if (rc != 0) return -1;
     }
@@ -238,12 +274,15 @@ static char *with_ext(const char *stem, size_t stemlen, const char *ext) {
     return s;
 }
 
-int make_parents(const char *path, char *err) {
+int make_parents(const char *path, char *err, dir_made_fn made, void *ctx) {
+    if (!*path) return seterr(err, "the file name is empty");
     char *p = strdup(path);
     if (!p) return seterr(err, "out of memory");
     for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
         *s = '\0';
-        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+        if (mkdir(p, 0777) == 0) {
+            if (made) made(p, ctx);
+        } else if (errno != EEXIST) {
             int e = errno;
             seterr(err, "cannot create directory %s: %s", p, strerror(e));
             free(p);
@@ -266,16 +305,21 @@ static int by_path(const void *a, const void *b) {
 
 int items_plan(item_list *l, const plan_opts *o, char *err) {
     const char *fmt_ext = o->format == IMG_JPEG ? ".jpg" : ".png";
-    if (o->output && l->n != 1)
-        return seterr(err, "-o takes one input, %zu were given (use -d DIR for several)", l->n);
-    if (o->features && !o->output && l->n != 1)
-        return seterr(err, "--features takes one input, %zu were given", l->n);
+    size_t ninputs = items_inputs(l);
+    if (o->output && ninputs != 1)
+        return seterr(err, "-o takes one input, %zu were given (use -d DIR for several)", ninputs);
+    if (o->features && o->out_dir)
+        return seterr(err, "--features names one file and -d writes each input's JSON beside its image; "
+                           "drop --features (or add --no-features)");
+    if (o->features && !o->output && ninputs != 1)
+        return seterr(err, "--features takes one input, %zu were given", ninputs);
     char name[4096];
     for (size_t i = 0; i < l->n; i++) {
         item *it = &l->v[i];
         const char *json_ext = BESIDE_SUFFIX ".json";
         size_t stemlen;
         const char *stem;
+        if (it->ignored) continue;
         if (o->output) {
             it->output = strdup(o->output);
             it->json = o->features ? strdup(o->features) : NULL;
@@ -316,6 +360,7 @@ int items_plan(item_list *l, const plan_opts *o, char *err) {
     if (!c) return seterr(err, "out of memory");
     size_t nc = 0;
     for (size_t i = 0; i < l->n; i++) {
+        if (l->v[i].ignored) continue;
         if (strcmp(l->v[i].output, "-") != 0) c[nc++] = (claim){l->v[i].output, i};
         if (l->v[i].json && strcmp(l->v[i].json, "-") != 0) c[nc++] = (claim){l->v[i].json, i};
     }

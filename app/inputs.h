@@ -13,6 +13,7 @@ typedef struct item {
     char *rel;     /* identity: path under the walked directory, or the file's name */
     char *output;  /* image output path ("-" = stdout) */
     char *json;    /* features JSON path, or NULL */
+    const char *ignored; /* a walked file that is not an input: why (static); NULL for inputs */
     size_t index;  /* position among all inputs, before sharding */
 } item;
 
@@ -25,8 +26,16 @@ void items_free(item_list *l);
 
 /* Adds each argument: a file as it is, "-" for stdin, a directory walked
  * (recursively with `recursive`) in name order, taking the files whose
- * first bytes are JPEG or PNG.  Returns 0, or -1 with err set. */
-int items_collect(item_list *l, char *const *args, size_t nargs, int recursive, char *err);
+ * first bytes are JPEG or PNG.  The other files a walk meets are added as
+ * ignored items (with the reason), except hidden names (cvapp's temporary
+ * files among them) and cvapp's own outputs (NAME.cvapp.*).  The
+ * directory skip_dir (-d), when it lies inside a walked tree, is never
+ * walked.  Returns 0, or -1 with err set. */
+int items_collect(item_list *l, char *const *args, size_t nargs, int recursive,
+                  const char *skip_dir, char *err);
+
+/* Items that are inputs (not ignored). */
+size_t items_inputs(const item_list *l);
 
 /* Keeps the items of shard `index` of `count` (hash of rel, so the split
  * does not depend on argument order). */
@@ -51,8 +60,10 @@ typedef struct plan_opts {
  * output.  Returns 0, or -1 with err. */
 int items_plan(item_list *l, const plan_opts *o, char *err);
 
-/* mkdir -p of the directory part of path. */
-int make_parents(const char *path, char *err);
+/* mkdir -p of the directory part of path.  Each directory it creates is
+ * passed to made (when not NULL). */
+typedef void (*dir_made_fn)(const char *dir, void *ctx);
+int make_parents(const char *path, char *err, dir_made_fn made, void *ctx);
 
 /* Expands a --name template for one item (exposed for tests). */
 int name_expand(const char *tmpl, const item *it, char *out, size_t n, char *err);

@@ -1,5 +1,7 @@
 #include "job.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -99,23 +101,28 @@ int job_run(worker *w, const job_opts *o, const char *input, const char *output,
     r->keypoints = findings_keypoint_count(&w->found);
     t = now_ms();
     if (image_encode(&w->codec, res, fmt, &o->enc, &w->out, r->err) != 0) return -1;
-    char *json = NULL;
-    if (features_path &&
-        !(json = findings_to_json(&w->found, input, r->width, r->height, r->channels)))
-        return seterr(r->err, "out of memory writing the features JSON");
     r->ms_encode = now_ms() - t;
     t = now_ms();
-    staged si = {0}, sj = {0};
+    /* Both staged before either is published; the JSON, streamed into its
+     * temporary file, goes first, so a present image always has its
+     * features beside it. */
+    staged si, sj = {.fd = -1};
     int rc = file_stage(output, w->out.data, w->out.len, input, &si, r->err);
-    if (rc == 0 && json) rc = file_stage(features_path, json, strlen(json), input, &sj, r->err);
-    /* Both staged before either is published; the JSON goes first, so a
-     * present image always has its features beside it. */
-    int json_done = rc == 0 && json && (rc = file_commit(&sj, r->err)) == 0;
-    if (rc == 0 && (rc = file_commit(&si, r->err)) != 0 && json_done && strcmp(features_path, "-"))
+    if (rc == 0 && features_path && (rc = file_stage_open(features_path, input, &sj, r->err)) == 0) {
+        jw j;
+        jw_init(&j, sj.fd);
+        findings_write_json(&w->found, &j, input, r->width, r->height, r->channels);
+        if (jw_flush(&j) != 0)
+            rc = seterr(r->err, "cannot write %s: %s", features_path,
+                        j.err == EINTR ? "interrupted" : strerror(j.err));
+        jw_free(&j);
+    }
+    int json_kind = sj.kind;
+    int json_done = rc == 0 && features_path && (rc = file_commit(&sj, r->err)) == 0;
+    if (rc == 0 && (rc = file_commit(&si, r->err)) != 0 && json_done && json_kind == STAGE_TMP)
         unlink(features_path);
     file_abort(&si);
     file_abort(&sj);
-    free(json);
     r->ms_write = now_ms() - t;
     r->ms_total = now_ms() - t0;
     return rc;

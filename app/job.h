@@ -14,6 +14,7 @@ typedef struct job_opts {
     encode_opts enc;
     img_format format; /* IMG_UNKNOWN: from the output name, PNG otherwise */
     int exact;         /* no shortcut that may change a pixel (--exact) */
+    size_t max_features; /* items kept per detector step (--max-features); 0 = all */
 } job_opts;
 
 typedef struct worker {

@@ -10,6 +10,8 @@
 #include "imageio.h"
 #include "batch.h"
 #include "cli.h"
+#include "fileio.h"
+#include "findings.h"
 #include "inputs.h"
 #include "job.h"
 #include "ops.h"
@@ -43,16 +45,28 @@ int main(int argc, char **argv) {
     char shortopts[3 * CLI_MAX_OPTIONS + 2];
     cli_getopt_tables(longopts, shortopts);
     const char *spec = CLI_DEFAULT_PIPELINE, *shard = NULL, *report = NULL;
-    int list_ops = 0, markdown = 0, recursive = 0;
+    int list_ops = 0, markdown = 0, recursive = 0, have_p = 0;
     long long v, threads = -1;
     plan_opts po = {0};
     batch_opts bo = {.cv_threads = -1, .progress = -1};
     job_opts jo = {.dec = {.max_pixels = CLI_DEFAULT_MAX_PIXELS},
-                   .enc = {.jpeg_quality = CLI_DEFAULT_QUALITY, .png_level = CLI_DEFAULT_PNG_LEVEL}};
+                   .enc = {.jpeg_quality = CLI_DEFAULT_QUALITY, .png_level = CLI_DEFAULT_PNG_LEVEL},
+                   .max_features = DEFAULT_MAX_FEATURES};
     opterr = 0;
     for (int c; (c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1;) {
         switch (c) {
-        case 'p': spec = optarg; break;
+        case 'p':
+            if (have_p++) {
+                fprintf(stderr, "cvapp: -p given twice; join the steps with '|' in one -p\n");
+                return EXIT_USAGE;
+            }
+            spec = optarg;
+            break;
+        case OPT_NO_FSYNC: file_set_fsync(0); break;
+        case OPT_MAX_FEATURES:
+            if (parse_count("--max-features", optarg, 0, 1LL << 40, &v)) return EXIT_USAGE;
+            jo.max_features = (size_t)v;
+            break;
         case 'o': po.output = optarg; break;
         case OPT_FEATURES: po.features = optarg; break;
         case 'd': po.out_dir = optarg; break;
@@ -128,7 +142,6 @@ int main(int argc, char **argv) {
         return EXIT_USAGE;
     }
     item_list items = {0};
-    FILE *rep = NULL;
     int status = EXIT_USAGE;
     unsigned shard_index = 0, shard_count = 1;
     if (optind == argc) {
@@ -147,9 +160,15 @@ int main(int argc, char **argv) {
         fprintf(stderr, "cvapp: --name needs -d DIR\n");
         goto out;
     }
+    if (po.output && jo.format == IMG_UNKNOWN && file_is_stream(po.output)) jo.format = IMG_PNG;
     if (po.output && jo.format == IMG_UNKNOWN && strcmp(po.output, "-") != 0 &&
         (jo.format = image_format_from_name(po.output)) == IMG_UNKNOWN) {
-        fprintf(stderr, "cvapp: output %s: unknown image extension (use .png, .jpg or --format)\n", po.output);
+        size_t n = strlen(po.output);
+        if (n && po.output[n - 1] == '/')
+            fprintf(stderr, "cvapp: output %s is a directory; use -d %s to write one output per input into it\n",
+                    po.output, po.output);
+        else
+            fprintf(stderr, "cvapp: output %s: unknown image extension (use .png, .jpg or --format)\n", po.output);
         goto out;
     }
     if (po.output && po.features && !strcmp(po.output, "-") && !strcmp(po.features, "-")) {
@@ -161,12 +180,12 @@ int main(int argc, char **argv) {
         goto out;
     }
     bo.cv_threads = (int)threads;
-    if (items_collect(&items, argv + optind, (size_t)(argc - optind), recursive, err) != 0) {
+    if (items_collect(&items, argv + optind, (size_t)(argc - optind), recursive, po.out_dir, err) != 0) {
         fprintf(stderr, "cvapp: %s\n", err);
         status = EXIT_INPUT;
         goto out;
     }
-    if (items.n == 0) {
+    if (items_inputs(&items) == 0) {
         fprintf(stderr, "cvapp: no JPEG or PNG input found\n");
         status = EXIT_INPUT;
         goto out;
@@ -177,23 +196,18 @@ int main(int argc, char **argv) {
         fprintf(stderr, "cvapp: %s\n", err);
         goto out;
     }
-    if (report && (make_parents(report, err) != 0 || !(rep = fopen(report, "w")))) {
-        fprintf(stderr, "cvapp: --report %s: %s\n", report, strerror(errno));
-        goto out;
-    }
+    for (size_t i = 0; report && !strcmp(report, "-") && i < items.n; i++)
+        if ((items.v[i].output && !strcmp(items.v[i].output, "-")) || (items.v[i].json && !strcmp(items.v[i].json, "-"))) {
+            fprintf(stderr, "cvapp: --report -: stdout already carries an output\n");
+            goto out;
+        }
     jo.pl = &pl;
     bo.job = jo;
     bo.job.format = po.format;
     bo.make_dirs = po.out_dir != NULL;
-    bo.report = rep;
+    bo.report = report;
     status = batch_run(&items, &bo);
-    if (rep && fclose(rep) != 0) {
-        fprintf(stderr, "cvapp: --report %s: %s\n", report, strerror(errno));
-        if (status == EXIT_OK) status = EXIT_INPUT;
-    }
-    rep = NULL;
 out:
-    if (rep) fclose(rep);
     items_free(&items);
     pipeline_free(&pl);
     return status;

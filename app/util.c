@@ -1,10 +1,17 @@
 #define _POSIX_C_SOURCE 200809L
 #include "util.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 int seterr(char *err, const char *fmt, ...) {
     va_list ap;
@@ -63,4 +70,334 @@ double now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* ------------------------------------------------------------ stopping */
+
+static atomic_int g_stop;
+
+int stop_requested(void) { return atomic_load(&g_stop); }
+void stop_request(int sig) {
+    int zero = 0;
+    atomic_compare_exchange_strong(&g_stop, &zero, sig);
+}
+
+int write_full(int fd, const void *data, size_t n) {
+    const uint8_t *p = data;
+    while (n) {
+        ssize_t k = write(fd, p, n);
+        if (k < 0 && errno == EINTR) {
+            if (stop_requested()) return -1;
+            continue;
+        }
+        if (k < 0 && errno == EAGAIN) {
+            /* Non-blocking pipe or FIFO that is full: wait, but notice a stop. */
+            struct pollfd pf = {.fd = fd, .events = POLLOUT};
+            if (stop_requested()) {
+                errno = EINTR;
+                return -1;
+            }
+            poll(&pf, 1, 100);
+            continue;
+        }
+        if (k < 0) return -1;
+        p += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------- whole lines */
+
+static pthread_mutex_t g_say_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int say_raw(int fd, const void *line, size_t n) {
+    pthread_mutex_lock(&g_say_lock);
+    /* A line to a terminal or pipe is written even during a stop. */
+    const uint8_t *p = line;
+    int rc = 0;
+    while (n) {
+        ssize_t k = write(fd, p, n);
+        if (k < 0 && (errno == EINTR || errno == EAGAIN)) {
+            struct pollfd pf = {.fd = fd, .events = POLLOUT};
+            if (poll(&pf, 1, 1000) == 0 && stop_requested()) break;
+            continue;
+        }
+        if (k < 0) {
+            rc = -1;
+            break;
+        }
+        p += k;
+        n -= (size_t)k;
+    }
+    pthread_mutex_unlock(&g_say_lock);
+    return rc;
+}
+
+void say(int fd, const char *fmt, ...) {
+    char buf[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    size_t len = (size_t)n < sizeof buf - 1 ? (size_t)n : sizeof buf - 2;
+    buf[len++] = '\n';
+    say_raw(fd, buf, len);
+}
+
+/* ---------------------------------------------------------------- UTF-8 */
+
+/* Length of the valid UTF-8 sequence at p (n bytes left), or 0. */
+static size_t utf8_seq(const unsigned char *p, size_t n) {
+    unsigned c = p[0];
+    if (c < 0x80) return 1;
+    size_t len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    if (!len || len > n) return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((p[i] & 0xc0) != 0x80) return 0;
+    if (c == 0xe0 && p[1] < 0xa0) return 0;  /* overlong */
+    if (c == 0xed && p[1] > 0x9f) return 0;  /* surrogate */
+    if (c == 0xf0 && p[1] < 0x90) return 0;  /* overlong */
+    if (c == 0xf4 && p[1] > 0x8f) return 0;  /* over U+10FFFF */
+    return len;
+}
+
+int utf8_valid(const char *s, size_t n) {
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0, k; i < n; i += k)
+        if (!(k = utf8_seq(p + i, n - i))) return 0;
+    return 1;
+}
+
+char *base64_encode(const unsigned char *p, size_t n) {
+    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char *s = malloc((n + 2) / 3 * 4 + 1), *o = s;
+    if (!s) return NULL;
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0) |
+                     (i + 2 < n ? p[i + 2] : 0);
+        *o++ = abc[v >> 18];
+        *o++ = abc[(v >> 12) & 63];
+        *o++ = i + 1 < n ? abc[(v >> 6) & 63] : '=';
+        *o++ = i + 2 < n ? abc[v & 63] : '=';
+    }
+    *o = '\0';
+    return s;
+}
+
+/* ----------------------------------------------------------- JSON writer */
+
+#define JW_FLUSH_AT 65536
+
+void jw_init(jw *w, int fd) {
+    memset(w, 0, sizeof *w);
+    w->fd = fd;
+    w->first = 1;
+}
+
+static void jw_put(jw *w, const char *s, size_t n) {
+    if (w->err) return;
+    if (membuf_append(&w->mem, s, n) != 0) {
+        w->err = ENOMEM;
+        return;
+    }
+    if (w->fd >= 0 && w->mem.len >= JW_FLUSH_AT) jw_flush(w);
+}
+
+int jw_flush(jw *w) {
+    if (!w->err && w->fd >= 0 && w->mem.len) {
+        if (write_full(w->fd, w->mem.data, w->mem.len) != 0) w->err = errno ? errno : EIO;
+        w->mem.len = 0;
+    }
+    if (w->err) errno = w->err;
+    return w->err ? -1 : 0;
+}
+
+void jw_free(jw *w) { membuf_free(&w->mem); }
+
+void jw_raw(jw *w, const char *s) { jw_put(w, s, strlen(s)); }
+
+static void jw_comma(jw *w) {
+    if (!w->first) jw_put(w, ",", 1);
+    w->first = 0;
+}
+
+void jw_begin(jw *w, char open) {
+    jw_comma(w);
+    jw_put(w, &open, 1);
+    w->first = 1;
+}
+
+void jw_end_(jw *w, char close) {
+    jw_put(w, &close, 1);
+    w->first = 0;
+}
+
+static void jw_quoted(jw *w, const char *s) {
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = strlen(s);
+    jw_put(w, "\"", 1);
+    for (size_t i = 0, k; i < n; i += k) {
+        unsigned c = p[i];
+        k = utf8_seq(p + i, n - i);
+        if (!k) {
+            jw_put(w, "\xef\xbf\xbd", 3); /* U+FFFD for a byte that is not UTF-8 */
+            k = 1;
+        } else if (c == '"' || c == '\\') {
+            char e[2] = {'\\', (char)c};
+            jw_put(w, e, 2);
+        } else if (c < 0x20) {
+            char e[8];
+            snprintf(e, sizeof e, "\\u%04x", c);
+            jw_put(w, e, 6);
+        } else {
+            jw_put(w, (const char *)p + i, k);
+        }
+    }
+    jw_put(w, "\"", 1);
+}
+
+void jw_key(jw *w, const char *key) {
+    jw_comma(w);
+    jw_quoted(w, key);
+    jw_put(w, ":", 1);
+    w->first = 1;
+}
+
+void jw_str(jw *w, const char *s) {
+    jw_comma(w);
+    jw_quoted(w, s);
+}
+
+void jw_int(jw *w, long long v) {
+    char b[32];
+    jw_comma(w);
+    jw_put(w, b, (size_t)snprintf(b, sizeof b, "%lld", v));
+}
+
+void jw_real(jw *w, double v, int digits) {
+    char b[48];
+    jw_comma(w);
+    if (!isfinite(v)) {
+        jw_put(w, "null", 4);
+        return;
+    }
+    int n = snprintf(b, sizeof b - 3, "%.*g", digits, v);
+    /* As jansson prints reals: always with a '.' or an exponent. */
+    if (!strpbrk(b, ".e")) {
+        memcpy(b + n, ".0", 3);
+        n += 2;
+    }
+    jw_put(w, b, (size_t)n);
+}
+
+void jw_bool(jw *w, int v) {
+    jw_comma(w);
+    jw_raw(w, v ? "true" : "false");
+}
+
+void jw_path(jw *w, const char *key, const char *s) {
+    jw_key(w, key);
+    jw_str(w, s);
+    if (utf8_valid(s, strlen(s))) return;
+    char k[64];
+    snprintf(k, sizeof k, "%s_bytes", key);
+    char *b = base64_encode((const unsigned char *)s, strlen(s));
+    if (!b) {
+        w->err = ENOMEM;
+        return;
+    }
+    jw_key(w, k);
+    jw_str(w, b);
+    free(b);
+}
+
+/* ------------------------------------------------------ JSON validation */
+
+typedef struct jscan {
+    const unsigned char *p, *end;
+} jscan;
+
+static void js_ws(jscan *s) {
+    while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r')) s->p++;
+}
+
+static int js_lit(jscan *s, const char *lit) {
+    size_t n = strlen(lit);
+    if ((size_t)(s->end - s->p) < n || memcmp(s->p, lit, n) != 0) return -1;
+    s->p += n;
+    return 0;
+}
+
+static int js_string(jscan *s) {
+    if (s->p >= s->end || *s->p != '"') return -1;
+    for (s->p++; s->p < s->end; s->p++) {
+        if (*s->p == '"') {
+            s->p++;
+            return 0;
+        }
+        if (*s->p < 0x20) return -1;
+        if (*s->p == '\\' && ++s->p >= s->end) return -1;
+    }
+    return -1;
+}
+
+static int js_digits(jscan *s) {
+    const unsigned char *b = s->p;
+    while (s->p < s->end && *s->p >= '0' && *s->p <= '9') s->p++;
+    return s->p > b ? 0 : -1;
+}
+
+static int js_number(jscan *s) {
+    if (s->p < s->end && *s->p == '-') s->p++;
+    if (js_digits(s) != 0) return -1;
+    if (s->p < s->end && *s->p == '.' && (s->p++, js_digits(s) != 0)) return -1;
+    if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
+        s->p++;
+        if (s->p < s->end && (*s->p == '+' || *s->p == '-')) s->p++;
+        if (js_digits(s) != 0) return -1;
+    }
+    return 0;
+}
+
+static int js_value(jscan *s, int depth) {
+    js_ws(s);
+    if (s->p >= s->end || depth > 256) return -1;
+    unsigned char c = *s->p;
+    if (c == '"') return js_string(s);
+    if (c == 't') return js_lit(s, "true");
+    if (c == 'f') return js_lit(s, "false");
+    if (c == 'n') return js_lit(s, "null");
+    if (c != '{' && c != '[') return js_number(s);
+    unsigned char close = c == '{' ? '}' : ']';
+    s->p++;
+    js_ws(s);
+    if (s->p < s->end && *s->p == close) {
+        s->p++;
+        return 0;
+    }
+    for (;;) {
+        if (c == '{') {
+            js_ws(s);
+            if (js_string(s) != 0) return -1;
+            js_ws(s);
+            if (s->p >= s->end || *s->p++ != ':') return -1;
+        }
+        if (js_value(s, depth + 1) != 0) return -1;
+        js_ws(s);
+        if (s->p >= s->end) return -1;
+        if (*s->p == close) {
+            s->p++;
+            return 0;
+        }
+        if (*s->p++ != ',') return -1;
+    }
+}
+
+int json_valid(const char *text, size_t n) {
+    jscan s = {(const unsigned char *)text, (const unsigned char *)text + n};
+    if (js_value(&s, 0) != 0) return 0;
+    js_ws(&s);
+    return s.p == s.end;
 }

@@ -45,9 +45,11 @@ expect_eq "$(outputs "$W/out" | tr '\n' ' ')" "fruits.png home.png sub/baboon.pn
 expect_eq "$(find "$W/out" -name '*.json' | wc -l)" 5
 decodes_all "$W/out"
 no_temporaries "$W/out"
-expect_eq "$(wc -l <"$W/rep.jsonl")" 7
+expect_eq "$(wc -l <"$W/rep.jsonl")" 8
 expect_eq "$(grep -c '"status":"ok"' "$W/rep.jsonl")" 5
 expect_eq "$(grep -c '"status":"error"' "$W/rep.jsonl")" 2
+grep -q '"input":"'"$IN"'/readme.txt","status":"ignored","reason":"not a JPEG or PNG"' "$W/rep.jsonl" && ok || ko "ignored row"
+
 grep -q '"input":"'"$IN"'/sub/broken.jpg","output":"'"$W"'/out/sub/broken.png","status":"error","error":"corrupt JPEG data' "$W/rep.jsonl" && ok || ko "error row"
 grep -q '"input":"'"$IN"'/fruits.jpg","output":"'"$W"'/out/fruits.png","status":"ok","width":512,"height":480,"keypoints":200,"counts":{"orb":200},"features":"'"$W"'/out/fruits.json","stages":{"read":[0-9.e-]*,"decode":[0-9.e-]*,"steps":\[0.0,[0-9.e-]*,[0-9.e-]*,[0-9.e-]*\],"encode":[0-9.e-]*,"write":[0-9.e-]*},"ms":' "$W/rep.jsonl" && ok || ko "ok row: $(grep fruits "$W/rep.jsonl")"
 
@@ -176,6 +178,14 @@ while read -r line; do
 done < <(grep 'command: \[' "$SRC/docker/compose.yaml")
 expect_eq "$(outputs "$W/data/out" | wc -l)" 9
 expect_eq "$(cat "$W"/data/out/report-*.jsonl | grep -c '"status":"ok"')" 9
+# A retried shard resumes and appends: the first rows stay.
+while read -r line; do
+  mapfile -t args < <(sed 's/^ *command: //' <<<"$line" | tr -d '[]' | tr ',' '\n' | sed 's/^ *"//; s/"$//' | sed "s|/data|$W/data|g")
+  cv -q "${args[@]}"
+  expect_rc 0
+done < <(grep 'command: \[' "$SRC/docker/compose.yaml")
+expect_eq "$(cat "$W"/data/out/report-*.jsonl | grep -c '"status":"ok"')" 9
+expect_eq "$(cat "$W"/data/out/report-*.jsonl | grep -c '"status":"skipped"')" 9
 mapfile -t kargs < <(sed -n '/^ *args:/,/^ *resources:/p' "$SRC/docker/k8s-indexed-job.yaml" | sed -n 's/^ *- "\(.*\)"$/\1/p' | sed "s|/data|$W/data|g; s|/out|/k8s|g")
 for idx in 0 1 2 3; do
   JOB_COMPLETION_INDEX=$idx run "$CVAPP" -q "${kargs[@]//\$(JOB_COMPLETION_INDEX)/$idx}"
