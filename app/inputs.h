@@ -32,8 +32,8 @@ int items_collect(item_list *l, char *const *args, size_t nargs, int recursive, 
  * does not depend on argument order). */
 void items_shard(item_list *l, unsigned index, unsigned count);
 
-/* Parses "I/N" or "auto/N" (I from $JOB_COMPLETION_INDEX). */
-int shard_parse(const char *s, unsigned *index, unsigned *count, char *err);
+/* shard_parse moved to shard.h; kept visible here until main.c includes it. */
+#include "shard.h"
 
 typedef struct plan_opts {
     const char *output;    /* -o: one input only */
