@@ -8,7 +8,8 @@
 # SLURM_ARRAY_TASK_MIN, SLURM_ARRAY_TASK_STEP and SLURM_ARRAY_TASK_COUNT, so
 # --array=0-3, 1-4 and 0-9:3 all give shards 0..3 of 4 (docs/sharding.md).
 # The array's tasks together process every input of IN_DIR exactly once.
-# IN_DIR and OUT_DIR must be on a file system every node sees.
+# IN_DIR and OUT_DIR must be on a file system every node sees (with
+# CVAPP_IMAGE, symbolic links in IN_DIR must stay inside it).
 #
 # Each task writes its own report, OUT_DIR/reports/JOBID_TASKID.jsonl
 # (plus .restartK after a requeue): several tasks appending to ONE report
@@ -44,7 +45,7 @@ if [ $# -lt 2 ]; then
   echo "usage: sbatch docker/slurm-array.sh IN_DIR OUT_DIR [cvapp option...]" >&2
   exit 2
 fi
-in=$(realpath -e -- "$1") || { echo "slurm-array.sh: input directory $1 not found" >&2; exit 2; }
+in=$(realpath -e -- "$1" 2>/dev/null) || { echo "slurm-array.sh: input directory $1 not found" >&2; exit 2; }
 out=$2
 shift 2
 mkdir -p -- "$out"
