@@ -16,7 +16,9 @@
 #      of the claim.  Index 0 is stopped mid-way the way the kubelet stops
 #      a pod (SIGTERM, then SIGKILL after the grace period) and retried as
 #      a new container: it resumes, and the outputs equal one run.
-# Needs a running Docker daemon; skipped otherwise.
+# Needs a running Docker daemon; skipped otherwise.  (Exercised so far only
+# against a stand-in docker CLI that runs the local binary with /data mapped
+# to the bind-mounted directory, not against a real daemon.)
 set -u
 IMAGE=${1:?usage: engines_container_test.sh IMAGE}
 SRC=$(realpath "$(dirname "$0")/..")
@@ -91,7 +93,10 @@ same_outputs() {
 # under /data/in exactly once
 cover() {
   "$PY" - "$T/inputs.txt" "$@" <<'EOF'
-import json, sys
+import json, os, sys
+for name in sys.argv[3:]:
+    if not os.path.exists(name):
+        sys.exit(f"no report {name}")
 want = sorted(open(sys.argv[1]).read().split())
 status, seen = sys.argv[2], []
 for name in sys.argv[3:]:
@@ -112,7 +117,10 @@ print(len({r["input"] for r in map(json.loads, open(sys.argv[2])) if sys.argv[1]
 # "ok" or a "skipped" row
 cover_once() {
   "$PY" - "$T/inputs.txt" "$@" <<'EOF'
-import json, sys
+import json, os, sys
+for name in sys.argv[2:]:
+    if not os.path.exists(name):
+        sys.exit(f"no report {name}")
 want = set(open(sys.argv[1]).read().split())
 rows = [r for name in sys.argv[2:] for r in map(json.loads, open(name))]
 ok = [r["input"] for r in rows if r["status"] == "ok"]
@@ -185,15 +193,16 @@ expect_eq "$codes" "0 0 0 "
 same_outputs "$T/data" "$T/ref" "${reports[@]}"
 files=()
 for r in "${reports[@]}"; do files+=("$T/data/out/$r"); done
-if why=$(cover ok "${files[@]}"); then ok; else ko "$why"; fi
+if why=$(cover ok "${files[@]}" 2>&1); then ok; else ko "$why"; fi
 sums=$(cd "$T/data/out" && find . -type f -name '*.png' -exec sha256sum {} + | sort)
 
 t "compose up again: every shard skips everything"
 run "${COMPOSE[@]}" -p "$P" -f "$T/docker/compose.yaml" up --no-color
 expect_rc 0
 expect_eq "$(cd "$T/data/out" && find . -type f -name '*.png' -exec sha256sum {} + | sort)" "$sums"
-if why=$(cover skipped "${files[@]}"); then ok; else ko "$why"; fi
+if why=$(cover skipped "${files[@]}" 2>&1); then ok; else ko "$why"; fi
 "${COMPOSE[@]}" -p "$P" -f "$T/docker/compose.yaml" down >/dev/null 2>&1
+echo "$(date +%T) compose: $nservices shards, run twice"
 
 # ------------------------------------------------------- Kubernetes spec
 t "k8s: the Job's container spec"
@@ -299,6 +308,7 @@ files=()
 for r in "${k8sreports[@]}"; do files+=("$T/k8s/out/$r"); done
 # Whether a rerun appends to its report or starts it afresh, no input is
 # processed twice and every one is processed or skipped as done.
-if why=$(cover_once "${files[@]}"); then ok; else ko "$why"; fi
+if why=$(cover_once "${files[@]}" 2>&1); then ok; else ko "$why"; fi
+echo "$(date +%T) k8s: $completions indexes, index 0 stopped after $done0 of $size0 inputs, retried"
 
 finish
