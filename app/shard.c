@@ -30,13 +30,12 @@ static const engine engines[] = {
 
 /* A whole number of 1 to 9 digits (no sign, no space). */
 static int whole(const char *s, size_t len, unsigned *out) {
-    if (len == 0 || len > 9) return -1;
-    unsigned v = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9') return -1;
-        v = v * 10 + (unsigned)(s[i] - '0');
-    }
-    *out = v;
+    char digits[10];
+    if (len == 0 || len >= sizeof digits) return -1;
+    memcpy(digits, s, len);
+    digits[len] = '\0';
+    if (strspn(digits, "0123456789") != len) return -1;
+    *out = (unsigned)strtoul(digits, NULL, 10);
     return 0;
 }
 

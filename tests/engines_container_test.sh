@@ -89,21 +89,29 @@ same_outputs() {
   fi
 }
 
-# cover STATUS FILE...: the rows of FILE... with STATUS name every input
-# under /data/in exactly once
+# cover MODE FILE...: the reports FILE... against every input under /data/in.
+#   ok, skipped  the rows with that status name every input exactly once
+#   once         no input has two "ok" rows; every input has an "ok" or a
+#                "skipped" row (a rerun that appends to its report or
+#                starts it afresh passes alike)
 cover() {
   "$PY" - "$T/inputs.txt" "$@" <<'EOF'
 import json, os, sys
-for name in sys.argv[3:]:
+mode, files = sys.argv[2], sys.argv[3:]
+for name in files:
     if not os.path.exists(name):
         sys.exit(f"no report {name}")
 want = sorted(open(sys.argv[1]).read().split())
-status, seen = sys.argv[2], []
-for name in sys.argv[3:]:
-    seen += [r["input"] for r in map(json.loads, open(name)) if r["status"] == status]
-if sorted(seen) != want:
-    dup = sorted({x for x in seen if seen.count(x) > 1})
-    print(f"{len(seen)} {status} rows for {len(want)} inputs: duplicated {dup[:3]}, "
+rows = [r for name in files for r in map(json.loads, open(name))]
+ok = [r["input"] for r in rows if r["status"] == "ok"]
+if mode == "once":
+    seen = [r["input"] for r in rows if r["status"] in ("ok", "skipped")]
+    counted = ok
+else:
+    seen = counted = [r["input"] for r in rows if r["status"] == mode]
+twice = sorted({x for x in counted if counted.count(x) > 1})
+if twice or sorted(set(seen)) != want:
+    print(f"{mode}: {len(seen)} rows for {len(want)} inputs, twice {twice[:3]}, "
           f"missing {sorted(set(want) - set(seen))[:3]}, unexpected {sorted(set(seen) - set(want))[:3]}")
     sys.exit(1)
 EOF
@@ -112,24 +120,6 @@ EOF
 rows() {
   "$PY" -c 'import json, sys
 print(len({r["input"] for r in map(json.loads, open(sys.argv[2])) if sys.argv[1] in ("any", r["status"])}))' "$@"
-}
-# cover_once FILE...: no input has two "ok" rows, and every input has an
-# "ok" or a "skipped" row
-cover_once() {
-  "$PY" - "$T/inputs.txt" "$@" <<'EOF'
-import json, os, sys
-for name in sys.argv[2:]:
-    if not os.path.exists(name):
-        sys.exit(f"no report {name}")
-want = set(open(sys.argv[1]).read().split())
-rows = [r for name in sys.argv[2:] for r in map(json.loads, open(name))]
-ok = [r["input"] for r in rows if r["status"] == "ok"]
-twice = sorted({x for x in ok if ok.count(x) > 1})
-seen = {r["input"] for r in rows if r["status"] in ("ok", "skipped")}
-if twice or seen != want:
-    print(f"processed twice {twice[:3]}, missing {sorted(want - seen)[:3]}, unexpected {sorted(seen - want)[:3]}")
-    sys.exit(1)
-EOF
 }
 make_inputs "$T/probe"
 (cd "$T/probe/in" && find . -type f | sed 's|^\./|/data/in/|' | sort) >"$T/inputs.txt"
@@ -308,7 +298,7 @@ files=()
 for r in "${k8sreports[@]}"; do files+=("$T/k8s/out/$r"); done
 # Whether a rerun appends to its report or starts it afresh, no input is
 # processed twice and every one is processed or skipped as done.
-if why=$(cover_once "${files[@]}" 2>&1); then ok; else ko "$why"; fi
+if why=$(cover once "${files[@]}" 2>&1); then ok; else ko "$why"; fi
 echo "$(date +%T) k8s: $completions indexes, index 0 stopped after $done0 of $size0 inputs, retried"
 
 finish

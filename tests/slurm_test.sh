@@ -20,7 +20,7 @@ SRC=$(realpath "$2")
 
 t "prerequisites"
 [ "$(id -u)" -eq 0 ] || skip_all "needs root to start munged, slurmctld and slurmd"
-for c in munged slurmctld slurmd slurmstepd sbatch squeue scancel sinfo scontrol setpriv python3; do
+for c in munged slurmctld slurmd slurmstepd sbatch squeue scancel sinfo scontrol setpriv /usr/bin/python3; do
   command -v "$c" >/dev/null || skip_all "$c is not installed (Debian packages slurm-wlm and munge)"
 done
 id munge >/dev/null 2>&1 || skip_all "there is no munge user (Debian package munge)"
@@ -72,7 +72,7 @@ for _ in $(seq 1 50); do [ -S "$M/munge.socket" ] && break; sleep 0.1; done
 [ -S "$M/munge.socket" ] && ok || { ko "no munge socket after 5 s"; finish; exit 1; }
 
 # --- slurm.conf for this machine only
-read -r PORT_CTLD PORT_SLURMD < <(python3 -c '
+read -r PORT_CTLD PORT_SLURMD < <(/usr/bin/python3 -c '
 import socket
 s = [socket.socket() for _ in range(2)]
 for x in s: x.bind(("127.0.0.1", 0))
@@ -159,7 +159,7 @@ outputs_equal() {
 # rows of FILE... whose status is STATUS (ok, skipped, or any); prints a
 # reason and fails otherwise.
 reports_cover() {
-  python3 - "$IN" "$@" <<'EOF'
+  /usr/bin/python3 - "$IN" "$@" <<'EOF'
 import json, os, sys
 root, status, files = sys.argv[1], sys.argv[2], sys.argv[3:]
 want = sorted(os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs)
@@ -178,7 +178,7 @@ if dup or missing or extra:
     sys.exit(1)
 EOF
 }
-rows() { python3 -c 'import json,sys; print(sum(1 for l in open(sys.argv[1]) if json.loads(l)["status"] == sys.argv[2]))' "$@"; }
+rows() { /usr/bin/python3 -c 'import json,sys; print(sum(1 for l in open(sys.argv[1]) if json.loads(l)["status"] == sys.argv[2]))' "$@"; }
 
 # submit OUT SBATCH-OPTION... [-- CVAPP-OPTION...]: sbatch of the shipped
 # script in binary mode; prints the job id
