@@ -50,7 +50,8 @@ const cli_option cli_options[] = {
      "skip inputs whose outputs exist (resume a batch)"},
     {"fail-fast", OPT_FAIL_FAST, NULL, "Batch", "stop at the first failed input"},
     {"shard", OPT_SHARD, "I/N", "Batch",
-     "process shard I (0-based) of N; `auto/N` takes I from $JOB_COMPLETION_INDEX"},
+     "process shard I (0-based) of N; `auto` or `auto/N` takes I (and N) from the batch "
+     "engine: Kubernetes, Slurm, AWS Batch, Cloud Run, Cloud Batch (docs/sharding.md)"},
     {"report", OPT_REPORT, "FILE", "Batch",
      "JSON Lines appended to, one row per input per run (`-` = stdout); the last row of an "
      "input is its final state"},

@@ -200,23 +200,6 @@ static int parse_uint(const char *s, size_t len, unsigned *out) {
     return 0;
 }
 
-int shard_parse(const char *s, unsigned *index, unsigned *count, char *err) {
-    const char *slash = strchr(s, '/');
-    if (!slash || parse_uint(slash + 1, strlen(slash + 1), count) != 0 || *count == 0)
-        return seterr(err, "--shard: '%.40s' is not I/N or auto/N with N >= 1", s);
-    if ((size_t)(slash - s) == 4 && strncmp(s, "auto", 4) == 0) {
-        const char *env = getenv("JOB_COMPLETION_INDEX");
-        if (!env || parse_uint(env, strlen(env), index) != 0)
-            return seterr(err, "--shard auto/%u: JOB_COMPLETION_INDEX is %s", *count,
-                          env ? "not a whole number" : "not set");
-    } else if (parse_uint(s, (size_t)(slash - s), index) != 0) {
-        return seterr(err, "--shard: '%.40s' is not I/N or auto/N with N >= 1", s);
-    }
-    if (*index >= *count)
-        return seterr(err, "--shard: index %u is not below the shard count %u", *index, *count);
-    return 0;
-}
-
 /* Appends n bytes of s to out (capacity cap, length *len). */
 static int put(char *out, size_t cap, size_t *len, const char *s, size_t n) {
     if (*len + n >= cap) return -1;

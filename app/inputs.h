@@ -41,8 +41,6 @@ size_t items_inputs(const item_list *l);
  * does not depend on argument order). */
 void items_shard(item_list *l, unsigned index, unsigned count);
 
-/* Parses "I/N" or "auto/N" (I from $JOB_COMPLETION_INDEX). */
-int shard_parse(const char *s, unsigned *index, unsigned *count, char *err);
 
 typedef struct plan_opts {
     const char *output;    /* -o: one input only */

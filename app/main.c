@@ -17,6 +17,7 @@
 #include "ops.h"
 #include "pipeline.h"
 #include "privdrop.h"
+#include "shard.h"
 #include "util.h"
 
 #ifndef CVAPP_VERSION

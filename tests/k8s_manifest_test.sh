@@ -1,0 +1,215 @@
+#!/bin/bash
+# k8s_manifest_test.sh CVAPP SRCDIR: docker/k8s-indexed-job.yaml, decoded by
+# kubectl, meets the Kubernetes Pod Security Standard "restricted" (every
+# control of the baseline and restricted profiles, checked field by field)
+# and is a consistent Indexed Job (--shard=auto/N with N = completions, the
+# index from the pod's annotation, one report per index, --skip-existing).
+# Each rule is also shown to fire on a manifest broken on purpose.
+#
+# No cluster runs here, and `kubectl create --dry-run=client` still asks an
+# API server for discovery (kubectl 1.20 and 1.32 alike), so the manifest is
+# decoded with `kubectl label --local --dry-run=client -o json`, which needs
+# none.  Skipped when kubectl is not installed.
+set -u
+SRC=$(realpath "$2")
+# shellcheck source=lib.sh
+. "$SRC/tests/lib.sh"
+PY=/usr/bin/python3
+MANIFEST=$SRC/docker/k8s-indexed-job.yaml
+
+t "prerequisites"
+command -v kubectl >/dev/null || skip_all "kubectl is not installed (Debian package kubernetes-client)"
+[ -x "$PY" ] || skip_all "$PY is missing"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+
+t "kubectl decodes the manifest"
+run kubectl label --local --dry-run=client -f "$MANIFEST" cvapp-check=pss -o json
+expect_rc 0
+cp "$OUT" "$T/job.json"
+rm -f "$OUT"
+
+# The checker: `pss.py FILE` prints one line per violation of the
+# restricted profile; `pss.py --selftest FILE` breaks FILE's pod one field
+# at a time and prints "ok NAME" or "FAIL NAME: ..." per case.
+cat >"$T/pss.py" <<'EOF'
+import copy, json, sys
+
+# Pod Security Standards (kubernetes.io/docs/concepts/security/pod-security-standards)
+SAFE_SYSCTLS = {"kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start",
+                "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range", "net.ipv4.ip_local_reserved_ports",
+                "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl",
+                "net.ipv4.tcp_keepalive_probes"}
+RESTRICTED_VOLUMES = {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim",
+                      "projected", "secret"}
+SELINUX_TYPES = {None, "", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"}
+
+
+def containers(pod):
+    for kind in ("initContainers", "containers", "ephemeralContainers"):
+        for c in pod.get(kind) or []:
+            yield f"{kind}[{c.get('name')}]", c
+
+
+def violations(job):
+    v = []
+    meta = job["spec"]["template"].get("metadata") or {}
+    pod = job["spec"]["template"]["spec"]
+    psc = pod.get("securityContext") or {}
+    # baseline
+    for f in ("hostNetwork", "hostPID", "hostIPC"):
+        if pod.get(f):
+            v.append(f"{f} is true")
+    if (psc.get("windowsOptions") or {}).get("hostProcess"):
+        v.append("pod windowsOptions.hostProcess is true")
+    for vol in pod.get("volumes") or []:
+        kinds = [k for k in vol if k != "name"]
+        if "hostPath" in kinds:
+            v.append(f"volume {vol['name']} is a hostPath")
+        elif not set(kinds) <= RESTRICTED_VOLUMES:
+            v.append(f"volume {vol['name']} has type {kinds}, not one restricted allows")
+    for s in psc.get("sysctls") or []:
+        if s.get("name") not in SAFE_SYSCTLS:
+            v.append(f"sysctl {s.get('name')} is not a safe sysctl")
+    for key, val in (meta.get("annotations") or {}).items():
+        if key.startswith("container.apparmor.security.beta.kubernetes.io/") and val != "runtime/default" \
+                and not val.startswith("localhost/"):
+            v.append(f"annotation {key} is {val}")
+    def common(where, sc):
+        if (sc.get("seLinuxOptions") or {}).get("type") not in SELINUX_TYPES:
+            v.append(f"{where} seLinuxOptions.type is {sc['seLinuxOptions']['type']}")
+        for f in ("user", "role"):
+            if (sc.get("seLinuxOptions") or {}).get(f):
+                v.append(f"{where} seLinuxOptions.{f} is set")
+        if (sc.get("appArmorProfile") or {}).get("type") not in (None, "RuntimeDefault", "Localhost"):
+            v.append(f"{where} appArmorProfile.type is {sc['appArmorProfile']['type']}")
+        if sc.get("runAsUser") == 0:
+            v.append(f"{where} runAsUser is 0")
+        if sc.get("runAsNonRoot") is False:
+            v.append(f"{where} runAsNonRoot is false")
+        if (sc.get("seccompProfile") or {}).get("type") not in (None, "RuntimeDefault", "Localhost"):
+            v.append(f"{where} seccompProfile.type is {sc['seccompProfile']['type']}")
+    common("pod", psc)
+    for where, c in containers(pod):
+        sc = c.get("securityContext") or {}
+        common(where, sc)
+        if (sc.get("windowsOptions") or {}).get("hostProcess"):
+            v.append(f"{where} windowsOptions.hostProcess is true")
+        if sc.get("privileged"):
+            v.append(f"{where} is privileged")
+        if sc.get("procMount") not in (None, "Default"):
+            v.append(f"{where} procMount is {sc['procMount']}")
+        for p in c.get("ports") or []:
+            if p.get("hostPort"):
+                v.append(f"{where} uses hostPort {p['hostPort']}")
+        # restricted
+        if sc.get("allowPrivilegeEscalation") is not False:
+            v.append(f"{where} allowPrivilegeEscalation is not false")
+        if sc.get("runAsNonRoot") is not True and psc.get("runAsNonRoot") is not True:
+            v.append(f"{where} runAsNonRoot is not true (nor the pod's)")
+        if not (sc.get("seccompProfile") or psc.get("seccompProfile")):
+            v.append(f"{where} has no seccompProfile (nor the pod)")
+        caps = sc.get("capabilities") or {}
+        if "ALL" not in (caps.get("drop") or []):
+            v.append(f"{where} does not drop ALL capabilities")
+        for cap in caps.get("add") or []:
+            if cap != "NET_BIND_SERVICE":
+                v.append(f"{where} adds capability {cap}")
+    return v
+
+
+def selftest(job):
+    C = "containers[cvapp]"
+    def pod(j): return j["spec"]["template"]["spec"]
+    def csc(j): return pod(j)["containers"][0]["securityContext"]
+    def psc(j): return pod(j)["securityContext"]
+    cases = [
+        ("pod seccompProfile missing", lambda j: psc(j).pop("seccompProfile"),
+         [f"{C} has no seccompProfile (nor the pod)"]),
+        ("container seccomp Unconfined", lambda j: csc(j).update(seccompProfile={"type": "Unconfined"}),
+         [f"{C} seccompProfile.type is Unconfined"]),
+        ("pod seccomp Unconfined", lambda j: psc(j).update(seccompProfile={"type": "Unconfined"}),
+         ["pod seccompProfile.type is Unconfined"]),
+        ("runAsNonRoot missing", lambda j: psc(j).pop("runAsNonRoot"),
+         [f"{C} runAsNonRoot is not true (nor the pod's)"]),
+        ("container runAsNonRoot false", lambda j: csc(j).update(runAsNonRoot=False),
+         [f"{C} runAsNonRoot is false"]),
+        ("pod runAsUser 0", lambda j: psc(j).update(runAsUser=0), ["pod runAsUser is 0"]),
+        ("container runAsUser 0", lambda j: csc(j).update(runAsUser=0), [f"{C} runAsUser is 0"]),
+        ("allowPrivilegeEscalation missing", lambda j: csc(j).pop("allowPrivilegeEscalation"),
+         [f"{C} allowPrivilegeEscalation is not false"]),
+        ("allowPrivilegeEscalation true", lambda j: csc(j).update(allowPrivilegeEscalation=True),
+         [f"{C} allowPrivilegeEscalation is not false"]),
+        ("capabilities not dropped", lambda j: csc(j).pop("capabilities"),
+         [f"{C} does not drop ALL capabilities"]),
+        ("capability added", lambda j: csc(j)["capabilities"].update(add=["SYS_ADMIN"]),
+         [f"{C} adds capability SYS_ADMIN"]),
+        ("NET_BIND_SERVICE allowed", lambda j: csc(j)["capabilities"].update(add=["NET_BIND_SERVICE"]), []),
+        ("privileged", lambda j: csc(j).update(privileged=True), [f"{C} is privileged"]),
+        ("hostNetwork", lambda j: pod(j).update(hostNetwork=True), ["hostNetwork is true"]),
+        ("hostPID", lambda j: pod(j).update(hostPID=True), ["hostPID is true"]),
+        ("hostIPC", lambda j: pod(j).update(hostIPC=True), ["hostIPC is true"]),
+        ("hostPath volume", lambda j: pod(j)["volumes"].append({"name": "h", "hostPath": {"path": "/"}}),
+         ["volume h is a hostPath"]),
+        ("nfs volume", lambda j: pod(j)["volumes"].append({"name": "n", "nfs": {"server": "s", "path": "/"}}),
+         ["volume n has type ['nfs'], not one restricted allows"]),
+        ("emptyDir allowed", lambda j: pod(j)["volumes"].append({"name": "e", "emptyDir": {}}), []),
+        ("hostPort", lambda j: pod(j)["containers"][0].update(ports=[{"containerPort": 80, "hostPort": 80}]),
+         [f"{C} uses hostPort 80"]),
+        ("procMount", lambda j: csc(j).update(procMount="Unmasked"), [f"{C} procMount is Unmasked"]),
+        ("unsafe sysctl", lambda j: psc(j).update(sysctls=[{"name": "kernel.msgmax", "value": "1"}]),
+         ["sysctl kernel.msgmax is not a safe sysctl"]),
+        ("SELinux type", lambda j: csc(j).update(seLinuxOptions={"type": "spc_t"}),
+         [f"{C} seLinuxOptions.type is spc_t"]),
+        ("AppArmor unconfined", lambda j: csc(j).update(appArmorProfile={"type": "Unconfined"}),
+         [f"{C} appArmorProfile.type is Unconfined"]),
+        ("hostProcess", lambda j: csc(j).update(windowsOptions={"hostProcess": True}),
+         [f"{C} windowsOptions.hostProcess is true"]),
+        ("init container unrestricted", lambda j: pod(j).update(initContainers=[{"name": "init", "image": "x"}]),
+         ["initContainers[init] allowPrivilegeEscalation is not false",
+          "initContainers[init] does not drop ALL capabilities"]),
+    ]
+    for name, breaks, want in cases:
+        j = copy.deepcopy(job)
+        breaks(j)
+        got = violations(j)
+        print(f"ok {name}" if got == want else f"FAIL {name}: got {got}, want {want}")
+
+
+job = json.load(open(sys.argv[-1]))
+if sys.argv[1] == "--selftest":
+    selftest(job)
+else:
+    for line in violations(job):
+        print(line)
+EOF
+
+t "the manifest meets the restricted Pod Security Standard"
+bad=$("$PY" "$T/pss.py" "$T/job.json")
+expect_eq "$bad" ""
+
+t "each restricted rule fires on a manifest broken on purpose"
+results=$("$PY" "$T/pss.py" --selftest "$T/job.json")
+expect_eq "$(grep -c '^ok ' <<<"$results")" 26
+while IFS= read -r line; do ko "$line"; done < <(grep -v '^ok ' <<<"$results")
+
+t "an Indexed Job whose shard count is its completions"
+facts=$("$PY" - "$T/job.json" <<'EOF'
+import json, sys
+j = json.load(open(sys.argv[1]))
+s = j["spec"]
+c = s["template"]["spec"]["containers"][0]
+args = c.get("args") or []
+shard = [a.split("=", 1)[1] for a in args if a.startswith("--shard=")]
+env = {e["name"]: e for e in c.get("env") or []}
+idx = env.get("JOB_COMPLETION_INDEX", {}).get("valueFrom", {}).get("fieldRef", {}).get("fieldPath")
+report = [a for a in args if a.startswith("--report=")]
+print(s.get("completionMode"), s.get("completions"), shard, idx, "--skip-existing" in args,
+      report and "$(JOB_COMPLETION_INDEX)" in report[0], s["template"]["spec"].get("restartPolicy"))
+EOF
+)
+n=$(sed -n 's/^Indexed \([0-9]*\) .*/\1/p' <<<"$facts")
+expect_eq "$facts" "Indexed $n ['auto/$n'] metadata.annotations['batch.kubernetes.io/job-completion-index'] True True Never"
+[ -n "$n" ] && [ "$n" -ge 2 ] && ok || ko "completions '$n'"
+
+finish
