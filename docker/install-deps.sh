@@ -21,14 +21,19 @@ BUILD="cmake make gcc g++ pkg-config ca-certificates
 # (CMake's CVAPP_LINK=static-opencv, the container image's default).
 OPENCV="libopencv-core-dev libopencv-imgproc-dev libopencv-features2d-dev
   liblapack-dev libblas-dev gfortran libglx-dev"
-TEST="valgrind python3-opencv python3-numpy python3-jsonschema file time libjpeg-turbo-progs"
+TEST="valgrind python3-opencv python3-numpy python3-jsonschema file time libjpeg-turbo-progs strace"
 # The fuzz harnesses (make check-fuzz: clang with its libFuzzer runtime) and
 # the static analysis (make lint). Not in the image's test stage, which runs
 # ctest only.
 FUZZ="clang libclang-rt-dev cppcheck"
-# docker.io only where no engine is installed (it conflicts with docker-ce).
-CONTAINER="debootstrap"
+# The container tests and the batch engines the slow tier runs for real: a
+# one-node Slurm (with munge), Compose, and kubectl for the manifest check
+# (Debian's kubernetes-client only where no kubectl is installed: they share
+# a path); docker.io only where no engine is installed (it conflicts with
+# docker-ce).
+CONTAINER="debootstrap docker-compose slurm-wlm munge"
 command -v dockerd >/dev/null 2>&1 || CONTAINER="$CONTAINER docker.io"
+command -v kubectl >/dev/null 2>&1 || CONTAINER="$CONTAINER kubernetes-client"
 BENCH="python3-opencv python3-numpy imagemagick libvips-tools hyperfine time"
 pkgs=$BUILD test=0 container=1 opencv=1
 for a in "$@"; do
