@@ -200,6 +200,11 @@ docker run -i --rm --network none "$REPO:latest" -q -p "gaussian ksize=9" -f jpg
 expect_magic "$W/container.jpg" jpg
 if cmp -s "$W/native.jpg" "$W/container.jpg"; then ok; else ko "stdout image differs from the native one"; fi
 
+t "the shipped engine files for real: Compose's shards, the Job's container spec per index (engines_container_test.sh)"
+run bash "$SRC/tests/engines_container_test.sh" "$REPO:latest"
+cat "$OUT"
+expect_rc 0
+
 t "slim variant: the same closure and manifest, plus a shell"
 run docker run --rm --network none --entrypoint /bin/sh "$REPO:slim" -c "cvapp --version && cat $MANIFEST_PATH"
 expect_rc 0
