@@ -41,7 +41,7 @@ static int shrink_plan(const pipeline *pl, int fw, int fh, int *tw, int *th, ste
     return ok && *tw < fw && *th < fh;
 }
 
-/* Speed shortcuts (all off with --exact; README "Performance"), decided by
+/* Speed shortcuts (all off with --exact; docs/performance.md), decided by
  * the first step's row (ops.h):
  * - OPF_GRAY_ON_LOAD (grayscale): JPEG luma is decoded directly, and the
  *   step is skipped whenever the decoded image is gray already (then it is

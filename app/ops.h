@@ -1,7 +1,7 @@
 /* ops.h - the op table: every operation cvapp knows, described once.
  *
  * The pipeline parser, validation, the job's speed shortcuts, --list-ops
- * (text and markdown) and the README's op reference all read this table.
+ * (text and markdown) and the op reference (docs/ops.md) all read this table.
  * Adding an op is one row in ops_table.c plus one shim call (CONTRIBUTING.md).
  *
  * A row's run function (and its check and hook) reads the parameters BY

@@ -5,7 +5,7 @@
 # or the image's layers), and the build time when TIMES (lines "TAG<TAB>
 # seconds", as tests/container_test.sh writes them) has it.
 # Expects REPO:builder, :single, :shared, :slim, :latest, :bullseye, :trixie
-# and :source (default REPO cvapp), built as the README's "Containers"
+# and :source (default REPO cvapp), built as docs/containers.md's
 # section shows; a missing one is left out.
 set -euo pipefail
 REPO=${1:-cvapp}
