@@ -71,8 +71,9 @@ cvs_status cvs_draw_keypoints(cvs_image *img, const cvs_keypoint *kp, size_t n,
             int radius = cvRound(k.size / 2 * mult);
             cv::circle(m, centre, radius, color_of(st), st->thickness, cv::LINE_AA, shift);
             if (k.angle != -1) {
-                float rad = k.angle * (float)CV_PI / 180.f;
-                cv::Point orient(cvRound(std::cos(rad) * radius), cvRound(std::sin(rad) * radius));
+                float rad = k.angle * (float)CV_PI / 180.f; // as OpenCV; cos in double
+                cv::Point orient(cvRound(std::cos((double)rad) * radius),
+                                 cvRound(std::sin((double)rad) * radius));
                 cv::line(m, centre, centre + orient, color_of(st), st->thickness, cv::LINE_AA,
                          shift);
             }
