@@ -149,9 +149,9 @@ static void usage_text(FILE *out) {
           "\nExamples:\n"
           "  cvapp photo.jpg                     default pipeline; photo.cvapp.png + .json\n"
           "  cvapp -p 'resize width=800' -d small -r photos/\n"
-          "                                      800 pixels wide, aspect kept, a whole tree\n"
-          "  cvapp -p 'resize width=320 height=320 fit=inside enlarge=false' -o t.jpg in.png\n"
-          "                                      a thumbnail within 320x320, never enlarged\n"
+          "                                      800 wide, aspect kept, a whole tree\n"
+          "  cvapp -p 'resize width=320 height=320 fit=inside enlarge=false' a.png\n"
+          "                                      a thumbnail within 320x320, not enlarged\n"
           "  cvapp -p 'orb nfeatures=1000 | draw' -o marked.png --features f.json in.jpg\n"
           "  cvapp -p @steps.txt -d out in/      the pipeline from a file, one step a line\n"
           "  cvapp help resize                   one op's parameters and an example\n",

@@ -132,6 +132,7 @@ static const char *check_resize(op_call *c) {
 static int shrink_resize(op_call *c, int fw, int fh, int *tw, int *th, step *shrunk) {
     int interp = arg_choice(c, "interp");
     int changes = resize_target(c, fw, fh, tw, th);
+    if (!changes) *tw = fw, *th = fh; /* enlarge=false: the image passes unchanged */
     *shrunk = *c->st;
     arg_set(c, shrunk, "width", *tw);
     arg_set(c, shrunk, "height", *th);
@@ -143,10 +144,11 @@ static int shrink_resize(op_call *c, int fw, int fh, int *tw, int *th, step *shr
 
 /* crop's gravity: where the box is anchored (x, y are offsets from there,
  * inward); values are the horizontal and vertical thirds, 0 = west/north,
- * 1 = centre, 2 = east/south, as 3 * vertical + horizontal. */
+ * 1 = centre, 2 = east/south, as 3 * vertical + horizontal, modulo 9
+ * (centre is center's 4 plus 9: a table's values must differ). */
 static const choice_def gravity_choices[] = {
     {"northwest", 0}, {"north", 1}, {"northeast", 2}, {"west", 3}, {"center", 4},
-    {"centre", 4},    {"east", 5},  {"southwest", 6}, {"south", 7}, {"southeast", 8},
+    {"centre", 13},   {"east", 5},  {"southwest", 6}, {"south", 7}, {"southeast", 8},
     {NULL, 0}};
 
 /* The start of a box of `len` in `whole` at anchor third `a` with offset `off`. */
@@ -161,7 +163,7 @@ static cvs_status run_crop(op_call *c) {
     const cvs_image *in = c->src;
     int x = arg_size(c, "x", in->width), y = arg_size(c, "y", in->height);
     int w = arg_size(c, "width", in->width), h = arg_size(c, "height", in->height);
-    int g = arg_choice(c, "gravity"), clamp = arg_bool(c, "clamp");
+    int g = arg_choice(c, "gravity") % 9, clamp = arg_bool(c, "clamp");
     if (w == 0) w = in->width - x;
     if (h == 0) h = in->height - y;
     if (w < 1 || h < 1) {
