@@ -28,9 +28,13 @@ static cvs_status keep(op_call *c, cvs_status st, feature_set *s) {
 
 /* ---- choices ---- */
 
+/* interp=auto (cvapp's default): INTER_AREA when no side grows, else
+ * INTER_CUBIC (tests/thumbnail.py measures both choices against linear). */
+#define INTERP_AUTO (-1)
 static const choice_def interp_choices[] = {
-    {"auto", -1 /* INTERP_AUTO */}, {"nearest", CVS_INTER_NEAREST}, {"linear", CVS_INTER_LINEAR}, {"cubic", CVS_INTER_CUBIC},
-    {"area", CVS_INTER_AREA},       {"lanczos", CVS_INTER_LANCZOS}, {NULL, 0}};
+    {"auto", INTERP_AUTO},          {"nearest", CVS_INTER_NEAREST}, {"linear", CVS_INTER_LINEAR},
+    {"cubic", CVS_INTER_CUBIC},     {"area", CVS_INTER_AREA},       {"lanczos", CVS_INTER_LANCZOS},
+    {NULL, 0}};
 /* cvs_flip's axis. */
 static const choice_def flip_choices[] = {{"h", 0}, {"v", 1}, {"both", 2}, {NULL, 0}};
 /* resize's fit (FIT_* below). */
@@ -62,9 +66,6 @@ static const choice_def contour_method_choices[] = {{"none", 0}, {"simple", 1}, 
 
 static cvs_status run_grayscale(op_call *c) { return cvs_grayscale(c->src, c->dst); }
 
-/* interp=auto (cvapp's default): INTER_AREA when no side grows, else
- * INTER_CUBIC (tests/thumbnail_test.py measures both choices). */
-#define INTERP_AUTO (-1)
 enum { FIT_FILL, FIT_INSIDE, FIT_COVER };
 
 /* The other side of a w x h image whose side `side` becomes `to`, aspect
