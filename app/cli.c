@@ -28,7 +28,8 @@ const cli_option cli_options[] = {
      "steps separated by `|`, each `op key=value ...`; or `@FILE` with one step per line and `#` "
      "comments. Default: `" CLI_DEFAULT_PIPELINE "`"},
     {"list-ops", OPT_LIST_OPS, NULL, "Pipeline",
-     "list every op with its parameters (with --markdown: the op reference)"},
+     "list every op with its parameters (with --markdown: the op reference); `--list-ops OP` "
+     "(or `cvapp help OP`): one op and an example"},
     {"output", 'o', "PATH", "Outputs", "the output image (one input only); `-` writes to stdout"},
     {"features", OPT_FEATURES, "PATH", "Outputs",
      "the features JSON (one input only); `-` writes to stdout"},
@@ -151,7 +152,16 @@ static void usage_text(FILE *out) {
         }
     }
     fputs("\nExit status: 0 success, 1 an input failed, 2 usage or pipeline error,\n"
-          "130/143 interrupted by SIGINT/SIGTERM.\n",
+          "130/143 interrupted by SIGINT/SIGTERM.\n"
+          "\nExamples:\n"
+          "  cvapp photo.jpg                     default pipeline; photo.cvapp.png + .json\n"
+          "  cvapp -p 'resize width=800' -d small -r photos/\n"
+          "                                      800 wide, aspect kept, a whole tree\n"
+          "  cvapp -p 'resize width=320 height=320 fit=inside enlarge=false' a.png\n"
+          "                                      a thumbnail within 320x320, not enlarged\n"
+          "  cvapp -p 'orb nfeatures=1000 | draw' -o marked.png --features f.json in.jpg\n"
+          "  cvapp -p @steps.txt -d out in/      the pipeline from a file, one step a line\n"
+          "  cvapp help resize                   one op's parameters and an example\n",
           out);
 }
 

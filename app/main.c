@@ -36,11 +36,32 @@ static int parse_count(const char *opt, const char *s, long long lo, long long h
     return 0;
 }
 
+/* --list-ops OP and help OP: one op's help; an unknown name exits 2 with
+ * the closest op. */
+static int help_op(const char *name, int markdown) {
+    const op_def *op = op_find(name);
+    if (!op) {
+        const char *s = op_suggest(name);
+        fprintf(stderr, "cvapp: unknown op '%.40s' (%s%s%s)\n", name,
+                s ? "did you mean '" : "see --list-ops", s ? s : "", s ? "'?" : "");
+        return EXIT_USAGE;
+    }
+    if (markdown)
+        op_print(stdout, op, 1);
+    else
+        op_help(stdout, op);
+    return EXIT_OK;
+}
+
 int main(int argc, char **argv) {
     char drop_err[ERRLEN];
     if (privdrop_in_container(drop_err) != 0) {
         fprintf(stderr, "cvapp: %s\n", drop_err);
         return EXIT_USAGE;
+    }
+    if (argc >= 2 && !strcmp(argv[1], "help")) {
+        if (argc == 2) return cli_usage(stdout, 0), EXIT_OK;
+        return help_op(argv[2], 0);
     }
     struct option longopts[CLI_MAX_OPTIONS + 1];
     char shortopts[3 * CLI_MAX_OPTIONS + 2];
@@ -133,6 +154,7 @@ int main(int argc, char **argv) {
         }
     }
     if (list_ops) {
+        if (optind < argc) return help_op(argv[optind], markdown);
         ops_print(stdout, markdown);
         return EXIT_OK;
     }

@@ -3,6 +3,8 @@
 #include "ops.h"
 #include "util.h"
 
+#include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,7 +29,14 @@ const char *closest_name(const char *name, const void *table, size_t count, size
 }
 
 const char *op_suggest(const char *name) {
-    return closest_name(name, op_table, op_count, sizeof op_table[0]);
+    /* Compared in lower case, so that GAUSSIAN or Resize find their op. */
+    char lower[64];
+    size_t n = 0;
+    for (; name[n] && n + 1 < sizeof lower; n++) lower[n] = (char)tolower((unsigned char)name[n]);
+    lower[n] = '\0';
+    const op_def *op = op_find(lower);
+    if (op) return op->name;
+    return closest_name(lower, op_table, op_count, sizeof op_table[0]);
 }
 
 int op_param_index(const op_def *op, const char *name) {
@@ -110,6 +119,13 @@ double arg_real(op_call *c, const char *name) {
     return k < 0 ? 0 : c->st->v[k];
 }
 
+int arg_size(op_call *c, const char *name, int whole) {
+    int k = arg_index(c, name, PT_INT);
+    if (k < 0) return 0;
+    if (c->st->pct & (1u << k)) return (int)lrint(c->st->v[k] * whole);
+    return (int)c->st->v[k];
+}
+
 int arg_bool(op_call *c, const char *name) {
     int k = arg_index(c, name, PT_BOOL);
     return k >= 0 && c->st->v[k] != 0;
@@ -130,6 +146,7 @@ void arg_set(op_call *c, step *st, const char *name, double value) {
         }
     } else if (k >= 0) {
         st->v[k] = value;
+        st->pct &= ~(1u << k);
         return;
     }
     set_missing(c, name, NULL);
@@ -169,33 +186,51 @@ void md_put_cell(FILE *out, const char *s) {
     }
 }
 
-void ops_print(FILE *out, int markdown) {
+/* What --list-ops adds to a parameter's help, from its flags. */
+static const char *param_note(const param_def *p) {
+    if (!(p->flags & PF_PERCENT)) return "";
+    return p->type == PT_REAL ? " (also a percentage: 50% = 0.5)"
+                              : " (also a percentage of the image's side, 0% to 100%)";
+}
+
+void op_print(FILE *out, const op_def *op, int markdown) {
     char range[256], def[64];
+    const char *kind = op->flags & OPF_DETECTOR ? "detector" : "filter";
+    const char *gray = op->flags & OPF_GRAY ? " Needs one channel: a color input is converted to gray first." : "";
+    if (markdown)
+        fprintf(out, "### `%s` (%s)\n\n%s%s\n\n", op->name, kind, op->help, gray);
+    else
+        fprintf(out, "%s (%s)\n    %s%s\n", op->name, kind, op->help, gray);
+    size_t np = op_param_count(op);
+    if (markdown && np)
+        fprintf(out, "| param | type | default | allowed | meaning |\n|---|---|---|---|---|\n");
+    for (size_t k = 0; k < np; k++) {
+        const param_def *p = &op->params[k];
+        param_describe_range(p, range, sizeof range);
+        param_describe_default(p, def, sizeof def);
+        if (markdown) {
+            fprintf(out, "| `%s` | %s | %s | ", p->name, type_name(p->type), def);
+            md_put_cell(out, range);
+            fputs(" | ", out);
+            md_put_cell(out, p->help);
+            md_put_cell(out, param_note(p));
+            fputs(" |\n", out);
+        } else
+            fprintf(out, "    %-16s %-6s default %-8s %-22s %s%s\n", p->name, type_name(p->type),
+                    def, range, p->help, param_note(p));
+    }
+}
+
+void op_help(FILE *out, const op_def *op) {
+    op_print(out, op, 0);
+    int detector = (op->flags & OPF_DETECTOR) != 0;
+    fprintf(out, "Example:\n    cvapp -p '%s' photo.jpg -o out.png%s\n",
+            op->example ? op->example : op->name, detector ? " --features out.json" : "");
+}
+
+void ops_print(FILE *out, int markdown) {
     for (size_t i = 0; i < op_count; i++) {
-        const op_def *op = &op_table[i];
-        const char *kind = op->flags & OPF_DETECTOR ? "detector" : "filter";
-        const char *gray = op->flags & OPF_GRAY ? " Needs one channel: a color input is converted to gray first." : "";
-        if (markdown)
-            fprintf(out, "### `%s` (%s)\n\n%s%s\n\n", op->name, kind, op->help, gray);
-        else
-            fprintf(out, "%s (%s)\n    %s%s\n", op->name, kind, op->help, gray);
-        size_t np = op_param_count(op);
-        if (markdown && np)
-            fprintf(out, "| param | type | default | allowed | meaning |\n|---|---|---|---|---|\n");
-        for (size_t k = 0; k < np; k++) {
-            const param_def *p = &op->params[k];
-            param_describe_range(p, range, sizeof range);
-            param_describe_default(p, def, sizeof def);
-            if (markdown) {
-                fprintf(out, "| `%s` | %s | %s | ", p->name, type_name(p->type), def);
-                md_put_cell(out, range);
-                fputs(" | ", out);
-                md_put_cell(out, p->help);
-                fputs(" |\n", out);
-            } else
-                fprintf(out, "    %-16s %-6s default %-8s %-22s %s\n", p->name, type_name(p->type),
-                        def, range, p->help);
-        }
+        op_print(out, &op_table[i], markdown);
         fputc('\n', out);
     }
 }

@@ -27,6 +27,12 @@ typedef enum ptype { PT_INT, PT_REAL, PT_BOOL, PT_CHOICE } ptype;
 /* Parameter flags. */
 #define PF_ODD 1u     /* an odd integer (or 0 with PF_ZERO_OK) */
 #define PF_ZERO_OK 2u /* 0 is allowed besides the range/odd rule */
+/* PF_PERCENT: the value may also be written as a percentage "P%".  On a
+ * real parameter it is just the number P/100 (scale=50% is scale=0.5),
+ * checked against the range.  On an int parameter it is a share of a
+ * size the run function knows (crop width=50%): 0% to 100%, kept as P/100
+ * with the step's pct bit set, and read with arg_size(). */
+#define PF_PERCENT 4u
 
 /* One value of a choice parameter: its name in a pipeline and the value
  * the run function gets (a CVS_* constant where the shim has one).  A
@@ -53,6 +59,9 @@ typedef struct param_def {
 #define OPF_GRAY_ON_LOAD 4u /* as the first step its whole effect is "to gray": the
                                decoder may deliver luma, and a gray image skips it */
 #define OPF_GEOMETRY 8u     /* moves pixels or changes the size (resize, crop, flip, rotate) */
+#define OPF_DRAWS 128u      /* draws earlier detectors' findings at their coordinates: the
+                               parser refuses it after an OPF_GEOMETRY step that follows
+                               a detector (the coordinates would be stale) */
 
 struct op_def;
 
@@ -63,6 +72,7 @@ struct op_def;
 typedef struct step {
     const struct op_def *op;
     double v[OP_MAX_PARAMS];
+    unsigned pct; /* bit k: parameter k was given as a percentage (PF_PERCENT ints) */
 } step;
 
 /* What an op's run function (and its check and hook) gets. */
@@ -83,6 +93,10 @@ double arg_real(op_call *c, const char *name);
 int arg_bool(op_call *c, const char *name);
 /* The chosen value (choice_def.value) of a choice parameter. */
 int arg_choice(op_call *c, const char *name);
+/* An int parameter with PF_PERCENT as pixels: its value, or, when it was
+ * given as a percentage, that share of `whole` rounded to the nearest
+ * integer, ties to even (lrint(P / 100.0 * whole)). */
+int arg_size(op_call *c, const char *name, int whole);
 /* NULL when no accessor misfired on c; else writes "internal error: op X
  * has no int parameter 'Y'" to buf and returns it. */
 const char *op_call_internal(const op_call *c, char *buf, size_t n);
@@ -105,6 +119,7 @@ typedef struct op_def {
      * the step that makes that output from the smaller image; 0 when not. */
     int (*shrink)(op_call *c, int fw, int fh, int *tw, int *th, step *shrunk);
     int variant; /* a constant for a run function rows share (morphology: CVS_MORPH_*) */
+    const char *example; /* a pipeline using the op, shown by --list-ops OP (optional) */
     param_def params[OP_MAX_PARAMS];
 } op_def;
 
@@ -138,6 +153,11 @@ void param_describe_default(const param_def *p, char *buf, size_t n);
 
 /* --list-ops: plain text, or the markdown op reference. */
 void ops_print(FILE *out, int markdown);
+/* One op and its parameters, as --list-ops prints each. */
+void op_print(FILE *out, const op_def *op, int markdown);
+/* --list-ops OP / help OP: op_print, then an example command (the row's
+ * example pipeline, or the op alone). */
+void op_help(FILE *out, const op_def *op);
 
 /* Writes s as a markdown table cell: '|' escaped so that it stays in the
  * cell. */

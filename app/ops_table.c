@@ -28,13 +28,17 @@ static cvs_status keep(op_call *c, cvs_status st, feature_set *s) {
 
 /* ---- choices ---- */
 
+/* interp=auto (cvapp's default): INTER_AREA when no side grows, else
+ * INTER_CUBIC (tests/thumbnail.py measures both choices against linear). */
+#define INTERP_AUTO (-1)
 static const choice_def interp_choices[] = {
-    {"nearest", CVS_INTER_NEAREST}, {"linear", CVS_INTER_LINEAR}, {"cubic", CVS_INTER_CUBIC},
-    {"area", CVS_INTER_AREA},       {"lanczos", CVS_INTER_LANCZOS}, {NULL, 0}};
+    {"auto", INTERP_AUTO},          {"nearest", CVS_INTER_NEAREST}, {"linear", CVS_INTER_LINEAR},
+    {"cubic", CVS_INTER_CUBIC},     {"area", CVS_INTER_AREA},       {"lanczos", CVS_INTER_LANCZOS},
+    {NULL, 0}};
 /* cvs_flip's axis. */
 static const choice_def flip_choices[] = {{"h", 0}, {"v", 1}, {"both", 2}, {NULL, 0}};
-/* cvs_rotate's quarter turns. */
-static const choice_def rotate_choices[] = {{"90", 1}, {"180", 2}, {"270", 3}, {NULL, 0}};
+/* resize's fit (FIT_* below). */
+static const choice_def fit_choices[] = {{"fill", 0}, {"inside", 1}, {"cover", 2}, {NULL, 0}};
 static const choice_def shape_choices[] = {
     {"rect", CVS_SHAPE_RECT}, {"ellipse", CVS_SHAPE_ELLIPSE}, {"cross", CVS_SHAPE_CROSS}, {NULL, 0}};
 static const choice_def thresh_choices[] = {
@@ -49,7 +53,8 @@ static const choice_def adaptive_choices[] = {{"mean", 0}, {"gaussian", 1}, {NUL
 static const choice_def color_choices[] = {
     {"green", BGR(0, 255, 0)},     {"red", BGR(0, 0, 255)},       {"blue", BGR(255, 0, 0)},
     {"yellow", BGR(0, 255, 255)},  {"cyan", BGR(255, 255, 0)},    {"magenta", BGR(255, 0, 255)},
-    {"white", BGR(255, 255, 255)}, {"black", BGR(0, 0, 0)},       {NULL, 0}};
+    {"white", BGR(255, 255, 255)}, {"black", BGR(0, 0, 0)},       {"gray", BGR(128, 128, 128)},
+    {NULL, 0}};
 /* cvs_orb_params.score_type, cvs_fast's type, cvs_find_contours' mode and method. */
 static const choice_def orb_score_choices[] = {{"harris", 0}, {"fast", 1}, {NULL, 0}};
 static const choice_def fast_type_choices[] = {{"5_8", 0}, {"7_12", 1}, {"9_16", 2}, {NULL, 0}};
@@ -61,41 +66,136 @@ static const choice_def contour_method_choices[] = {{"none", 0}, {"simple", 1}, 
 
 static cvs_status run_grayscale(op_call *c) { return cvs_grayscale(c->src, c->dst); }
 
-static cvs_status run_resize(op_call *c) {
-    int w = arg_int(c, "width"), h = arg_int(c, "height"), interp = arg_choice(c, "interp");
+enum { FIT_FILL, FIT_INSIDE, FIT_COVER };
+
+/* The other side of a w x h image whose side `side` becomes `to`, aspect
+ * kept: round(to * other / side), ties to even, at least 1. */
+static int keep_aspect(int to, int other, int side) {
+    long r = lrint((double)to * other / side);
+    return r < 1 ? 1 : r > CVS_MAX_SIDE + 1L ? CVS_MAX_SIDE + 1 : (int)r;
+}
+
+/* The size resize makes of a w x h image (docs in its row); 0 when it
+ * passes the image unchanged (enlarge=false and a side would grow). */
+static int resize_target(op_call *c, int w, int h, int *tw, int *th) {
+    int W = arg_int(c, "width"), H = arg_int(c, "height"), fit = arg_choice(c, "fit");
+    int enlarge = arg_bool(c, "enlarge");
     double scale = arg_real(c, "scale");
-    return cvs_resize(c->src, c->dst, w, h, scale, interp);
+    if (scale > 0) {
+        /* OpenCV's own rule: saturate_cast<int>(side * scale), i.e. rounded. */
+        double sw = lrint(w * scale), sh = lrint(h * scale);
+        *tw = sw > CVS_MAX_SIDE ? CVS_MAX_SIDE + 1 : (int)sw;
+        *th = sh > CVS_MAX_SIDE ? CVS_MAX_SIDE + 1 : (int)sh;
+    } else if (W > 0 && H > 0 && fit != FIT_FILL) {
+        /* inside: the side whose box is tighter gets the box; cover: the
+         * looser one.  W*h <= H*w means the width is the tighter one. */
+        int width_first = (long long)W * h <= (long long)H * w;
+        if (width_first == (fit == FIT_INSIDE)) {
+            *tw = W;
+            *th = keep_aspect(W, h, w);
+        } else {
+            *th = H;
+            *tw = keep_aspect(H, w, h);
+        }
+    } else {
+        *tw = W > 0 ? W : keep_aspect(H, w, h);
+        *th = H > 0 ? H : keep_aspect(W, h, w);
+    }
+    return enlarge || (*tw <= w && *th <= h);
+}
+
+static cvs_status run_resize(op_call *c) {
+    int tw, th, interp = arg_choice(c, "interp");
+    double scale = arg_real(c, "scale");
+    const cvs_image *in = c->src;
+    if (!resize_target(c, in->width, in->height, &tw, &th))
+        return cvs_resize(in, c->dst, in->width, in->height, 0, CVS_INTER_NEAREST); /* a copy */
+    if (interp == INTERP_AUTO)
+        interp = tw <= in->width && th <= in->height ? CVS_INTER_AREA : CVS_INTER_CUBIC;
+    /* A scale goes to cv::resize as fx, fy (OpenCV maps pixels by it). */
+    return scale > 0 ? cvs_resize(in, c->dst, 0, 0, scale, interp)
+                     : cvs_resize(in, c->dst, tw, th, 0, interp);
 }
 static const char *check_resize(op_call *c) {
-    int w = arg_int(c, "width"), h = arg_int(c, "height");
+    int w = arg_int(c, "width"), h = arg_int(c, "height"), fit = arg_choice(c, "fit");
     double scale = arg_real(c, "scale");
-    if ((w > 0) != (h > 0)) return "width and height go together";
-    if (w > 0 && scale > 0) return "give width and height, or scale, not both";
-    return w == 0 && scale == 0 ? "needs width and height, or scale" : NULL;
+    if ((w > 0 || h > 0) && scale > 0) return "give width and/or height, or scale, not both";
+    if (w == 0 && h == 0 && scale == 0) return "needs width, height or scale";
+    if (fit != FIT_FILL && !(w > 0 && h > 0)) return "fit=inside and fit=cover need width and height";
+    return NULL;
 }
 /* Shrink on load: area averaging is what the decoder's DCT scaling does
- * too; other interpolations sample and would alias differently.  The
- * target is the size cv::resize makes (rounded to nearest, ties to even);
- * the shrunk step asks for that size, not a scale of the smaller image. */
+ * too; other interpolations sample and would alias differently.  So it
+ * applies with interp=area, and with interp=auto when the step shrinks
+ * (auto is then area).  The target is the size the step makes of the full
+ * image (resize_target); the shrunk step asks for that size, stretched
+ * (fit=fill), from the smaller image (where auto again means area). */
 static int shrink_resize(op_call *c, int fw, int fh, int *tw, int *th, step *shrunk) {
-    int w = arg_int(c, "width"), h = arg_int(c, "height"), interp = arg_choice(c, "interp");
-    double scale = arg_real(c, "scale");
-    *tw = w > 0 ? w : (int)lrint(fw * scale);
-    *th = w > 0 ? h : (int)lrint(fh * scale);
+    int interp = arg_choice(c, "interp");
+    int changes = resize_target(c, fw, fh, tw, th);
+    if (!changes) *tw = fw, *th = fh; /* enlarge=false: the image passes unchanged */
     *shrunk = *c->st;
     arg_set(c, shrunk, "width", *tw);
     arg_set(c, shrunk, "height", *th);
     arg_set(c, shrunk, "scale", 0);
-    return interp == CVS_INTER_AREA;
+    arg_set(c, shrunk, "fit", FIT_FILL);
+    arg_set(c, shrunk, "enlarge", 1);
+    return changes && (interp == CVS_INTER_AREA || interp == INTERP_AUTO);
+}
+
+/* crop's gravity: where the box is anchored (x, y are offsets from there,
+ * inward); values are the horizontal and vertical thirds, 0 = west/north,
+ * 1 = centre, 2 = east/south, as 3 * vertical + horizontal, modulo 9
+ * (centre is center's 4 plus 9: a table's values must differ). */
+static const choice_def gravity_choices[] = {
+    {"northwest", 0}, {"north", 1}, {"northeast", 2}, {"west", 3}, {"center", 4},
+    {"centre", 13},   {"east", 5},  {"southwest", 6}, {"south", 7}, {"southeast", 8},
+    {NULL, 0}};
+
+/* The start of a box of `len` in `whole` at anchor third `a` with offset `off`. */
+static long box_start(int a, int whole, int len, int off) {
+    if (a == 0) return off;
+    if (a == 2) return (long)whole - len - off;
+    long d = (long)whole - len; /* centre: floor((whole - len) / 2) + off */
+    return (d >= 0 ? d / 2 : -((-d + 1) / 2)) + off;
 }
 
 static cvs_status run_crop(op_call *c) {
-    int x = arg_int(c, "x"), y = arg_int(c, "y"), w = arg_int(c, "width"), h = arg_int(c, "height");
-    return cvs_crop(c->src, c->dst, x, y, w, h);
+    const cvs_image *in = c->src;
+    int x = arg_size(c, "x", in->width), y = arg_size(c, "y", in->height);
+    int w = arg_size(c, "width", in->width), h = arg_size(c, "height", in->height);
+    int g = arg_choice(c, "gravity") % 9, clamp = arg_bool(c, "clamp");
+    if (w == 0) w = in->width - x;
+    if (h == 0) h = in->height - y;
+    if (w < 1 || h < 1) {
+        c->why = "the crop box is empty (x or y is at or past the image's edge)";
+        return CVS_EINVAL;
+    }
+    long left = box_start(g % 3, in->width, w, x), top = box_start(g / 3, in->height, h, y);
+    long right = left + w, bottom = top + h;
+    if (clamp) {
+        left = left < 0 ? 0 : left;
+        top = top < 0 ? 0 : top;
+        right = right > in->width ? in->width : right;
+        bottom = bottom > in->height ? in->height : bottom;
+        if (right <= left || bottom <= top) {
+            c->why = "the crop box lies wholly outside the image";
+            return CVS_EINVAL;
+        }
+    }
+    return cvs_crop(in, c->dst, (int)left, (int)top, (int)(right - left), (int)(bottom - top));
 }
 static cvs_status run_flip(op_call *c) { return cvs_flip(c->src, c->dst, arg_choice(c, "axis")); }
+
 static cvs_status run_rotate(op_call *c) {
-    return cvs_rotate(c->src, c->dst, arg_choice(c, "angle"));
+    double angle = arg_real(c, "angle");
+    int expand = arg_bool(c, "expand"), bgr = arg_choice(c, "background");
+    double a = fmod(angle, 360);
+    if (a < 0) a += 360;
+    if (a == 0) return cvs_resize(c->src, c->dst, c->src->width, c->src->height, 0, 0); /* a copy */
+    if (a == 90 || a == 180 || a == 270) return cvs_rotate(c->src, c->dst, (int)(a / 90));
+    return cvs_rotate_angle(c->src, c->dst, angle, expand, (uint8_t)(bgr >> 16),
+                            (uint8_t)(bgr >> 8), (uint8_t)bgr);
 }
 static cvs_status run_blur(op_call *c) { return cvs_blur(c->src, c->dst, arg_int(c, "ksize")); }
 
@@ -207,6 +307,10 @@ static cvs_status run_convert(op_call *c) {
  * set's contours, then lines, circles, keypoints. */
 static cvs_status run_draw(op_call *c) {
     int bgr = arg_choice(c, "color"), thickness = arg_int(c, "thickness");
+    if (thickness == 0) { /* auto: 1 pixel per 500 of the shorter side */
+        long t = lrint((c->src->width < c->src->height ? c->src->width : c->src->height) / 500.0);
+        thickness = t < 1 ? 1 : t > 32 ? 32 : (int)t;
+    }
     cvs_style st = {(uint8_t)(bgr >> 16), (uint8_t)(bgr >> 8), (uint8_t)bgr, thickness};
     cvs_status rc = cvs_to_bgr(c->src, c->dst);
     for (size_t i = 0; rc == CVS_OK && c->found && i < c->found->nsets; i++) {
@@ -378,33 +482,71 @@ const op_def op_table[] = {
              "(faster; under 1% of pixels differ, by a few levels, more where colors clip); --exact turns it off.",
      .flags = OPF_GRAY_ON_LOAD, .run = run_grayscale, .params = {P_END}},
     {.name = "resize",
-     .help = "Resize (cv::resize) to width x height, or by scale (the size rounded as OpenCV "
-             "does). The result may have at most 65535 pixels a side and 268435456 pixels. "
-             "Shortcut: as the first step with interp=area on a JPEG that it shrinks, the decoder's DCT scaling "
-             "first reduces the image to no less than twice the target (faster; pixels differ "
-             "by a few levels on average, more on fine texture); --exact turns it off.",
+     .help = "Resize (cv::resize). width and height: that size (fit=fill stretches, the default), "
+             "or with fit=inside the largest size within the box and with fit=cover the smallest "
+             "size covering it, the aspect ratio kept (cover does not crop: follow it with "
+             "`crop gravity=center` for an exact box). width or height alone: the other side "
+             "keeps the aspect ratio, round(width * h / w) rounded to nearest, ties to even, at "
+             "least 1 (fit=inside and cover round the same way). scale: both sides, rounded as "
+             "OpenCV does. enlarge=false passes an image unchanged when a side would grow. "
+             "Sizes are those of the image as oriented by EXIF. interp=auto is INTER_AREA when "
+             "no side grows (no aliasing on thumbnails) and INTER_CUBIC when one does; any "
+             "other interp gives OpenCV's exact pixels. The result may have at most 65535 pixels "
+             "a side and 268435456 pixels. Shortcut: as the first step with interp=area (or "
+             "auto, shrinking) on a JPEG that it shrinks, the decoder's DCT scaling first "
+             "reduces the image to no less than twice the target (faster; pixels differ by a "
+             "few levels on average, more on fine texture); --exact turns it off.",
      .flags = OPF_GEOMETRY, .run = run_resize, .check = check_resize, .shrink = shrink_resize,
+     .example = "resize width=800",
      .params = {P_INT("width", 0, 1, 65535, PF_ZERO_OK, "output width; 0 = not set"),
                 P_INT("height", 0, 1, 65535, PF_ZERO_OK, "output height; 0 = not set"),
-                P_REALF("scale", 0, 0.01, 64, PF_ZERO_OK, "factor for both sides; 0 = not set"),
-                P_CHOICE("interp", "linear", interp_choices, "interpolation"), P_END}},
+                P_REALF("scale", 0, 0.01, 64, PF_ZERO_OK | PF_PERCENT,
+                        "factor for both sides; 0 = not set"),
+                P_CHOICE("fit", "fill", fit_choices,
+                         "with width and height: stretch, fit inside, or cover the box "
+                         "(cvapp default fill)"),
+                P_BOOL("enlarge", 1, "false: never grow a side (the image passes unchanged)"),
+                P_CHOICE("interp", "auto", interp_choices,
+                         "interpolation; auto = area when shrinking, cubic when enlarging "
+                         "(cvapp default)"),
+                P_END}},
     {.name = "crop",
-     .help = "Copy the rectangle at x, y (origin top-left). It must lie inside the image; if it "
-             "does not, that input fails (exit 1).",
-     .flags = OPF_GEOMETRY, .run = run_crop,
-     .params = {P_INT("x", 0, 0, 65534, 0, "left column"), P_INT("y", 0, 0, 65534, 0, "top row"),
-                P_INT("width", 0, 1, 65535, PF_ZERO_OK, "width; 0 = up to the right edge"),
-                P_INT("height", 0, 1, 65535, PF_ZERO_OK, "height; 0 = up to the bottom edge"),
+     .help = "Copy a width x height box. gravity anchors it: northwest (the default) puts it "
+             "x, y from the top-left corner; east, south and the like put it against that edge "
+             "with x, y measured inward from it; center centres it, floor((W - width) / 2) + x. "
+             "Sizes and offsets are pixels or percentages of the image's side (rounded to "
+             "nearest, ties to even); width or height 0 = the image's side minus x or y. The "
+             "box must lie inside the image, else that input fails (exit 1), unless clamp=true: "
+             "then the part inside is kept (only a box wholly outside fails).",
+     .flags = OPF_GEOMETRY, .run = run_crop, .example = "crop gravity=center width=50% height=50%",
+     .params = {P_INT("x", 0, 0, 65534, PF_PERCENT, "offset from the anchor, columns"),
+                P_INT("y", 0, 0, 65534, PF_PERCENT, "offset from the anchor, rows"),
+                P_INT("width", 0, 1, 65535, PF_ZERO_OK | PF_PERCENT,
+                      "width; 0 = the image's width minus x"),
+                P_INT("height", 0, 1, 65535, PF_ZERO_OK | PF_PERCENT,
+                      "height; 0 = the image's height minus y"),
+                P_CHOICE("gravity", "northwest", gravity_choices,
+                         "anchor (centre = center; cvapp default northwest)"),
+                P_BOOL("clamp", 0, "keep the part of the box inside the image instead of failing"),
                 P_END}},
     {.name = "flip", .help = "Mirror the image (cv::flip).", .flags = OPF_GEOMETRY,
      .run = run_flip,
      .params = {P_CHOICE("axis", "h", flip_choices,
                          "h: left-right, v: top-bottom, both: both (cvapp default h)"),
                 P_END}},
-    {.name = "rotate", .help = "Rotate clockwise by a multiple of 90 degrees (cv::rotate).",
-     .flags = OPF_GEOMETRY, .run = run_rotate,
-     .params = {P_CHOICE("angle", "90", rotate_choices,
-                         "clockwise angle in degrees (cvapp default 90)"),
+    {.name = "rotate",
+     .help = "Rotate clockwise by angle degrees (negative: counter-clockwise). Multiples of 90 "
+             "are exact transposes (cv::rotate; 0 and 360 copy); other angles use cv::warpAffine "
+             "with cv::getRotationMatrix2D about the centre, bilinear, the uncovered corners "
+             "filled with background. expand=true (the default) grows the canvas to "
+             "round(w*|cos| + h*|sin|) x round(w*|sin| + h*|cos|) so that nothing is cut; "
+             "expand=false keeps the size and cuts the corners.",
+     .flags = OPF_GEOMETRY, .run = run_rotate, .example = "rotate angle=-7.5 background=white",
+     .params = {P_REAL("angle", 90, -360, 360, "clockwise angle in degrees (cvapp default 90)"),
+                P_BOOL("expand", 1, "grow the canvas to hold the whole result (cvapp default)"),
+                P_CHOICE("background", "black", color_choices,
+                         "colour of the uncovered corners; on gray, its gray value (cvapp "
+                         "default black)"),
                 P_END}},
     {.name = "blur", .help = "Box blur, the normalized mean (cv::blur).", .run = run_blur,
      .params = {P_INT("ksize", 3, 1, 255, 0, "kernel width and height (cvapp default)"), P_END}},
@@ -506,11 +648,16 @@ const op_def op_table[] = {
      .help = "Draw everything found so far on a color copy of the image: contours "
              "(cv::drawContours), lines (cv::line), circles (cv::circle) and keypoints as circles "
              "of their size with a radius for their angle (cv::drawKeypoints, "
-             "DRAW_RICH_KEYPOINTS; always 1 pixel wide). Coordinates are those of the image each "
-             "detector saw.",
-     .run = run_draw,
+             "DRAW_RICH_KEYPOINTS; wider than 1 pixel, the same shapes drawn with cv::circle "
+             "and cv::line, LINE_AA). thickness=0 (the default) scales with the image: "
+             "max(1, round(min(w, h) / 500)), so 1 up to 749 pixels, 6 on a 4000x3000 photo. "
+             "Coordinates are those of the image each detector saw, so a step that moves pixels "
+             "(resize, crop, flip, rotate) between a detector and draw is refused when the "
+             "pipeline is read (exit 2): draw before it, or detect after it.",
+     .flags = OPF_DRAWS, .run = run_draw, .example = "orb | draw color=red thickness=3",
      .params = {P_CHOICE("color", "green", color_choices, "color (cvapp default green)"),
-                P_INT("thickness", 1, 1, 32, 0, "line width of contours, lines and circles"),
+                P_INT("thickness", 0, 1, 32, PF_ZERO_OK,
+                      "line width of every mark; 0 = auto from the image size (cvapp default)"),
                 P_END}},
     /* ---- detectors ---- */
     {.name = "orb",

@@ -13,6 +13,28 @@
 /* Shown values are cut so that a message stays one readable line. */
 #define SHOW 40
 
+/* "P%" for a PF_PERCENT parameter: 1 with the share P/100 in *out (0 and
+ * *why set when it is not a valid percentage), 0 when s is no percentage. */
+static int parse_percent(const param_def *p, const char *s, double *out, int *bad,
+                         const char **why) {
+    size_t len = strlen(s);
+    if (!(p->flags & PF_PERCENT) || len < 2 || s[len - 1] != '%') return 0;
+    char num[64], *end;
+    if (len - 1 >= sizeof num) return *bad = 1, *why = "is not a percentage", 1;
+    memcpy(num, s, len - 1);
+    num[len - 1] = '\0';
+    errno = 0;
+    double x = strtod(num, &end);
+    if (end == num || *end || !isfinite(x) || errno == ERANGE)
+        return *bad = 1, *why = "is not a percentage", 1;
+    x /= 100;
+    if (p->type == PT_INT ? x < 0 || x > 1
+                          : (x < p->min || x > p->max) && !(x == 0 && (p->flags & PF_ZERO_OK)))
+        return *bad = 1, *why = "is out of range", 1;
+    *out = x == 0 ? 0 : x;
+    return 1;
+}
+
 static int parse_value(const param_def *p, const char *s, double *out, const char **why) {
     char *end;
     errno = 0;
@@ -94,7 +116,9 @@ static int parse_step(char *text, size_t index, step *st, char *err) {
                           op->name, p->name);
         seen |= 1u << k;
         const char *why = NULL;
-        if (parse_value(p, eq + 1, &st->v[k], &why) != 0) {
+        int bad = 0, pct = parse_percent(p, eq + 1, &st->v[k], &bad, &why);
+        if (pct && !bad && p->type == PT_INT) st->pct |= 1u << k;
+        if (bad || (!pct && parse_value(p, eq + 1, &st->v[k], &why) != 0)) {
             char range[128];
             param_describe_range(p, range, sizeof range);
             return seterr(err, "pipeline step %zu (%s): %s=%.*s %s (allowed: %s)", index, op->name,
@@ -111,7 +135,31 @@ static int parse_step(char *text, size_t index, step *st, char *err) {
     return 0;
 }
 
-int pipeline_parse(const char *spec, pipeline *pl, char *err) {
+/* A step that draws findings after a step that moved the pixels they were
+ * found on (a detector, then an OPF_GEOMETRY step, then an OPF_DRAWS one)
+ * would draw at stale coordinates: refused, naming the steps. */
+static int check_draw_order(const pipeline *pl, size_t *bad, char *err) {
+    size_t detector = 0, moved = 0; /* 1-based step numbers; 0 = none yet */
+    for (size_t i = 0; i < pl->n; i++) {
+        const op_def *op = pl->steps[i].op;
+        if ((op->flags & OPF_DETECTOR) && !detector) detector = i + 1;
+        if ((op->flags & OPF_GEOMETRY) && detector && !moved) moved = i + 1;
+        if ((op->flags & OPF_DRAWS) && moved) {
+            *bad = i;
+            return seterr(err, "pipeline step %zu (%s): step %zu (%s) moves the pixels that step "
+                          "%zu (%s) found features on, so they would be drawn in the wrong "
+                          "place; draw before step %zu, or detect after it",
+                          i + 1, op->name, moved, pl->steps[moved - 1].op->name, detector,
+                          pl->steps[detector - 1].op->name, moved);
+        }
+    }
+    return 0;
+}
+
+/* pipeline_parse, and *line: the line of the spec (from 1) holding the
+ * step an error is about, 0 when the error is about no one step. */
+static int parse_lines(const char *spec, pipeline *pl, char *err, int *line) {
+    *line = 0;
     memset(pl, 0, sizeof *pl);
     size_t len = strlen(spec);
     if (len > PIPELINE_MAX_SPEC)
@@ -135,19 +183,23 @@ int pipeline_parse(const char *spec, pipeline *pl, char *err) {
     /* Split into steps: a blank line is skipped; within a line every
      * '|'-separated part must hold a step ("a || b" is an error). */
     char *parts[PIPELINE_MAX_STEPS];
+    int lines[PIPELINE_MAX_STEPS];
     size_t count = 0;
-    int rc = 0;
-    for (char *line = text, *next; line && rc == 0; line = next) {
-        next = strchr(line, '\n');
+    int rc = 0, lineno = 0;
+    for (char *ln = text, *next; ln && rc == 0; ln = next) {
+        next = strchr(ln, '\n');
         if (next) *next++ = '\0';
-        if (strspn(line, " \t\r") == strlen(line)) continue;
-        for (char *part = line, *bar; part && rc == 0; part = bar) {
+        lineno++;
+        if (strspn(ln, " \t\r") == strlen(ln)) continue;
+        for (char *part = ln, *bar; part && rc == 0; part = bar) {
             bar = strchr(part, '|');
             if (bar) *bar++ = '\0';
-            if (count == PIPELINE_MAX_STEPS)
+            if (count == PIPELINE_MAX_STEPS) {
                 rc = seterr(err, "pipeline has over %d steps", PIPELINE_MAX_STEPS);
-            else
+            } else {
+                lines[count] = lineno;
                 parts[count++] = part;
+            }
         }
     }
     if (rc == 0 && count == 0) rc = seterr(err, "pipeline is empty");
@@ -155,10 +207,18 @@ int pipeline_parse(const char *spec, pipeline *pl, char *err) {
     for (size_t i = 0; rc == 0 && i < count; i++) {
         rc = parse_step(parts[i], i + 1, &pl->steps[i], err);
         pl->n = i + 1;
+        if (rc != 0) *line = lines[i];
     }
+    size_t bad;
+    if (rc == 0 && (rc = check_draw_order(pl, &bad, err)) != 0) *line = lines[bad];
     free(text);
     if (rc != 0) pipeline_free(pl);
     return rc;
+}
+
+int pipeline_parse(const char *spec, pipeline *pl, char *err) {
+    int line;
+    return parse_lines(spec, pl, err, &line);
 }
 
 int pipeline_load(const char *arg, pipeline *pl, char *err) {
@@ -176,8 +236,15 @@ int pipeline_load(const char *arg, pipeline *pl, char *err) {
         if (b.data[i] == 0 || (b.data[i] < 32 && !isspace(b.data[i])))
             rc = seterr(err, "pipeline file %s: not a text file (byte %zu)", arg + 1, i);
     if (rc == 0 && membuf_append(&b, "", 1) != 0) rc = seterr(err, "out of memory");
-    if (rc == 0 && pipeline_parse((const char *)b.data, pl, why) != 0)
-        rc = seterr(err, "pipeline file %s: %s", arg + 1, why);
+    int line = 0;
+    if (rc == 0 && parse_lines((const char *)b.data, pl, why, &line) != 0) {
+        /* "pipeline file F line 3: step 2 (gaussian): ..." */
+        const char *what = strncmp(why, "pipeline ", 9) == 0 && line ? why + 9 : why;
+        if (line)
+            rc = seterr(err, "pipeline file %s line %d: %s", arg + 1, line, what);
+        else
+            rc = seterr(err, "pipeline file %s: %s", arg + 1, why);
+    }
     membuf_free(&b);
     return rc;
 }

@@ -21,7 +21,8 @@ def main():
     for path in inputs:
         img = cv2.imread(path)
         if mode == "thumb":
-            small = cv2.resize(img, (320, 180), interpolation=cv2.INTER_AREA)
+            h, w = img.shape[:2]  # 320 wide, the height as cvapp rounds it
+            small = cv2.resize(img, (320, max(1, round(320 * h / w))), interpolation=cv2.INTER_AREA)
             cv2.imwrite(os.path.join(outdir, stem(path) + ".jpg"), small, [cv2.IMWRITE_JPEG_QUALITY, 95])
             continue
         gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)

@@ -25,7 +25,8 @@ sample_of() {
 step_of() {
   case "$1" in
     resize) echo "resize width=120 height=150" ;;
-    crop) echo "crop x=60 y=50 width=140 height=120" ;;
+    crop) echo "crop gravity=center width=60% height=60%" ;;
+    rotate) echo "rotate angle=20 background=white" ;;
     flip) echo "flip axis=v" ;;
     blur) echo "blur ksize=9" ;;
     gaussian) echo "gaussian ksize=0 sigma=3" ;;

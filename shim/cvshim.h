@@ -205,6 +205,17 @@ CVS_API cvs_status cvs_flip(const cvs_image *src, cvs_image *dst, int axis);
 /* cv::rotate clockwise by quarter_turns * 90 degrees (1..3). */
 CVS_API cvs_status cvs_rotate(const cvs_image *src, cvs_image *dst, int quarter_turns);
 
+/* Rotation by any angle, `degrees` clockwise, about the image's centre
+ * ((w-1)/2, (h-1)/2): cv::warpAffine with cv::getRotationMatrix2D(centre,
+ * -degrees, 1), INTER_LINEAR, BORDER_CONSTANT in the colour (b, g, r) (on a
+ * gray image its cv::cvtColor gray value; on 4 channels opaque).  expand 0
+ * keeps the size (corners are cut); expand 1 makes the canvas
+ * round(w*|cos a| + h*|sin a|) x round(w*|sin a| + h*|cos a|) (nearest,
+ * ties to even) and shifts the matrix by half the growth, so the whole
+ * image shows.  Quarter turns are better done exactly with cvs_rotate. */
+CVS_API cvs_status cvs_rotate_angle(const cvs_image *src, cvs_image *dst, double degrees,
+                                    int expand, uint8_t b, uint8_t g, uint8_t r);
+
 /* cv::blur (box filter). */
 CVS_API cvs_status cvs_blur(const cvs_image *src, cvs_image *dst, int ksize);
 
@@ -274,12 +285,14 @@ CVS_API cvs_status cvs_to_bgr(const cvs_image *src, cvs_image *dst);
 
 typedef struct cvs_style {
     uint8_t b, g, r;
-    int thickness; /* 1..255: lines, circles, contours; keypoints use OpenCV's own */
+    int thickness; /* 1..255: lines, circles, contours and keypoint markers */
 } cvs_style;
 
 /* Draw in place on a 3-channel img.  Keypoints: cv::drawKeypoints with
  * DRAW_RICH_KEYPOINTS (circle of the keypoint's size, a radius for its
- * angle).  Lines: cv::line.  Circles: cv::circle at the rounded centre and
+ * angle); with a thickness above 1, the same circle and radius drawn with
+ * that thickness (cv::circle and cv::line, LINE_AA, 4 fractional bits, as
+ * OpenCV draws them at thickness 1).  Lines: cv::line.  Circles: cv::circle at the rounded centre and
  * radius.  Contours: cv::drawContours; a contour whose points fall outside
  * c->points is CVS_EINVAL and nothing is drawn. */
 CVS_API cvs_status cvs_draw_keypoints(cvs_image *img, const cvs_keypoint *kp, size_t n,

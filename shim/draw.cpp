@@ -6,6 +6,7 @@
 #include <opencv2/features2d.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <cmath>
 #include <vector>
 
 namespace cvshim {
@@ -48,9 +49,27 @@ cvs_status cvs_draw_keypoints(cvs_image *img, const cvs_keypoint *kp, size_t n,
             const cvs_keypoint &k = kp[i];
             kps.emplace_back(k.x, k.y, k.size, k.angle, k.response, k.octave, k.class_id);
         }
-        cv::DrawMatchesFlags flags = cv::DrawMatchesFlags::DRAW_OVER_OUTIMG |
-                                     cv::DrawMatchesFlags::DRAW_RICH_KEYPOINTS;
-        cv::drawKeypoints(m, kps, m, color_of(st), flags);
+        if (st->thickness == 1) {
+            cv::DrawMatchesFlags flags = cv::DrawMatchesFlags::DRAW_OVER_OUTIMG |
+                                         cv::DrawMatchesFlags::DRAW_RICH_KEYPOINTS;
+            cv::drawKeypoints(m, kps, m, color_of(st), flags);
+            return;
+        }
+        // What cv::drawKeypoints draws for DRAW_RICH_KEYPOINTS (its
+        // coordinates in 1/16 pixels), with the style's thickness.
+        const int shift = 4, mult = 1 << shift;
+        for (const cv::KeyPoint &k : kps) {
+            cv::Point centre(cvRound(k.pt.x * mult), cvRound(k.pt.y * mult));
+            int radius = cvRound(k.size / 2 * mult);
+            cv::circle(m, centre, radius, color_of(st), st->thickness, cv::LINE_AA, shift);
+            if (k.angle != -1) {
+                float rad = k.angle * (float)CV_PI / 180.f; // as OpenCV; cos in double
+                cv::Point orient(cvRound(std::cos((double)rad) * radius),
+                                 cvRound(std::sin((double)rad) * radius));
+                cv::line(m, centre, centre + orient, color_of(st), st->thickness, cv::LINE_AA,
+                         shift);
+            }
+        }
     });
 }
 

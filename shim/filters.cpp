@@ -5,6 +5,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <cmath>
 #include <iterator>
 #include <string>
 
@@ -169,6 +170,36 @@ cvs_status cvs_rotate(const cvs_image *src, cvs_image *dst, int quarter_turns) {
         int h = swap ? src->width : src->height;
         into(src, dst, w, h, src->channels, [&](const cv::Mat &in, cv::Mat &out) {
             cv::rotate(in, out, code);
+        });
+    });
+}
+
+cvs_status cvs_rotate_angle(const cvs_image *src, cvs_image *dst, double degrees, int expand,
+                            uint8_t b, uint8_t g, uint8_t r) {
+    return guarded([&] {
+        require(src != nullptr, "null image");
+        require(std::isfinite(degrees), "rotation angle is not a finite number");
+        int w = src->width, h = src->height;
+        double a = degrees * (CV_PI / 180), c = std::fabs(std::cos(a)), s = std::fabs(std::sin(a));
+        long long nw = w, nh = h;
+        if (expand) {
+            nw = std::llrint(w * c + h * s);
+            nh = std::llrint(w * s + h * c);
+        }
+        check_output_size(nw, nh, "rotate");
+        cv::Mat m = cv::getRotationMatrix2D(cv::Point2f((w - 1) / 2.0f, (h - 1) / 2.0f),
+                                            -degrees, 1.0);
+        m.at<double>(0, 2) += (double)(nw - w) / 2;
+        m.at<double>(1, 2) += (double)(nh - h) / 2;
+        cv::Scalar fill(b, g, r, 255);
+        if (src->channels == 1) {
+            cv::Mat px(1, 1, CV_8UC3, cv::Scalar(b, g, r)), gray;
+            cv::cvtColor(px, gray, cv::COLOR_BGR2GRAY);
+            fill = cv::Scalar(gray.at<uint8_t>(0, 0));
+        }
+        into(src, dst, (int)nw, (int)nh, src->channels, [&](const cv::Mat &in, cv::Mat &out) {
+            cv::warpAffine(in, out, m, cv::Size((int)nw, (int)nh), cv::INTER_LINEAR,
+                           cv::BORDER_CONSTANT, fill);
         });
     });
 }

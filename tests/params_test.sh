@@ -19,7 +19,7 @@ trap 'rm -rf "$W"' EXIT
 
 # The test image, and the ones for values relative to the image's size:
 # resize scale=64 on a small image (the result stays within the pixel
-# limit), crop's x and width at 65534/65535 on a 65535-wide image, y and
+# limit), width or height 65535 alone on the image that already has it, crop's x and width at 65534/65535 on a 65535-wide image, y and
 # height on a 65535-tall one.
 for im in "img 320 240" "small 64 48" "wide 65535 1" "tall 1 65535"; do
   set -- $im
@@ -29,6 +29,8 @@ done
 image_for() { # OP PARAM VALUE
   case "$1 $2 $3" in
     "resize scale 64") echo "$W/small.png" ;;
+    "resize width 65535") echo "$W/wide.png" ;;   # the height follows the aspect: 1
+    "resize height 65535") echo "$W/tall.png" ;;
     "crop x "* | "crop width "*) echo "$W/wide.png" ;;
     "crop y "* | "crop height "*) echo "$W/tall.png" ;;
     *) echo "$W/img.png" ;;

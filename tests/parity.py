@@ -152,8 +152,12 @@ def main():
          lambda im: cv2.resize(im, (160, 120), interpolation=cv2.INTER_AREA), lambda d: d.mean() < 3),
         ("shrink-scale", "resize scale=0.2 interp=area",
          lambda im: cv2.resize(im, None, fx=0.2, fy=0.2, interpolation=cv2.INTER_AREA), lambda d: d.mean() < 6),
+        # interp=auto shrinking is area, shortcut included (the same bytes: below).
+        ("shrink-auto", "resize width=160",
+         lambda im: cv2.resize(im, (160, round(160 * im.shape[0] / im.shape[1])),
+                               interpolation=cv2.INTER_AREA), lambda d: d.mean() < 3),
         # Other interpolations keep the exact path.
-        ("no-shrink-linear", "resize scale=0.2",
+        ("no-shrink-linear", "resize scale=0.2 interp=linear",
          lambda im: cv2.resize(im, None, fx=0.2, fy=0.2), lambda d: d.max() == 0),
     ]
     for name, spec, ref, close in shortcuts:
@@ -177,6 +181,22 @@ def main():
                 print(f"FAIL {name} shortcut on {img}: mean {d.mean():.2f}, max {int(d.max())}, "
                       f"{(d > 0).mean():.2%} differ")
                 failed += 1
+    # auto + shrink-on-load gives exactly what area + shrink-on-load gives.
+    for img in images:
+        if not img.endswith(".jpg"):
+            continue
+        src = os.path.join(samples, img)
+        with tempfile.TemporaryDirectory() as tmp:
+            outs = []
+            for spec in ("resize scale=0.2", "resize scale=0.2 interp=area"):
+                outs.append(os.path.join(tmp, f"{len(outs)}.png"))
+                subprocess.run([cvapp, "-q", "-p", spec, "-o", outs[-1], src], check=True)
+            a, b = (cv2.imread(o, cv2.IMREAD_UNCHANGED) for o in outs)
+        if a.shape == b.shape and np.array_equal(a, b):
+            passed += 1
+        else:
+            print(f"FAIL auto shrink-on-load on {img}: differs from area's")
+            failed += 1
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

@@ -3,6 +3,8 @@
 # decoded input -> (image, keypoints or None[, {"lines"|"circles"|"contours": items}])).
 # Keypoints given as {"keypoints": k, "descriptors": d} compare descriptors too.
 
+import math
+
 f32 = np.float32
 GREEN, RED, YELLOW = (0, 255, 0), (0, 0, 255), (0, 255, 255)
 
@@ -111,9 +113,31 @@ def otsu(im):
     return cv2.threshold(gray(im), 127, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[1]
 
 
-def draw(im, sets, color=GREEN, thickness=1):
+def auto_thickness(im):
+    """draw thickness=0: max(1, round(min(w, h) / 500)), ties to even."""
+    return min(32, max(1, round(min(im.shape[:2]) / 500)))
+
+
+def rich_keypoints(out, kps, color, thickness):
+    """cv2.drawKeypoints(DRAW_RICH_KEYPOINTS) drawn with a thickness: the
+    same circle and radius (1/16 pixel coordinates, LINE_AA)."""
+    f = np.float32
+    for k in kps:
+        centre = (round(f(k.pt[0]) * f(16)), round(f(k.pt[1]) * f(16)))
+        radius = round(f(k.size) / f(2) * f(16))
+        cv2.circle(out, centre, radius, color, thickness, cv2.LINE_AA, 4)
+        if k.angle != -1:
+            rad = float(f(f(k.angle) * f(math.pi)) / f(180))
+            orient = (round(math.cos(rad) * radius), round(math.sin(rad) * radius))
+            cv2.line(out, centre, (centre[0] + orient[0], centre[1] + orient[1]), color,
+                     thickness, cv2.LINE_AA, 4)
+    return out
+
+
+def draw(im, sets, color=GREEN, thickness=0):
     """draw: each set's contours, lines, circles, then keypoints."""
     out = cv2.cvtColor(im, cv2.COLOR_GRAY2BGR) if im.ndim == 2 else im.copy()
+    thickness = thickness or auto_thickness(im)
     for s in sets:
         if s.get("contours"):
             cv2.drawContours(out, [c[5] for c in s["contours"]], -1, color, thickness)
@@ -121,9 +145,12 @@ def draw(im, sets, color=GREEN, thickness=1):
             cv2.line(out, (x1, y1), (x2, y2), color, thickness)
         for x, y, r in s.get("circles", []):
             cv2.circle(out, (int(np.rint(x)), int(np.rint(y))), int(np.rint(r)), color, thickness)
-        out = cv2.drawKeypoints(out, s.get("keypoints", []), out, color,
-                                cv2.DRAW_MATCHES_FLAGS_DRAW_OVER_OUTIMG
-                                | cv2.DRAW_MATCHES_FLAGS_DRAW_RICH_KEYPOINTS)
+        if thickness > 1:
+            out = rich_keypoints(out, s.get("keypoints", []), color, thickness)
+        else:
+            out = cv2.drawKeypoints(out, s.get("keypoints", []), out, color,
+                                    cv2.DRAW_MATCHES_FLAGS_DRAW_OVER_OUTIMG
+                                    | cv2.DRAW_MATCHES_FLAGS_DRAW_RICH_KEYPOINTS)
     return out
 
 
@@ -168,6 +195,91 @@ def draw_gray(im):
     return draw(g, [{"keypoints": kps}]), kps
 
 
+def interp_auto(im, w, h):
+    """resize interp=auto: area when no side grows, else cubic."""
+    return cv2.INTER_AREA if w <= im.shape[1] and h <= im.shape[0] else cv2.INTER_CUBIC
+
+
+def aspect(to, other, side):
+    """The other side when `side` becomes `to`: round half to even, at least 1."""
+    return max(1, round(to * other / side))
+
+
+def resize_to(w=0, h=0, fit="fill", enlarge=True, interp=None):
+    """resize width=w height=h fit=... enlarge=... with cv2.resize(dsize)."""
+    def fn(im):
+        ih, iw = im.shape[:2]
+        tw, th = w, h
+        if w and h and fit != "fill":
+            if (w * ih <= h * iw) == (fit == "inside"):
+                th = aspect(w, ih, iw)
+            else:
+                tw = aspect(h, iw, ih)
+        elif not h:
+            th = aspect(w, ih, iw)
+        elif not w:
+            tw = aspect(h, iw, ih)
+        if not enlarge and (tw > iw or th > ih):
+            return im
+        mode = interp_auto(im, tw, th) if interp is None else interp
+        return cv2.resize(im, (tw, th), interpolation=mode)
+    return same(fn)
+
+
+def resize_scale(f):
+    """resize scale=f (auto): cv2.resize with fx = fy = f, sizes as OpenCV rounds them."""
+    def fn(im):
+        tw, th = round(im.shape[1] * f), round(im.shape[0] * f)
+        return cv2.resize(im, None, fx=f, fy=f, interpolation=interp_auto(im, tw, th))
+    return same(fn)
+
+
+def crop_box(x=0, y=0, w=0, h=0, gravity="northwest", clamp=False):
+    """crop with gravity, percentages ("50%": round(P / 100 * side)) and clamp."""
+    def px(v, side):
+        return round(float(v[:-1]) / 100 * side) if isinstance(v, str) else v
+
+    def fn(im):
+        H, W = im.shape[:2]
+        bx, by, bw, bh = px(x, W), px(y, H), px(w, W), px(h, H)
+        bw, bh = bw or W - bx, bh or H - by
+        col = {"west": 0, "center": 1, "east": 2}
+        row = {"north": 0, "center": 1, "south": 2}
+        g = {"center": (1, 1), "centre": (1, 1)}.get(gravity)
+        if g is None:
+            g = (row.get(gravity[:5], 1) if gravity[:5] in ("north", "south") else 1,
+                 col.get(gravity[-4:], 1) if gravity[-4:] in ("west", "east") else 1)
+
+        def start(a, whole, n, off):
+            return off if a == 0 else whole - n - off if a == 2 else (whole - n) // 2 + off
+        top, left = start(g[0], H, bh, by), start(g[1], W, bw, bx)
+        bottom, right = top + bh, left + bw
+        if clamp:
+            top, left, bottom, right = max(top, 0), max(left, 0), min(bottom, H), min(right, W)
+        assert 0 <= top < bottom <= H and 0 <= left < right <= W, "box outside the image"
+        return im[top:bottom, left:right]
+    return same(fn)
+
+
+def rotate_any(angle, expand=True, background=(0, 0, 0)):
+    """rotate by a non-quarter angle: warpAffine about ((w-1)/2, (h-1)/2),
+    canvas round(w|cos| + h|sin|) x round(w|sin| + h|cos|) with expand."""
+    def fn(im):
+        h, w = im.shape[:2]
+        a = math.radians(angle)
+        c, s = abs(math.cos(a)), abs(math.sin(a))
+        nw, nh = (round(w * c + h * s), round(w * s + h * c)) if expand else (w, h)
+        m = cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), -angle, 1.0)
+        m[0, 2] += (nw - w) / 2
+        m[1, 2] += (nh - h) / 2
+        bg = background
+        if im.ndim == 2:
+            bg = int(cv2.cvtColor(np.uint8([[background]]), cv2.COLOR_BGR2GRAY)[0, 0])
+        return cv2.warpAffine(im, m, (nw, nh), flags=cv2.INTER_LINEAR,
+                              borderMode=cv2.BORDER_CONSTANT, borderValue=bg)
+    return same(fn)
+
+
 ROT = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
 M = {"erode": cv2.MORPH_ERODE, "dilate": cv2.MORPH_DILATE, "open": cv2.MORPH_OPEN,
      "close": cv2.MORPH_CLOSE, "gradient": cv2.MORPH_GRADIENT, "tophat": cv2.MORPH_TOPHAT,
@@ -176,7 +288,23 @@ T = cv2.THRESH_BINARY
 
 CASES = [
     # Transforms.
-    ("resize-wh", "resize width=300 height=200", same(lambda im: cv2.resize(im, (300, 200)))),
+    ("resize-wh", "resize width=300 height=200", resize_to(300, 200)),
+    ("resize-wh-linear", "resize width=300 height=200 interp=linear",
+     same(lambda im: cv2.resize(im, (300, 200)))),
+    ("resize-width", "resize width=301", resize_to(w=301)),
+    ("resize-height-linear", "resize height=149 interp=linear",
+     resize_to(h=149, interp=cv2.INTER_LINEAR)),
+    ("resize-width-enlarge", "resize width=1001", resize_to(w=1001)),
+    ("resize-percent", "resize scale=50%", resize_scale(0.5)),
+    ("resize-percent-up", "resize scale=137.5%", resize_scale(1.375)),
+    ("resize-inside", "resize width=200 height=200 fit=inside", resize_to(200, 200, "inside")),
+    ("resize-inside-wide", "resize width=400 height=100 fit=inside", resize_to(400, 100, "inside")),
+    ("resize-cover", "resize width=200 height=100 fit=cover interp=lanczos",
+     resize_to(200, 100, "cover", interp=cv2.INTER_LANCZOS4)),
+    ("resize-cover-tall", "resize width=100 height=300 fit=cover", resize_to(100, 300, "cover")),
+    ("resize-no-enlarge", "resize width=1000 enlarge=false", resize_to(w=1000, enlarge=False)),
+    ("resize-no-enlarge-shrinks", "resize width=300 height=300 fit=inside enlarge=false",
+     resize_to(300, 300, "inside", enlarge=False)),
     ("resize-scale-area", "resize scale=0.37 interp=area",
      same(lambda im: cv2.resize(im, None, fx=0.37, fy=0.37, interpolation=cv2.INTER_AREA))),
     ("resize-nearest-gray", "grayscale | resize scale=0.5 interp=nearest",
@@ -187,11 +315,42 @@ CASES = [
      same(lambda im: cv2.resize(im, (123, 77), interpolation=cv2.INTER_LANCZOS4))),
     ("crop", "crop x=10 y=20 width=200 height=150", same(lambda im: im[20:170, 10:210])),
     ("crop-to-edge", "crop x=100 y=50", same(lambda im: im[50:, 100:])),
+    ("crop-percent-center", "crop gravity=center width=50% height=40%",
+     crop_box(w="50%", h="40%", gravity="center")),
+    ("crop-centre-odd", "crop gravity=centre x=3 width=101 height=99",
+     crop_box(x=3, w=101, h=99, gravity="centre")),
+    ("crop-southeast", "crop gravity=southeast x=10 y=5 width=100 height=80",
+     crop_box(10, 5, 100, 80, "southeast")),
+    ("crop-north-percent", "crop gravity=north y=10% height=25% width=33.3%",
+     crop_box(y="10%", h="25%", w="33.3%", gravity="north")),
+    ("crop-west", "crop gravity=west x=7 width=120 height=60", crop_box(7, 0, 120, 60, "west")),
+    ("crop-southwest-percent", "crop gravity=southwest x=5% y=5% width=20%",
+     crop_box("5%", "5%", "20%", 0, "southwest")),
+    ("crop-clamp", "crop x=300 y=200 width=400 height=400 clamp=true",
+     crop_box(300, 200, 400, 400, clamp=True)),
+    ("crop-clamp-center", "crop gravity=center width=700 height=100 clamp=true",
+     crop_box(w=700, h=100, gravity="center", clamp=True)),
     ("flip-h", "flip", same(lambda im: cv2.flip(im, 1))),
     ("flip-v", "flip axis=v", same(lambda im: cv2.flip(im, 0))),
     ("flip-both", "flip axis=both", same(lambda im: cv2.flip(im, -1))),
 ] + [(f"rotate-{a}", f"rotate angle={a}", same(lambda im, a=a: cv2.rotate(im, ROT[a])))
      for a in ROT] + [
+    # Quarter turns in any form stay exact transposes.
+    ("rotate-minus-270", "rotate angle=-270", same(lambda im: cv2.rotate(im, ROT[90]))),
+    ("rotate-minus-90", "rotate angle=-90.0", same(lambda im: cv2.rotate(im, ROT[270]))),
+    ("rotate-360", "rotate angle=360", same(lambda im: im)),
+    ("rotate-30", "rotate angle=30", rotate_any(30)),
+    ("rotate-minus-12.5-cut", "rotate angle=-12.5 expand=false background=white",
+     rotate_any(-12.5, False, (255, 255, 255))),
+    ("rotate-gray-red", "grayscale | rotate angle=45 background=red",
+     lambda im: rotate_any(45, True, (0, 0, 255))(gray(im))),
+    ("rotate-200-blue", "rotate angle=200.25 background=blue", rotate_any(200.25, True, (255, 0, 0))),
+    ("draw-thick-keypoints", "orb nfeatures=50 | draw color=red thickness=4",
+     lambda im: (draw(im, [{"keypoints": cv2.ORB_create(50).detect(im)}], RED, 4),
+                 cv2.ORB_create(50).detect(im))),
+    ("draw-auto", "resize scale=0.5 interp=area | sift nfeatures=30 | draw",
+     half(lambda im: (draw(im, [{"keypoints": cv2.SIFT_create(30).detect(im)}]),
+                      cv2.SIFT_create(30).detect(im)))),
     # Filters.
     ("blur", "blur ksize=5", same(lambda im: cv2.blur(im, (5, 5)))),
     ("blur-even-gray", "grayscale | blur ksize=4", same(lambda im: cv2.blur(gray(im), (4, 4)))),

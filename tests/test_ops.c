@@ -147,12 +147,183 @@ START_TEST(resize_sizes) {
     for (int y = 0; y < 34; y++)
         for (int x = 0; x < 66; x++) ck_assert_mem_eq(px(&out, x, y), px(&in, x / 2, y / 2), 3);
     cvs_image_free(&out);
-    parse_fails("resize", "pipeline step 1 (resize): needs width and height, or scale");
-    parse_fails("resize width=5", "pipeline step 1 (resize): width and height go together");
+    parse_fails("resize", "pipeline step 1 (resize): needs width, height or scale");
     parse_fails("resize width=5 height=5 scale=2",
-                "pipeline step 1 (resize): give width and height, or scale, not both");
+                "pipeline step 1 (resize): give width and/or height, or scale, not both");
+    parse_fails("resize height=5 scale=2",
+                "pipeline step 1 (resize): give width and/or height, or scale, not both");
+    parse_fails("resize width=5 fit=inside",
+                "pipeline step 1 (resize): fit=inside and fit=cover need width and height");
+    parse_fails("resize scale=5% fit=cover",
+                "pipeline step 1 (resize): fit=inside and fit=cover need width and height");
+    parse_fails("resize scale=0.5%",
+                "pipeline step 1 (resize): scale=0.5% is out of range (allowed: 0 or 0.01..64)");
+    parse_fails("resize scale=x%",
+                "pipeline step 1 (resize): scale=x% is not a percentage (allowed: 0 or 0.01..64)");
+    parse_fails("resize width=50%",
+                "pipeline step 1 (resize): width=50% is not an integer (allowed: 0 or 1..65535)");
     run_fails("resize scale=0.01", &in, "resize: the result would be empty");
     run_fails("resize width=65535 height=65535", &in, "over the limit");
+    cvs_image_free(&in);
+}
+END_TEST
+
+/* The sizes of resize's aspect-keeping modes on a 33x17 image: the other
+ * side is round(to * other / side), ties to even, at least 1. */
+START_TEST(resize_aspect_sizes) {
+    cvs_image in = img_noise(33, 17, 3, 5), tiny = img_noise(400, 1, 1, 2);
+    static const struct {
+        const char *spec;
+        int w, h;
+    } cases[] = {
+        {"resize width=66", 66, 34},    /* 66 * 17 / 33 = 34 */
+        {"resize width=10", 10, 5},     /* 5.15 */
+        {"resize width=5", 5, 3},       /* 2.58 */
+        {"resize height=34", 66, 34},   /* 34 * 33 / 17 = 66 */
+        {"resize height=10", 19, 10},   /* 19.41 */
+        {"resize width=1", 1, 1},       /* 0.52 -> 1 */
+        {"resize scale=50%", 16, 8},    /* = scale=0.5: 16.5 -> 16, 8.5 -> 8 */
+        {"resize scale=200%", 66, 34},
+        {"resize scale=12.5%", 4, 2},   /* 4.125, 2.125 */
+        {"resize width=20 height=20 fit=inside", 20, 10},  /* 10.30 */
+        {"resize width=40 height=10 fit=inside", 19, 10},  /* the height binds */
+        {"resize width=20 height=20 fit=cover", 39, 20},   /* 38.82 */
+        {"resize width=40 height=10 fit=cover", 40, 21},   /* 20.61 */
+        {"resize width=20 height=20", 20, 20},             /* fill stretches */
+        {"resize width=20 height=20 fit=fill", 20, 20},
+        {"resize width=66 height=34 fit=inside", 66, 34},  /* exactly the aspect */
+        {"resize width=100 enlarge=false", 33, 17},        /* would grow: unchanged */
+        {"resize width=20 height=20 fit=cover enlarge=false", 33, 17}, /* 39 > 33 */
+        {"resize width=20 height=20 fit=inside enlarge=false", 20, 10},
+        {"resize width=40 height=10 enlarge=false", 33, 17}, /* fill: the width grows */
+        {"resize scale=2 enlarge=false", 33, 17},
+        {"resize scale=0.5 enlarge=false", 16, 8},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        expect_size(cases[i].spec, &in, cases[i].w, cases[i].h);
+    /* Ties go to even: 33 * 17 / 22 = 25.5 and 11 * 17 / 22 = 8.5. */
+    cvs_image tie = img_noise(22, 17, 1, 4);
+    expect_size("resize width=33", &tie, 33, 26); /* 25.5 -> 26 */
+    expect_size("resize width=11", &tie, 11, 8);  /* 8.5 -> 8 */
+    /* A side never rounds to 0. */
+    expect_size("resize width=10", &tiny, 10, 1);
+    /* enlarge=false passes the very pixels. */
+    cvs_image same = run_spec("resize width=99 enlarge=false", &in, NULL);
+    for (int y = 0; y < 17; y++) ck_assert_mem_eq(px(&same, 0, y), px(&in, 0, y), 33 * 3);
+    /* auto is area when shrinking, cubic when a side grows: each gives
+     * exactly what the explicit interpolation gives. */
+    static const char *pairs[][2] = {
+        {"resize width=20", "resize width=20 interp=area"},
+        {"resize scale=0.3", "resize scale=0.3 interp=area"},
+        {"resize width=50", "resize width=50 interp=cubic"},
+        {"resize width=40 height=10", "resize width=40 height=10 interp=cubic"}, /* one grows */
+    };
+    for (size_t i = 0; i < 4; i++) {
+        cvs_image a = run_spec(pairs[i][0], &in, NULL), b = run_spec(pairs[i][1], &in, NULL);
+        ck_assert_int_eq(a.width, b.width);
+        for (int y = 0; y < a.height; y++)
+            ck_assert_msg(!memcmp(px(&a, 0, y), px(&b, 0, y), (size_t)a.width * 3), "%s != %s",
+                          pairs[i][0], pairs[i][1]);
+        free_images(&a, &b);
+    }
+    run_fails("resize width=65535", &in, "over the limit");
+    free_images(&in, &tiny);
+    free_images(&tie, &same);
+}
+END_TEST
+
+/* crop: gravity, percentages and clamp on a 40x30 image. */
+START_TEST(crop_gravity_percent_clamp) {
+    cvs_image in = img_noise(40, 30, 3, 9);
+    static const struct {
+        const char *spec;
+        int x, y, w, h; /* the box the result must be */
+    } cases[] = {
+        {"crop gravity=northwest x=2 y=3 width=10 height=5", 2, 3, 10, 5},
+        {"crop gravity=north y=3 width=10 height=5", 15, 3, 10, 5},
+        {"crop gravity=northeast x=2 y=3 width=10 height=5", 28, 3, 10, 5},
+        {"crop gravity=west x=2 width=10 height=5", 2, 12, 10, 5},
+        {"crop gravity=center width=10 height=5", 15, 12, 10, 5},  /* floor(25 / 2) */
+        {"crop gravity=centre x=1 y=1 width=10 height=5", 16, 13, 10, 5},
+        {"crop gravity=center width=11 height=7", 14, 11, 11, 7},  /* 14.5, 11.5 floored */
+        {"crop gravity=east x=2 width=10 height=5", 28, 12, 10, 5},
+        {"crop gravity=southwest x=2 y=3 width=10 height=5", 2, 22, 10, 5},
+        {"crop gravity=south y=3 width=10 height=5", 15, 22, 10, 5},
+        {"crop gravity=southeast x=2 y=3 width=10 height=5", 28, 22, 10, 5},
+        {"crop width=50% height=50%", 0, 0, 20, 15},
+        {"crop gravity=center width=50% height=50%", 10, 7, 20, 15},
+        {"crop x=10% y=10% width=25% height=25%", 4, 3, 10, 8},   /* 7.5 -> 8 */
+        {"crop x=12.5% y=5%", 5, 2, 35, 28},                      /* 1.5 -> 2; to the edge */
+        {"crop width=100% height=100%", 0, 0, 40, 30},
+        {"crop x=30 y=20 width=20 height=20 clamp=true", 30, 20, 10, 10},
+        {"crop gravity=center width=60 height=10 clamp=true", 0, 10, 40, 10},
+        {"crop gravity=southeast width=50 height=50 clamp=true", 0, 0, 40, 30},
+        {"crop x=39 y=29 width=5 height=5 clamp=true", 39, 29, 1, 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        cvs_image out = run_spec(cases[i].spec, &in, NULL);
+        ck_assert_msg(out.width == cases[i].w && out.height == cases[i].h, "%s: %dx%d",
+                      cases[i].spec, out.width, out.height);
+        for (int y = 0; y < out.height; y++)
+            ck_assert_msg(!memcmp(px(&out, 0, y), px(&in, cases[i].x, cases[i].y + y),
+                                  (size_t)out.width * 3),
+                          "%s: row %d", cases[i].spec, y);
+        cvs_image_free(&out);
+    }
+    run_fails("crop gravity=center width=60 height=10", &in, "does not fit in the 40x30 image");
+    run_fails("crop x=30 width=20", &in, "does not fit in the 40x30 image");
+    run_fails("crop x=50 y=50 width=5 height=5 clamp=true", &in,
+              "the crop box lies wholly outside the image");
+    run_fails("crop x=40", &in, "the crop box is empty");
+    parse_fails("crop width=101%",
+                "pipeline step 1 (crop): width=101% is out of range (allowed: 0 or 1..65535)");
+    parse_fails("crop gravity=middle", "pipeline step 1 (crop): gravity=middle is not one of the "
+                                       "choices (allowed: northwest|north|northeast|west|center|"
+                                       "centre|east|southwest|south|southeast)");
+    cvs_image_free(&in);
+}
+END_TEST
+
+/* rotate by any angle: the expanded canvas, the background, quarter turns
+ * in any spelling. */
+START_TEST(rotate_angles) {
+    cvs_image in = img_fill(40, 30, 3, 200);
+    static const struct {
+        const char *spec;
+        int w, h;
+    } cases[] = {
+        {"rotate angle=45", 49, 49},          /* 70 * 0.7071 = 49.50 -> 49 */
+        {"rotate angle=30", 50, 46},          /* 34.64 + 15, 20 + 25.98 */
+        {"rotate angle=-30", 50, 46},
+        {"rotate angle=10 expand=false", 40, 30},
+        {"rotate angle=90.0", 30, 40},
+        {"rotate angle=-90", 30, 40},
+        {"rotate angle=-270", 30, 40},
+        {"rotate angle=360", 40, 30},
+        {"rotate angle=0", 40, 30},
+        {"rotate angle=180 expand=false", 40, 30},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        expect_size(cases[i].spec, &in, cases[i].w, cases[i].h);
+    /* The corners of the grown canvas are the background, the centre the image. */
+    cvs_image out = run_spec("rotate angle=45 background=red", &in, NULL);
+    static const uint8_t red[3] = {0, 0, 255}, gray[3] = {200, 200, 200};
+    ck_assert_mem_eq(px(&out, 0, 0), red, 3);
+    ck_assert_mem_eq(px(&out, 48, 48), red, 3);
+    ck_assert_mem_eq(px(&out, 24, 24), gray, 3);
+    cvs_image_free(&out);
+    /* On gray, the colour's gray value: white stays 255. */
+    cvs_image g = img_fill(40, 30, 1, 0);
+    out = run_spec("rotate angle=20 background=white", &g, NULL);
+    ck_assert_int_eq(*px(&out, 0, 0), 255);
+    ck_assert_int_eq(*px(&out, out.width / 2, out.height / 2), 0);
+    cvs_image_free(&out);
+    /* -90 is the exact transpose that 270 is. */
+    cvs_image noise = img_noise(40, 30, 3, 3), a = run_spec("rotate angle=-90", &noise, NULL),
+              b = run_spec("rotate angle=270", &noise, NULL);
+    for (int y = 0; y < 40; y++) ck_assert_mem_eq(px(&a, 0, y), px(&b, 0, y), 30 * 3);
+    free_images(&a, &b);
+    free_images(&noise, &g);
     cvs_image_free(&in);
 }
 END_TEST
@@ -165,8 +336,8 @@ START_TEST(crop_flip_rotate) {
     cvs_image_free(&out);
     expect_size("crop x=30 y=25", &in, 10, 5); /* to the edges */
     run_fails("crop x=30 width=11", &in,
-              "crop x=30 y=0 width=11 height=0 does not fit in the 40x30 image");
-    run_fails("crop y=30", &in, "does not fit in the 40x30 image");
+              "crop x=30 y=0 width=11 height=30 does not fit in the 40x30 image");
+    run_fails("crop y=30", &in, "the crop box is empty");
     static const struct {
         const char *spec;
         int w, h;
@@ -878,7 +1049,16 @@ START_TEST(resize_shrink_hook) {
         int allowed, tw, th;
     } cases[] = {{"resize width=100 height=50 interp=area", 1, 100, 50},
                  {"resize scale=0.25 interp=area", 1, 160, 120},
-                 {"resize scale=0.25", 0, 160, 120}};
+                 {"resize scale=0.25", 1, 160, 120}, /* auto, shrinking: area */
+                 {"resize scale=0.25 interp=linear", 0, 160, 120},
+                 {"resize width=100", 1, 100, 75},
+                 {"resize height=100 interp=area", 1, 133, 100},
+                 {"resize scale=25%", 1, 160, 120},
+                 {"resize width=100 height=100 fit=inside", 1, 100, 75},
+                 {"resize width=100 height=100 fit=cover", 1, 133, 100},
+                 {"resize width=1000 enlarge=false", 0, 640, 480},
+                 {"resize width=1000", 1, 1000, 750}}; /* allowed, but the job shrinks only
+                                                          when both sides do */
     char err[ERRLEN];
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         pipeline pl;
@@ -916,6 +1096,9 @@ int main(void) {
     TCase *tc = tcase_create("filters");
     tcase_add_test(tc, constant_stays_constant);
     tcase_add_test(tc, resize_sizes);
+    tcase_add_test(tc, resize_aspect_sizes);
+    tcase_add_test(tc, crop_gravity_percent_clamp);
+    tcase_add_test(tc, rotate_angles);
     tcase_add_test(tc, crop_flip_rotate);
     tcase_add_test(tc, blur_median_impulse);
     tcase_add_test(tc, edges_and_derivatives);

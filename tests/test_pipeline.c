@@ -69,7 +69,7 @@ START_TEST(valid_specs) {
     /* Choices give the values of their rows, defaults too. */
     pl = ok("resize scale=2 interp=area | rotate angle=270 | draw color=red | threshold");
     ck_assert_double_eq(param_of(&pl.steps[0], "interp"), CVS_INTER_AREA);
-    ck_assert_double_eq(param_of(&pl.steps[1], "angle"), 3); /* quarter turns */
+    ck_assert_double_eq(param_of(&pl.steps[1], "angle"), 270); /* degrees, a real */
     ck_assert_double_eq(param_of(&pl.steps[2], "color"), 255); /* 0xBBGGRR */
     ck_assert_double_eq(param_of(&pl.steps[3], "type"), CVS_THRESH_BINARY);
     pipeline_free(&pl);
@@ -146,7 +146,7 @@ START_TEST(pipeline_files) {
     fclose(f);
     ck_assert_int_eq(pipeline_load(arg, &pl, err), -1);
     ck_assert_ptr_nonnull(strstr(err, "pipeline file "));
-    ck_assert_ptr_nonnull(strstr(err, ": pipeline step 2 (gaussian): ksize=4 must be odd"));
+    ck_assert_ptr_nonnull(strstr(err, " line 2: step 2 (gaussian): ksize=4 must be odd"));
     f = fopen(path, "wb");
     fwrite("gray\0scale", 1, 10, f);
     fclose(f);

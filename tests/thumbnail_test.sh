@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs thumbnail.py (resize interp=auto measured on zone plates) with
+# Debian's python3, which has python3-opencv.
+set -u
+PY=/usr/bin/python3
+if ! "$PY" -c "import cv2" 2>/dev/null; then
+  echo "FAIL: $PY cannot import cv2; install python3-opencv (docker/install-deps.sh does)"
+  exit 1
+fi
+exec "$PY" "$2/tests/thumbnail.py" "$1"
