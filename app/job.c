@@ -13,6 +13,7 @@ void worker_free(worker *w) {
     cvs_image_free(&w->img);
     pipe_buffers_free(&w->bufs);
     findings_free(&w->found);
+    image_meta_free(&w->meta);
 }
 
 img_format job_output_format(const job_opts *o, const char *output) {
@@ -59,6 +60,33 @@ static int plan_shortcuts(const job_opts *o, int fw, int fh, decode_opts *dec, s
     return rc;
 }
 
+/* Whether every step has one of `flags`. */
+static int all_with(const pipeline *pl, unsigned flags) {
+    for (size_t i = 0; i < pl->n; i++)
+        if (!(pl->steps[i].op->flags & flags)) return 0;
+    return 1;
+}
+
+/* Alpha and metadata (docs/images.md, "Alpha and metadata"), decided from
+ * the pipeline alone, so that an image without them costs nothing more:
+ * - alpha is decoded only when every step keeps it (OPF_KEEPS_ALPHA); PNG
+ *   then writes it and JPEG flattens it onto --background.  Otherwise it
+ *   is dropped at decode, as before;
+ * - unless --strip, the input's EXIF goes to the output, and its ICC profile
+ *   when every step keeps the colours (OPF_KEEPS_COLOR, or a detector,
+ *   which leaves the pixels as they are).  Returns 0, or -1 out of memory. */
+static int plan_meta(const job_opts *o, worker *w, decode_opts *dec, encode_opts *enc,
+                     char *err) {
+    dec->keep_alpha = all_with(o->pl, OPF_KEEPS_ALPHA);
+    enc->meta = NULL;
+    if (o->strip) return 0;
+    if (image_meta_read(w->in.data, w->in.len, o->dec.ignore_orientation, &w->meta) != 0)
+        return seterr(err, "out of memory reading the metadata");
+    if (!all_with(o->pl, OPF_KEEPS_COLOR | OPF_DETECTOR)) w->meta.icc.len = 0;
+    enc->meta = &w->meta;
+    return 0;
+}
+
 int job_run(worker *w, const job_opts *o, const char *input, const char *output,
             const char *features_path, job_result *r) {
     memset(r, 0, sizeof *r);
@@ -76,6 +104,8 @@ int job_run(worker *w, const job_opts *o, const char *input, const char *output,
                          &r->channels, r->err) != 0)
         return -1;
     decode_opts dec = o->dec;
+    encode_opts enc = o->enc;
+    if (plan_meta(o, w, &dec, &enc, r->err) != 0) return -1;
     step shrunk;
     const step *replace = NULL;
     size_t first = 0;
@@ -98,7 +128,7 @@ int job_run(worker *w, const job_opts *o, const char *input, const char *output,
     r->out_channels = res->channels;
     r->keypoints = findings_keypoint_count(&w->found);
     t = now_ms();
-    if (image_encode(&w->codec, res, fmt, &o->enc, &w->out, r->err) != 0) return -1;
+    if (image_encode(&w->codec, res, fmt, &enc, &w->out, r->err) != 0) return -1;
     char *json = NULL;
     if (features_path &&
         !(json = findings_to_json(&w->found, input, r->width, r->height, r->channels)))

@@ -14,6 +14,7 @@ typedef struct job_opts {
     encode_opts enc;
     img_format format; /* IMG_UNKNOWN: from the output name, PNG otherwise */
     int exact;         /* no shortcut that may change a pixel (--exact) */
+    int strip;         /* write no metadata (--strip) */
 } job_opts;
 
 typedef struct worker {
@@ -22,6 +23,7 @@ typedef struct worker {
     cvs_image img;
     pipe_buffers bufs;
     findings found;
+    image_meta meta; /* the current input's ICC profile and EXIF */
     double step_ms[PIPELINE_MAX_STEPS];
 } worker;
 

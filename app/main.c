@@ -33,6 +33,19 @@ static int parse_count(const char *opt, const char *s, long long lo, long long h
     return 0;
 }
 
+/* --background: "#RRGGBB" (the '#' optional) into 0xRRGGBB. */
+static int parse_color(const char *s, uint32_t *out) {
+    const char *h = s[0] == '#' ? s + 1 : s;
+    char *end;
+    unsigned long v = strtoul(h, &end, 16);
+    if (strlen(h) != 6 || strspn(h, "0123456789abcdefABCDEF") != 6 || *end) {
+        fprintf(stderr, "cvapp: --background: '%.40s' is not a colour #RRGGBB (e.g. #ffffff)\n", s);
+        return -1;
+    }
+    *out = (uint32_t)v;
+    return 0;
+}
+
 int main(int argc, char **argv) {
     char drop_err[ERRLEN];
     if (privdrop_in_container(drop_err) != 0) {
@@ -48,7 +61,8 @@ int main(int argc, char **argv) {
     plan_opts po = {0};
     batch_opts bo = {.cv_threads = -1, .progress = -1};
     job_opts jo = {.dec = {.max_pixels = CLI_DEFAULT_MAX_PIXELS},
-                   .enc = {.jpeg_quality = CLI_DEFAULT_QUALITY, .png_level = CLI_DEFAULT_PNG_LEVEL}};
+                   .enc = {.jpeg_quality = CLI_DEFAULT_QUALITY, .png_level = CLI_DEFAULT_PNG_LEVEL,
+                           .background = CLI_DEFAULT_BACKGROUND}};
     opterr = 0;
     for (int c; (c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1;) {
         switch (c) {
@@ -69,6 +83,10 @@ int main(int argc, char **argv) {
         case OPT_REPORT: report = optarg; break;
         case OPT_PROGRESS: bo.progress = 1; break;
         case OPT_EXACT: jo.exact = 1; break;
+        case OPT_BACKGROUND:
+            if (parse_color(optarg, &jo.enc.background)) return EXIT_USAGE;
+            break;
+        case OPT_STRIP: jo.strip = 1; break;
         case 'f':
             if (!strcmp(optarg, "png")) jo.format = IMG_PNG;
             else if (!strcmp(optarg, "jpg") || !strcmp(optarg, "jpeg")) jo.format = IMG_JPEG;

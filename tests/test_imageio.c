@@ -17,7 +17,7 @@
 #include "testutil.h"
 
 static const decode_opts dec = {.max_pixels = 100000000ULL};
-static const encode_opts enc = {95, 1};
+static const encode_opts enc = {.jpeg_quality = 95, .png_level = 1};
 
 static void encode(codec *c, const cvs_image *im, img_format f, membuf *out) {
     char err[ERRLEN];
