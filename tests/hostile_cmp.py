@@ -73,6 +73,17 @@ def compare(mode, src, got_path):
         return "OpenCV cannot read it"
     if got is None:
         return "cvapp's output does not decode"
+    if got.ndim == 3 and got.shape[2] == 4:
+        # The pipeline kept alpha (docs/images.md, "Alpha and metadata"):
+        # B, G, R are IMREAD_COLOR's, alpha is IMREAD_UNCHANGED's (its high
+        # byte when 16-bit), which orients nothing: no such fixture is turned.
+        full = cv2.imread(src, cv2.IMREAD_UNCHANGED)
+        if full.ndim != 3 or full.shape[2] != 4:
+            return f"cvapp gave alpha, OpenCV's IMREAD_UNCHANGED has {full.shape}"
+        alpha = full[..., 3] >> 8 if full.dtype == np.uint16 else full[..., 3]
+        if not np.array_equal(got[..., 3], alpha.astype(np.uint8)):
+            return "alpha differs from IMREAD_UNCHANGED's"
+        got = got[..., :3]
     if got.ndim == 2 and ref.ndim == 3:
         if not (np.array_equal(ref[..., 0], ref[..., 1]) and np.array_equal(ref[..., 0], ref[..., 2])):
             return f"cvapp gave gray, OpenCV color {ref.shape}"
