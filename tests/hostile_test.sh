@@ -58,7 +58,7 @@ for f in "${DECODE[@]}"; do
   is_jpeg "$FX/$f" && gray=gray
   for mode in color color-ign $gray $gray-ign; do
     extra=(--strip) step=crop # pixels only: no EXIF for the checksums below
-    case $mode in *-ign) extra=(--ignore-orientation) ;; esac
+    case $mode in *-ign) extra+=(--ignore-orientation) ;; esac
     case $mode in gray* | cvt*) step=grayscale ;; esac
     out=$W/dec/$f.$mode.png
     cv -q "${extra[@]}" -p "$step" -o "$out" "$FX/$f"
