@@ -84,48 +84,38 @@ EOF
     local msg
     if msg=$("$PY" "$W/cmp.py" "$1" "$2" "$W" 2>&1); then ok; else ko "$2: $msg"; fi
   }
+  op_is() { # op_is INPUT SPEC WANT_EXPR: cvapp's PNG of SPEC on INPUT is the expression
+    cv -q -p "$2" -o "$W/out.png" "$W/$1"
+    expect_rc 0
+    same "$W/out.png" "$3"
+  }
 
   t "a transparent logo resized to PNG keeps alpha equal to cv2.resize on BGRA"
   for interp in nearest linear cubic area lanczos; do
-    cv -q -p "resize width=40 height=29 interp=$interp" -o "$W/r_$interp.png" "$W/logo.png"
-    expect_rc 0
     flag=INTER_$(echo "$interp" | tr a-z A-Z); [ "$interp" = lanczos ] && flag=INTER_LANCZOS4
-    same "$W/r_$interp.png" "cv2.resize(im('logo.png'), (40, 29), interpolation=cv2.$flag)"
+    op_is logo.png "resize width=40 height=29 interp=$interp" "cv2.resize(im('logo.png'), (40, 29), interpolation=cv2.$flag)"
   done
-  cv -q -p "resize scale=2.5 interp=cubic" -o "$W/up.png" "$W/logo.png"
-  same "$W/up.png" "cv2.resize(im('logo.png'), None, fx=2.5, fy=2.5, interpolation=cv2.INTER_CUBIC)"
+  op_is logo.png "resize scale=2.5 interp=cubic" "cv2.resize(im('logo.png'), None, fx=2.5, fy=2.5, interpolation=cv2.INTER_CUBIC)"
 
   t "flip, crop, rotate and the per-channel filters keep alpha exactly"
-  cv -q -p "flip axis=both" -o "$W/f.png" "$W/logo.png"
-  same "$W/f.png" "cv2.flip(im('logo.png'), -1)"
-  cv -q -p "crop x=5 y=7 width=30 height=20" -o "$W/c.png" "$W/logo.png"
-  same "$W/c.png" "im('logo.png')[7:27, 5:35]"
-  cv -q -p "rotate angle=270" -o "$W/rot.png" "$W/logo.png"
-  same "$W/rot.png" "cv2.rotate(im('logo.png'), cv2.ROTATE_90_COUNTERCLOCKWISE)"
-  cv -q -p "gaussian ksize=5 sigma=1.2 | median ksize=7 | blur ksize=3" -o "$W/g.png" "$W/logo.png"
-  same "$W/g.png" "cv2.blur(cv2.medianBlur(cv2.GaussianBlur(im('logo.png'), (5, 5), 1.2), 7), (3, 3))"
-  cv -q -p "sharpen sigma=1.5 amount=2" -o "$W/s.png" "$W/logo.png"
-  same "$W/s.png" "cv2.addWeighted(im('logo.png'), 3, cv2.GaussianBlur(im('logo.png'), (0, 0), 1.5), -2, 0)"
+  op_is logo.png "flip axis=both" "cv2.flip(im('logo.png'), -1)"
+  op_is logo.png "crop x=5 y=7 width=30 height=20" "im('logo.png')[7:27, 5:35]"
+  op_is logo.png "rotate angle=270" "cv2.rotate(im('logo.png'), cv2.ROTATE_90_COUNTERCLOCKWISE)"
+  op_is logo.png "gaussian ksize=5 sigma=1.2 | median ksize=7 | blur ksize=3" "cv2.blur(cv2.medianBlur(cv2.GaussianBlur(im('logo.png'), (5, 5), 1.2), 7), (3, 3))"
+  op_is logo.png "sharpen sigma=1.5 amount=2" "cv2.addWeighted(im('logo.png'), 3, cv2.GaussianBlur(im('logo.png'), (0, 0), 1.5), -2, 0)"
 
   t "gray+alpha and palette tRNS decode to BGRA as cv2's IMREAD_UNCHANGED"
-  cv -q -p "flip" -o "$W/ga.png" "$W/gray_alpha.png"
-  same "$W/ga.png" "cv2.flip(im('gray_alpha.png'), 1)"
-  cv -q -p "resize width=20 height=15 interp=area" -o "$W/ga_r.png" "$W/gray_alpha.png"
-  same "$W/ga_r.png" "cv2.resize(im('gray_alpha.png'), (20, 15), interpolation=cv2.INTER_AREA)"
-  cv -q -p "crop" -o "$W/pal.png" "$W/palette.png"
-  same "$W/pal.png" "im('palette.png')"
+  op_is gray_alpha.png "flip" "cv2.flip(im('gray_alpha.png'), 1)"
+  op_is gray_alpha.png "resize width=20 height=15 interp=area" "cv2.resize(im('gray_alpha.png'), (20, 15), interpolation=cv2.INTER_AREA)"
+  op_is palette.png "crop" "im('palette.png')"
 
   t "gray with tRNS keeps its transparency (cv2 drops it): BGRA, alpha 0 on the keyed value"
-  cv -q -p "crop" -o "$W/gt.png" "$W/gray_trns.png"
-  same "$W/gt.png" "np.array([[[10,10,10,0],[200,200,200,255],[10,10,10,0]],[[200,200,200,255],[10,10,10,0],[77,77,77,255]]], np.uint8)"
+  op_is gray_trns.png "crop" "np.array([[[10,10,10,0],[200,200,200,255],[10,10,10,0]],[[200,200,200,255],[10,10,10,0],[77,77,77,255]]], np.uint8)"
 
   t "an op without the flag drops alpha first (COLOR_BGRA2BGR: dropped, not flattened)"
-  cv -q -p "resize width=40 height=29 | invert" -o "$W/inv.png" "$W/logo.png"
-  same "$W/inv.png" "255 - cv2.resize(im('logo.png')[..., :3], (40, 29))"
-  cv -q -p "flip | canny" -o "$W/canny.png" "$W/logo.png"
-  same "$W/canny.png" "cv2.Canny(cv2.flip(im('logo.png')[..., :3], 1), 50, 150)"
-  cv -q -p "bilateral" -o "$W/bil.png" "$W/logo.png"
-  same "$W/bil.png" "cv2.bilateralFilter(im('logo.png')[..., :3], 9, 75, 75)"
+  op_is logo.png "resize width=40 height=29 | invert" "255 - cv2.resize(im('logo.png')[..., :3], (40, 29))"
+  op_is logo.png "flip | canny" "cv2.Canny(cv2.flip(im('logo.png')[..., :3], 1), 50, 150)"
+  op_is logo.png "bilateral" "cv2.bilateralFilter(im('logo.png')[..., :3], 9, 75, 75)"
 
   t "JPEG output flattens alpha onto --background: (c*a + bg*(255-a) + 127) / 255"
   # Gray 16x16 blocks (one 4:2:0 MCU each) at quality 100 come back exact.
