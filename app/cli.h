@@ -35,15 +35,15 @@ enum cli_key {
     OPT_VERSION,
     OPT_IGNORE_ORIENTATION,
     OPT_NAME,
+    OPT_BACKGROUND,
+    OPT_STRIP,
     OPT_NO_FEATURES,
     OPT_SKIP_EXISTING,
     OPT_FAIL_FAST,
     OPT_SHARD,
     OPT_REPORT,
     OPT_PROGRESS,
-    OPT_EXACT,
-    OPT_BACKGROUND,
-    OPT_STRIP
+    OPT_EXACT
 };
 
 typedef struct cli_option {

@@ -75,15 +75,15 @@ static int all_with(const pipeline *pl, unsigned flags) {
  * - unless --strip, the input's EXIF goes to the output, and its ICC profile
  *   when every step keeps the colours (OPF_KEEPS_COLOR, or a detector,
  *   which leaves the pixels as they are).  Returns 0, or -1 out of memory. */
-static int plan_meta(const job_opts *o, worker *w, decode_opts *dec, encode_opts *enc,
-                     char *err) {
-    dec->keep_alpha = all_with(o->pl, OPF_KEEPS_ALPHA);
-    enc->meta = NULL;
+static int plan_meta(const job_opts *o, worker *w, job_opts *planned, char *err) {
+    *planned = *o;
+    planned->dec.keep_alpha = all_with(o->pl, OPF_KEEPS_ALPHA);
+    planned->enc.meta = NULL;
     if (o->strip) return 0;
     if (image_meta_read(w->in.data, w->in.len, o->dec.ignore_orientation, &w->meta) != 0)
         return seterr(err, "out of memory reading the metadata");
     if (!all_with(o->pl, OPF_KEEPS_COLOR | OPF_DETECTOR)) w->meta.icc.len = 0;
-    enc->meta = &w->meta;
+    planned->enc.meta = &w->meta;
     return 0;
 }
 
@@ -103,9 +103,11 @@ int job_run(worker *w, const job_opts *o, const char *input, const char *output,
     if (image_probe(&w->codec, w->in.data, w->in.len, &o->dec, &r->width, &r->height,
                          &r->channels, r->err) != 0)
         return -1;
+    /* From here on, this input's options: alpha and metadata planned. */
+    job_opts planned;
+    if (plan_meta(o, w, &planned, r->err) != 0) return -1;
+    o = &planned;
     decode_opts dec = o->dec;
-    encode_opts enc = o->enc;
-    if (plan_meta(o, w, &dec, &enc, r->err) != 0) return -1;
     step shrunk;
     const step *replace = NULL;
     size_t first = 0;
@@ -128,7 +130,7 @@ int job_run(worker *w, const job_opts *o, const char *input, const char *output,
     r->out_channels = res->channels;
     r->keypoints = findings_keypoint_count(&w->found);
     t = now_ms();
-    if (image_encode(&w->codec, res, fmt, &enc, &w->out, r->err) != 0) return -1;
+    if (image_encode(&w->codec, res, fmt, &o->enc, &w->out, r->err) != 0) return -1;
     char *json = NULL;
     if (features_path &&
         !(json = findings_to_json(&w->found, input, r->width, r->height, r->channels)))

@@ -12,9 +12,9 @@ typedef struct job_opts {
     const pipeline *pl;
     decode_opts dec;
     encode_opts enc;
+    int strip;         /* write no metadata (--strip) */
     img_format format; /* IMG_UNKNOWN: from the output name, PNG otherwise */
     int exact;         /* no shortcut that may change a pixel (--exact) */
-    int strip;         /* write no metadata (--strip) */
 } job_opts;
 
 typedef struct worker {

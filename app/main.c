@@ -61,9 +61,9 @@ int main(int argc, char **argv) {
     plan_opts po = {0};
     batch_opts bo = {.cv_threads = -1, .progress = -1};
     job_opts jo = {.dec = {.max_pixels = CLI_DEFAULT_MAX_PIXELS},
-                   .enc = {.jpeg_quality = CLI_DEFAULT_QUALITY, .png_level = CLI_DEFAULT_PNG_LEVEL,
-                           .background = CLI_DEFAULT_BACKGROUND}};
+                   .enc = {.jpeg_quality = CLI_DEFAULT_QUALITY, .png_level = CLI_DEFAULT_PNG_LEVEL}};
     opterr = 0;
+    jo.enc.background = CLI_DEFAULT_BACKGROUND;
     for (int c; (c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1;) {
         switch (c) {
         case 'p': spec = optarg; break;
