@@ -45,6 +45,12 @@ const cli_option cli_options[] = {
     {"png-level", OPT_PNG_LEVEL, "N", "Outputs",
      "PNG zlib level 0..9 (default " STR(CLI_DEFAULT_PNG_LEVEL) ": fast; PNG is lossless at "
      "every level)"},
+    {"background", OPT_BACKGROUND, "COLOR", "Outputs",
+     "`#RRGGBB` that a JPEG output shows under transparent pixels (alpha is flattened onto it; "
+     "default `#ffffff`, white)"},
+    {"strip", OPT_STRIP, NULL, "Outputs",
+     "write no metadata: by default the input's EXIF (orientation reset, no thumbnail) and, "
+     "while the colours are the input's, its ICC profile go into the output"},
     {"recursive", 'r', NULL, "Batch", "walk directories recursively"},
     {"jobs", 'j', "N", "Batch", "parallel workers (default: the CPUs this process may use)"},
     {"skip-existing", OPT_SKIP_EXISTING, NULL, "Batch",

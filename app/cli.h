@@ -20,6 +20,7 @@ struct option;
 #define CLI_DEFAULT_QUALITY 95
 #define CLI_DEFAULT_PNG_LEVEL 1
 #define CLI_DEFAULT_MAX_PIXELS 100000000
+#define CLI_DEFAULT_BACKGROUND 0xffffff /* white, under transparent pixels in a JPEG */
 
 /* Keys of the options that have no short letter (a short letter is its
  * own key). */
@@ -34,6 +35,8 @@ enum cli_key {
     OPT_VERSION,
     OPT_IGNORE_ORIENTATION,
     OPT_NAME,
+    OPT_BACKGROUND,
+    OPT_STRIP,
     OPT_NO_FEATURES,
     OPT_SKIP_EXISTING,
     OPT_FAIL_FAST,

@@ -113,3 +113,38 @@ int exif_png_orientation_from(const uint8_t *buf, size_t len, size_t pos) {
     }
     return 1;
 }
+
+static void exif_put16(const exif_rd *r, uint8_t *p, uint32_t v) {
+    p[r->le ? 0 : 1] = (uint8_t)v;
+    p[r->le ? 1 : 0] = (uint8_t)(v >> 8);
+}
+
+/* IFD0 must be whole (its entries and the next-IFD offset); the
+ * orientation entry (SHORT) is set to 1 unless keep_orientation; IFD0's
+ * link to IFD1 (the thumbnail's IFD) is cut, and a thumbnail that ends
+ * the block is cut off with it. */
+int exif_clean(uint8_t *d, size_t *n, int keep_orientation) {
+    exif_rd r = {d, *n, *n >= 2 && d[0] == 'I' && d[1] == 'I'};
+    uint32_t magic, ifd, count, tag, type, next;
+    if (*n < 8 || (memcmp(d, "II", 2) && memcmp(d, "MM", 2)) || exif_u16(&r, 2, &magic) ||
+        magic != 42 || exif_u32(&r, 4, &ifd) || exif_u16(&r, ifd, &count))
+        return -1;
+    uint64_t link = (uint64_t)ifd + 2 + 12 * (uint64_t)count;
+    if (exif_u32(&r, link, &next)) return -1;
+    for (uint64_t i = 0, off = (uint64_t)ifd + 2; i < count; i++, off += 12) {
+        if (exif_u16(&r, off, &tag) || exif_u16(&r, off + 2, &type)) return -1;
+        if (tag == 0x0112 && type == 3 && !keep_orientation) exif_put16(&r, d + off + 8, 1);
+    }
+    memset(d + link, 0, 4);
+    /* IFD1's JPEGInterchangeFormat (0x0201) and its length (0x0202). */
+    uint32_t c1, thumb = 0, thumb_len = 0;
+    if (next && next >= 8 && !exif_u16(&r, next, &c1))
+        for (uint64_t i = 0, off = (uint64_t)next + 2; i < c1; i++, off += 12) {
+            uint32_t v;
+            if (exif_u16(&r, off, &tag) || exif_u32(&r, off + 8, &v)) break;
+            if (tag == 0x0201) thumb = v;
+            if (tag == 0x0202) thumb_len = v;
+        }
+    if (thumb > link + 4 && thumb_len && (uint64_t)thumb + thumb_len == *n) *n = thumb;
+    return 0;
+}

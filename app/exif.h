@@ -25,4 +25,11 @@ int exif_jpeg_orientation(const uint8_t *jpeg, size_t len);
  * more, a byte order libpng accepts, its CRC right); 1 without one. */
 int exif_png_orientation_from(const uint8_t *png, size_t len, size_t pos);
 
+/* Makes a TIFF-structured EXIF block fit to carry into an output: the
+ * orientation tag set to 1 (cvapp turned the pixels) unless
+ * keep_orientation (--ignore-orientation), no thumbnail (the link to IFD1
+ * cut; thumbnail bytes at the block's end cut off, *n shortened).  -1 when
+ * the block has no whole IFD0 (then it is not carried). */
+int exif_clean(uint8_t *tiff, size_t *n, int keep_orientation);
+
 #endif

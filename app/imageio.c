@@ -71,7 +71,7 @@ int image_decode(codec *c, const uint8_t *buf, size_t len, const decode_opts *o,
 int image_encode(codec *c, const cvs_image *img, img_format fmt, const encode_opts *o,
                  membuf *out, char *err) {
     out->len = 0;
-    if (img->channels != 1 && img->channels != 3)
+    if (img->channels != 1 && img->channels != 3 && img->channels != 4)
         return seterr(err, "cannot encode a %d-channel image", img->channels);
     if (fmt == IMG_JPEG) return imageio_jpeg_encode(c, img, o, out, err);
     if (fmt == IMG_PNG) return imageio_png_encode(img, o, out, err);

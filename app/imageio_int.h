@@ -30,4 +30,9 @@ int imageio_png_decode(const uint8_t *buf, size_t len, const decode_opts *o, cvs
                        char *err);
 int imageio_png_encode(const cvs_image *img, const encode_opts *o, membuf *out, char *err);
 
+/* Inserts m's EXIF (APP1) and ICC profile (APP2 chunks, when it fits an
+ * image of `channels`) into an encoded JPEG, after SOI and the JFIF APP0.
+ * EXIF over one segment's room is left out.  0, or -1 out of memory. */
+int meta_jpeg_insert(membuf *jpeg, const image_meta *m, int channels);
+
 #endif

@@ -15,6 +15,7 @@ void worker_free(worker *w) {
     cvs_image_free(&w->img);
     pipe_buffers_free(&w->bufs);
     findings_free(&w->found);
+    image_meta_free(&w->meta);
 }
 
 img_format job_output_format(const job_opts *o, const char *output) {
@@ -61,6 +62,33 @@ static int plan_shortcuts(const job_opts *o, int fw, int fh, decode_opts *dec, s
     return rc;
 }
 
+/* Whether every step has one of `flags`. */
+static int all_with(const pipeline *pl, unsigned flags) {
+    for (size_t i = 0; i < pl->n; i++)
+        if (!(pl->steps[i].op->flags & flags)) return 0;
+    return 1;
+}
+
+/* Alpha and metadata (docs/images.md, "Alpha and metadata"), decided from
+ * the pipeline alone, so that an image without them costs nothing more:
+ * - alpha is decoded only when every step keeps it (OPF_KEEPS_ALPHA); PNG
+ *   then writes it and JPEG flattens it onto --background.  Otherwise it
+ *   is dropped at decode, as before;
+ * - unless --strip, the input's EXIF goes to the output, and its ICC profile
+ *   when every step keeps the colours (OPF_KEEPS_COLOR, or a detector,
+ *   which leaves the pixels as they are).  Returns 0, or -1 out of memory. */
+static int plan_meta(const job_opts *o, worker *w, job_opts *planned, char *err) {
+    *planned = *o;
+    planned->dec.keep_alpha = all_with(o->pl, OPF_KEEPS_ALPHA);
+    planned->enc.meta = NULL;
+    if (o->strip) return 0;
+    if (image_meta_read(w->in.data, w->in.len, o->dec.ignore_orientation, &w->meta) != 0)
+        return seterr(err, "out of memory reading the metadata");
+    if (!all_with(o->pl, OPF_KEEPS_COLOR | OPF_DETECTOR)) w->meta.icc.len = 0;
+    planned->enc.meta = &w->meta;
+    return 0;
+}
+
 int job_run(worker *w, const job_opts *o, const char *input, const char *output,
             const char *features_path, job_result *r) {
     memset(r, 0, sizeof *r);
@@ -77,6 +105,10 @@ int job_run(worker *w, const job_opts *o, const char *input, const char *output,
     if (image_probe(&w->codec, w->in.data, w->in.len, &o->dec, &r->width, &r->height,
                          &r->channels, r->err) != 0)
         return -1;
+    /* From here on, this input's options: alpha and metadata planned. */
+    job_opts planned;
+    if (plan_meta(o, w, &planned, r->err) != 0) return -1;
+    o = &planned;
     decode_opts dec = o->dec;
     step shrunk;
     const step *replace = NULL;

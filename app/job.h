@@ -12,6 +12,7 @@ typedef struct job_opts {
     const pipeline *pl;
     decode_opts dec;
     encode_opts enc;
+    int strip;         /* write no metadata (--strip) */
     img_format format; /* IMG_UNKNOWN: from the output name, PNG otherwise */
     int exact;         /* no shortcut that may change a pixel (--exact) */
     size_t max_features; /* items kept per detector step (--max-features); 0 = all */
@@ -23,6 +24,7 @@ typedef struct worker {
     cvs_image img;
     pipe_buffers bufs;
     findings found;
+    image_meta meta; /* the current input's ICC profile and EXIF */
     double step_ms[PIPELINE_MAX_STEPS];
 } worker;
 

@@ -342,6 +342,24 @@ int imageio_jpeg_decode(codec *c, const uint8_t *buf, size_t len, const decode_o
 
 /* ----------------------------------------------------------- encoding */
 
+/* BGRA flattened onto the background colour bg (0xRRGGBB) into a packed
+ * BGR buffer: each channel (c * a + b * (255 - a) + 127) / 255, the
+ * alpha-weighted mean rounded to nearest.  NULL when out of memory. */
+static uint8_t *flatten(const cvs_image *img, uint32_t bg) {
+    const unsigned back[3] = {bg & 0xFF, (bg >> 8) & 0xFF, (bg >> 16) & 0xFF};
+    uint8_t *out = malloc((size_t)img->width * (size_t)img->height * 3);
+    if (!out) return NULL;
+    uint8_t *d = out;
+    for (int y = 0; y < img->height; y++) {
+        const uint8_t *s = img->data + (size_t)y * img->stride;
+        for (int x = 0; x < img->width; x++, s += 4, d += 3) {
+            unsigned a = s[3];
+            for (int k = 0; k < 3; k++) d[k] = (uint8_t)((s[k] * a + back[k] * (255 - a) + 127) / 255);
+        }
+    }
+    return out;
+}
+
 int imageio_jpeg_encode(codec *c, const cvs_image *img, const encode_opts *o, membuf *out,
                         char *err) {
     if (!c->tj_enc && !(c->tj_enc = tjInitCompress()))
@@ -351,12 +369,23 @@ int imageio_jpeg_encode(codec *c, const cvs_image *img, const encode_opts *o, me
     unsigned long cap = tjBufSize(img->width, img->height, samp);
     if (cap == (unsigned long)-1 || membuf_reserve(out, cap) != 0)
         return seterr(err, "cannot allocate the JPEG output buffer");
+    const uint8_t *src = img->data;
+    int pitch = (int)img->stride;
+    uint8_t *flat = NULL;
+    if (img->channels == 4) {
+        if (!(src = flat = flatten(img, o->background)))
+            return seterr(err, "cannot allocate %dx%d image to flatten", img->width, img->height);
+        pitch = img->width * 3;
+    }
     unsigned char *dst = out->data;
     unsigned long size = out->cap;
-    if (tjCompress2(c->tj_enc, img->data, img->width, (int)img->stride, img->height,
-                    gray ? TJPF_GRAY : TJPF_BGR, &dst, &size, samp, o->jpeg_quality,
-                    TJFLAG_NOREALLOC) != 0)
-        return seterr(err, "JPEG encoding failed: %s", tjGetErrorStr2(c->tj_enc));
+    int rc = tjCompress2(c->tj_enc, src, img->width, pitch, img->height,
+                         gray ? TJPF_GRAY : TJPF_BGR, &dst, &size, samp, o->jpeg_quality,
+                         TJFLAG_NOREALLOC);
+    free(flat);
+    if (rc != 0) return seterr(err, "JPEG encoding failed: %s", tjGetErrorStr2(c->tj_enc));
     out->len = size;
+    if (o->meta && meta_jpeg_insert(out, o->meta, gray ? 1 : 3) != 0)
+        return seterr(err, "out of memory writing JPEG metadata");
     return 0;
 }

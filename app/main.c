@@ -53,6 +53,19 @@ static int help_op(const char *name, int markdown) {
     return EXIT_OK;
 }
 
+/* --background: "#RRGGBB" (the '#' optional) into 0xRRGGBB. */
+static int parse_color(const char *s, uint32_t *out) {
+    const char *h = s[0] == '#' ? s + 1 : s;
+    char *end;
+    unsigned long v = strtoul(h, &end, 16);
+    if (strlen(h) != 6 || strspn(h, "0123456789abcdefABCDEF") != 6 || *end) {
+        fprintf(stderr, "cvapp: --background: '%.40s' is not a colour #RRGGBB (e.g. #ffffff)\n", s);
+        return -1;
+    }
+    *out = (uint32_t)v;
+    return 0;
+}
+
 int main(int argc, char **argv) {
     char drop_err[ERRLEN];
     if (privdrop_in_container(drop_err) != 0) {
@@ -75,6 +88,7 @@ int main(int argc, char **argv) {
                    .enc = {.jpeg_quality = CLI_DEFAULT_QUALITY, .png_level = CLI_DEFAULT_PNG_LEVEL},
                    .max_features = DEFAULT_MAX_FEATURES};
     opterr = 0;
+    jo.enc.background = CLI_DEFAULT_BACKGROUND;
     for (int c; (c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1;) {
         switch (c) {
         case 'p':
@@ -105,6 +119,10 @@ int main(int argc, char **argv) {
         case OPT_REPORT: report = optarg; break;
         case OPT_PROGRESS: bo.progress = 1; break;
         case OPT_EXACT: jo.exact = 1; break;
+        case OPT_BACKGROUND:
+            if (parse_color(optarg, &jo.enc.background)) return EXIT_USAGE;
+            break;
+        case OPT_STRIP: jo.strip = 1; break;
         case 'f':
             if (!strcmp(optarg, "png")) jo.format = IMG_PNG;
             else if (!strcmp(optarg, "jpg") || !strcmp(optarg, "jpeg")) jo.format = IMG_JPEG;

@@ -197,10 +197,13 @@ void op_print(FILE *out, const op_def *op, int markdown) {
     char range[256], def[64];
     const char *kind = op->flags & OPF_DETECTOR ? "detector" : "filter";
     const char *gray = op->flags & OPF_GRAY ? " Needs one channel: a color input is converted to gray first." : "";
+    /* docs/images.md, "Alpha and metadata". */
+    const char *alpha = op->flags & OPF_KEEPS_ALPHA ? " Keeps alpha (PNG)." : "";
+    const char *icc = op->flags & (OPF_KEEPS_COLOR | OPF_DETECTOR) ? " Keeps the ICC profile." : "";
     if (markdown)
-        fprintf(out, "### `%s` (%s)\n\n%s%s\n\n", op->name, kind, op->help, gray);
+        fprintf(out, "### `%s` (%s)\n\n%s%s%s%s\n\n", op->name, kind, op->help, gray, alpha, icc);
     else
-        fprintf(out, "%s (%s)\n    %s%s\n", op->name, kind, op->help, gray);
+        fprintf(out, "%s (%s)\n    %s%s%s%s\n", op->name, kind, op->help, gray, alpha, icc);
     size_t np = op_param_count(op);
     if (markdown && np)
         fprintf(out, "| param | type | default | allowed | meaning |\n|---|---|---|---|---|\n");

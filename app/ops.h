@@ -62,6 +62,14 @@ typedef struct param_def {
 #define OPF_DRAWS 128u      /* draws earlier detectors' findings at their coordinates: the
                                parser refuses it after an OPF_GEOMETRY step that follows
                                a detector (the coordinates would be stale) */
+#define OPF_KEEPS_ALPHA 16u /* works on 4 channels (BGRA), each on its own, so an alpha
+                               channel stays meaningful.  Alpha is decoded only when every
+                               step has this flag (app/job.c); otherwise it is dropped at
+                               decode, as COLOR_BGRA2BGR drops it (no flattening) */
+#define OPF_KEEPS_COLOR 32u /* the result's values are still colours in the input's
+                               colour space (geometry, smoothing, sharpening, contrast),
+                               so the input's ICC profile is written with the output when
+                               every step has this flag or OPF_DETECTOR (app/job.c) */
 
 struct op_def;
 

@@ -69,8 +69,9 @@ static void png_write_mem(png_structp p, png_bytep data, size_t n) {
 
 static void png_flush_mem(png_structp p) { (void)p; }
 
-/* Reads the header and sets the transforms; returns channels after them. */
-static int png_setup(png_structp p, png_infop info, int *w, int *h) {
+/* Reads the header and sets the transforms; returns channels after them:
+ * 1 or 3, or 4 (BGRA) with keep_alpha for a file that has alpha. */
+static int png_setup(png_structp p, png_infop info, int keep_alpha, int *w, int *h) {
     png_read_info(p, info);
     png_uint_32 pw, ph;
     int depth, ctype, interlace;
@@ -80,10 +81,21 @@ static int png_setup(png_structp p, png_infop info, int *w, int *h) {
     if (ctype == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(p);
     if (ctype == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(p);
     if (depth == 16) png_set_strip_16(p);
-    /* Alpha, including what a palette's tRNS expands to, is dropped. */
-    if ((ctype & PNG_COLOR_MASK_ALPHA) || png_get_valid(p, info, PNG_INFO_tRNS))
-        png_set_strip_alpha(p);
+    int trns = png_get_valid(p, info, PNG_INFO_tRNS) != 0;
+    int alpha = (ctype & PNG_COLOR_MASK_ALPHA) || trns;
     int color = (ctype & PNG_COLOR_MASK_COLOR) != 0;
+    if (alpha && keep_alpha) {
+        /* BGRA: tRNS becomes an alpha channel (a palette's already does),
+         * gray is repeated into B, G and R. */
+        if (trns && ctype != PNG_COLOR_TYPE_PALETTE) png_set_tRNS_to_alpha(p);
+        if (!color) png_set_gray_to_rgb(p);
+        png_set_bgr(p);
+        png_set_interlace_handling(p);
+        png_read_update_info(p, info);
+        return 4;
+    }
+    /* Alpha, including what a palette's tRNS expands to, is dropped. */
+    if (alpha) png_set_strip_alpha(p);
     if (color) png_set_bgr(p);
     png_set_interlace_handling(p);
     png_read_update_info(p, info);
@@ -118,7 +130,7 @@ static int png_run(const uint8_t *buf, size_t len, const decode_opts *o, cvs_ima
         return -1;
     }
     png_set_read_fn(p, &io, png_read_mem);
-    int w, h, ch = png_setup(p, info, &w, &h);
+    int w, h, ch = png_setup(p, info, o && o->keep_alpha && !probe_only, &w, &h);
     if (imageio_check_pixels(w, h, o, err) != 0) png_longjmp(p, 1);
     int apply = !(o && o->ignore_orientation);
     if (probe_only) {
@@ -185,10 +197,20 @@ int imageio_png_encode(const cvs_image *img, const encode_opts *o, membuf *out, 
     png_set_compression_level(p, o->png_level);
     png_set_compression_strategy(p, 3 /* Z_RLE */);
     png_set_IHDR(p, info, (png_uint_32)img->width, (png_uint_32)img->height, 8,
-                 img->channels == 1 ? PNG_COLOR_TYPE_GRAY : PNG_COLOR_TYPE_RGB,
+                 img->channels == 1   ? PNG_COLOR_TYPE_GRAY
+                 : img->channels == 4 ? PNG_COLOR_TYPE_RGB_ALPHA
+                                      : PNG_COLOR_TYPE_RGB,
                  PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    /* A profile libpng finds wrong is left out with a warning, not an error. */
+    png_set_benign_errors(p, 1);
+    const image_meta *m = o->meta;
+    if (image_meta_icc_fits(m, img->channels))
+        png_set_iCCP(p, info, "ICC Profile", PNG_COMPRESSION_TYPE_BASE, m->icc.data,
+                     (png_uint_32)m->icc.len);
+    if (m && m->exif.len && m->exif.len <= 0x7fffffff)
+        png_set_eXIf_1(p, info, (png_uint_32)m->exif.len, m->exif.data);
     png_write_info(p, info);
-    if (img->channels == 3) png_set_bgr(p);
+    if (img->channels >= 3) png_set_bgr(p);
     if (!(rows = malloc(sizeof(png_bytep) * (size_t)img->height))) {
         seterr(err, "out of memory");
         png_longjmp(p, 1);

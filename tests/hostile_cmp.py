@@ -64,6 +64,20 @@ def no_reference(mode, src):
     return OLD_EXIF and oriented and (src.endswith(".png") or src.endswith("exif_huge_count.jpg"))
 
 
+def gray_trns(src):
+    """A gray PNG's bit depth and tRNS key (None without one)."""
+    data = open(src, "rb").read()
+    depth, pos = data[24], 8
+    while pos + 8 <= len(data):
+        n, kind = int.from_bytes(data[pos:pos + 4], "big"), data[pos + 4:pos + 8]
+        if kind == b"tRNS" and n >= 2:
+            return depth, int.from_bytes(data[pos + 8:pos + 10], "big")
+        if kind == b"IDAT":
+            break
+        pos += n + 12
+    return depth, None
+
+
 def compare(mode, src, got_path):
     if mode == "none":
         return None if cv2.imread(src, cv2.IMREAD_COLOR) is None else "OpenCV reads it"
@@ -73,6 +87,27 @@ def compare(mode, src, got_path):
         return "OpenCV cannot read it"
     if got is None:
         return "cvapp's output does not decode"
+    if got.ndim == 3 and got.shape[2] == 4:
+        # The pipeline kept alpha (docs/images.md, "Alpha and metadata"):
+        # B, G, R are IMREAD_COLOR's, alpha is IMREAD_UNCHANGED's (its high
+        # byte when 16-bit), which orients nothing: no such fixture is turned.
+        full = cv2.imread(src, cv2.IMREAD_UNCHANGED)
+        if full.ndim == 2:
+            # Gray with a tRNS key, which imread drops and cvapp keeps:
+            # alpha 0 exactly where the stored sample is the key.
+            depth, key = gray_trns(src)
+            if key is None:
+                return f"cvapp gave alpha, OpenCV's IMREAD_UNCHANGED has {full.shape}"
+            if depth < 8:
+                key = key * 255 // ((1 << depth) - 1)  # as imread expands low depths
+            alpha = np.where(full == key, 0, 255)
+        elif full.ndim != 3 or full.shape[2] != 4:
+            return f"cvapp gave alpha, OpenCV's IMREAD_UNCHANGED has {full.shape}"
+        else:
+            alpha = full[..., 3] >> 8 if full.dtype == np.uint16 else full[..., 3]
+        if not np.array_equal(got[..., 3], alpha.astype(np.uint8)):
+            return "alpha differs from IMREAD_UNCHANGED's"
+        got = got[..., :3]
     if got.ndim == 2 and ref.ndim == 3:
         if not (np.array_equal(ref[..., 0], ref[..., 1]) and np.array_equal(ref[..., 0], ref[..., 2])):
             return f"cvapp gave gray, OpenCV color {ref.shape}"

@@ -57,8 +57,8 @@ for f in "${DECODE[@]}"; do
   gray=cvt
   is_jpeg "$FX/$f" && gray=gray
   for mode in color color-ign $gray $gray-ign; do
-    extra=() step=crop
-    case $mode in *-ign) extra=(--ignore-orientation) ;; esac
+    extra=(--strip) step=crop # pixels only: no EXIF for the checksums below
+    case $mode in *-ign) extra+=(--ignore-orientation) ;; esac
     case $mode in gray* | cvt*) step=grayscale ;; esac
     out=$W/dec/$f.$mode.png
     cv -q "${extra[@]}" -p "$step" -o "$out" "$FX/$f"

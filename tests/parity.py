@@ -106,6 +106,14 @@ def load(src):
     return im[:, :, :3].copy() if im.ndim == 3 and im.shape[2] == 4 else im
 
 
+@functools.lru_cache(maxsize=None)
+def load_bgra(src):
+    """The sample with its alpha, as cvapp decodes it for a pipeline that keeps alpha."""
+    im = cv2.imread(src, cv2.IMREAD_UNCHANGED)
+    assert im.ndim == 3 and im.shape[2] == 4, f"{src}: cvapp kept an alpha channel it does not have"
+    return im
+
+
 def main():
     cvapp, samples = sys.argv[1], sys.argv[2]
     images = sorted(f for f in os.listdir(samples) if f.endswith((".jpg", ".png")) and ".cvapp." not in f)
@@ -122,8 +130,11 @@ def main():
                     print(f"FAIL {label}: cvapp exit {r.returncode}: {r.stderr.strip()}")
                     failed += 1
                     continue
-                want_img, want_kp, *more = fn(load(src).copy())
                 got_img = cv2.imread(out, cv2.IMREAD_UNCHANGED)
+                # A pipeline whose steps all keep alpha keeps a BGRA input's
+                # (docs/images.md): then the reference runs on BGRA too.
+                keeps_alpha = got_img is not None and got_img.ndim == 3 and got_img.shape[2] == 4
+                want_img, want_kp, *more = fn(load_bgra(src).copy() if keeps_alpha else load(src).copy())
                 problems = []
                 if got_img.shape != want_img.shape:
                     problems.append(f"shape {got_img.shape} != {want_img.shape}")

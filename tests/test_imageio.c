@@ -12,12 +12,13 @@
 #include <dirent.h>
 #include <zlib.h>
 
+#include "exif.h"
 #include "fileio.h"
 #include "imageio.h"
 #include "testutil.h"
 
 static const decode_opts dec = {.max_pixels = 100000000ULL};
-static const encode_opts enc = {95, 1};
+static const encode_opts enc = {.jpeg_quality = 95, .png_level = 1};
 
 static void encode(codec *c, const cvs_image *im, img_format f, membuf *out) {
     char err[ERRLEN];
@@ -608,6 +609,296 @@ START_TEST(jpeg_refusals_name_the_fault_once) {
 }
 END_TEST
 
+/* ------------------------------------------------ alpha and metadata */
+
+static void put_be32(uint8_t *p, uint32_t v) {
+    p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
+}
+
+/* An ICC profile libpng accepts: its header (size, class, colour space,
+ * PCS XYZ, 'acsp', D50), no tags, then n - 132 bytes of pattern. */
+static void make_icc(membuf *b, size_t n, const char *space) {
+    b->len = 0;
+    ck_assert_int_eq(membuf_reserve(b, n), 0);
+    memset(b->data, 0, n);
+    put_be32(b->data, (uint32_t)n);
+    put_be32(b->data + 8, 0x02100000);
+    memcpy(b->data + 12, "mntr", 4);
+    memcpy(b->data + 16, space, 4);
+    memcpy(b->data + 20, "XYZ ", 4);
+    memcpy(b->data + 36, "acsp", 4);
+    put_be32(b->data + 68, 0x0000F6D6);
+    put_be32(b->data + 72, 0x00010000);
+    put_be32(b->data + 76, 0x0000D32D);
+    for (size_t i = 132; i < n; i++) b->data[i] = (uint8_t)(i * 7 + i / 251);
+    b->len = n;
+}
+
+/* Little-endian EXIF: IFD0 (Make "Acme", Orientation 6) linked to IFD1 with
+ * a 100-byte thumbnail at the end.  174 bytes; IFD1 starts at 44, the
+ * thumbnail at 74. */
+static void make_exif(membuf *b) {
+    static const uint8_t head[] = {
+        'I', 'I', 42, 0, 8, 0, 0, 0,                          /* header, IFD0 at 8 */
+        2, 0,                                                 /* IFD0: 2 entries */
+        0x0F, 0x01, 2, 0, 5, 0, 0, 0, 38, 0, 0, 0,            /* Make, ASCII 5 at 38 */
+        0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0,             /* Orientation 6 */
+        44, 0, 0, 0,                                          /* next: IFD1 at 44 */
+        'A', 'c', 'm', 'e', 0, 0,                             /* 38..43 */
+        2, 0,                                                 /* IFD1 */
+        0x01, 0x02, 4, 0, 1, 0, 0, 0, 74, 0, 0, 0,            /* thumbnail at 74 */
+        0x02, 0x02, 4, 0, 1, 0, 0, 0, 100, 0, 0, 0,           /* 100 bytes */
+        0, 0, 0, 0};
+    b->len = 0;
+    ck_assert_int_eq(membuf_append(b, head, sizeof head), 0);
+    ck_assert_uint_eq(b->len, 74);
+    for (int i = 0; i < 100; i++) ck_assert_int_eq(membuf_append(b, "\xD8", 1), 0);
+}
+
+START_TEST(exif_clean_resets_orientation_and_drops_the_thumbnail) {
+    membuf e = {0};
+    make_exif(&e);
+    ck_assert_int_eq(exif_orientation(e.data, e.len), 6);
+    size_t n = e.len;
+    ck_assert_int_eq(exif_clean(e.data, &n, 1), 0);
+    ck_assert_int_eq(exif_orientation(e.data, n), 6); /* --ignore-orientation: kept */
+    ck_assert_uint_eq(n, 74);                         /* the thumbnail is cut off */
+    make_exif(&e);
+    n = e.len;
+    ck_assert_int_eq(exif_clean(e.data, &n, 0), 0);
+    ck_assert_int_eq(exif_orientation(e.data, n), 1);
+    ck_assert_mem_eq(e.data + 34, "\0\0\0\0", 4); /* no link to IFD1 */
+    ck_assert_mem_eq(e.data + 38, "Acme", 4);
+    /* Not a whole IFD0: refused, for every cut. */
+    for (size_t cut = 0; cut < 38; cut++) {
+        make_exif(&e);
+        n = cut;
+        ck_assert_msg(exif_clean(e.data, &n, 0) == -1, "cut at %zu", cut);
+    }
+    membuf_free(&e);
+}
+END_TEST
+
+/* Counts a JPEG's marker segments of type `m` before the scan whose body
+ * starts with `sig`; *first gets the first one's offset. */
+static int count_segments(const membuf *j, uint8_t m, const char *sig, size_t *first) {
+    int n = 0;
+    for (size_t i = 2; i + 4 <= j->len && j->data[i] == 0xFF && j->data[i + 1] != 0xDA;) {
+        size_t seg = (size_t)j->data[i + 2] << 8 | j->data[i + 3];
+        if (j->data[i + 1] == m && seg >= 2 + strlen(sig) && !memcmp(j->data + i + 4, sig, strlen(sig))) {
+            if (!n && first) *first = i;
+            n++;
+        }
+        i += 2 + seg;
+    }
+    return n;
+}
+
+START_TEST(jpeg_carries_icc_chunks_and_exif) {
+    codec c = {0};
+    membuf j = {0};
+    image_meta m = {0}, back = {0};
+    char err[ERRLEN];
+    make_icc(&m.icc, 150000, "RGB ");
+    make_exif(&m.exif);
+    size_t n = m.exif.len;
+    ck_assert_int_eq(exif_clean(m.exif.data, &n, 0), 0);
+    m.exif.len = n;
+    cvs_image src = img_noise(40, 30, 3, 3), dec_img = {0};
+    encode_opts eo = {.jpeg_quality = 90, .png_level = 1, .meta = &m};
+    ck_assert_msg(image_encode(&c, &src, IMG_JPEG, &eo, &j, err) == 0, "%s", err);
+    size_t app1 = 0, app2 = 0;
+    ck_assert_int_eq(count_segments(&j, 0xE1, "Exif", &app1), 1);
+    ck_assert_int_eq(count_segments(&j, 0xE2, "ICC_PROFILE", &app2), 3); /* 65519 a chunk */
+    ck_assert_uint_eq(app1, 2 + 2 + 16); /* after SOI and JFIF's 16-byte APP0 */
+    ck_assert_uint_gt(app2, app1);
+    ck_assert_int_eq(image_meta_read(j.data, j.len, 0, &back), 0);
+    ck_assert_uint_eq(back.icc.len, 150000);
+    ck_assert_mem_eq(back.icc.data, m.icc.data, 150000);
+    ck_assert_uint_eq(back.exif.len, m.exif.len);
+    ck_assert_mem_eq(back.exif.data, m.exif.data, m.exif.len);
+    ck_assert_msg(image_decode(&c, j.data, j.len, &dec, &dec_img, err) == 0, "%s", err);
+    ck_assert_int_eq(dec_img.width, 40);
+
+    /* Every cut of the file: no crash, the profile whole or absent. */
+    for (size_t cut = 0; cut < j.len; cut += 331) {
+        ck_assert_int_eq(image_meta_read(j.data, cut, 0, &back), 0);
+        ck_assert(back.icc.len == 0 || (back.icc.len == 150000 &&
+                                        !memcmp(back.icc.data, m.icc.data, 150000)));
+    }
+    /* Chunks that do not add up are no profile: a count that changes, a
+     * sequence number twice, a sequence number 0. */
+    size_t seq = app2 + 4 + 12;
+    for (int k = 0; k < 3; k++) {
+        uint8_t keep[2] = {j.data[seq], j.data[seq + 1]};
+        if (k == 0) j.data[seq + 1] = 4;
+        if (k == 1) j.data[seq] = 2;
+        if (k == 2) j.data[seq] = 0;
+        ck_assert_int_eq(image_meta_read(j.data, j.len, 0, &back), 0);
+        ck_assert_uint_eq(back.icc.len, 0);
+        ck_assert_uint_eq(back.exif.len, m.exif.len); /* EXIF is not affected */
+        j.data[seq] = keep[0], j.data[seq + 1] = keep[1];
+    }
+    /* A gray output gets no RGB profile, still the EXIF. */
+    cvs_image gray = img_noise(16, 16, 1, 4);
+    ck_assert_msg(image_encode(&c, &gray, IMG_JPEG, &eo, &j, err) == 0, "%s", err);
+    ck_assert_int_eq(count_segments(&j, 0xE2, "ICC_PROFILE", NULL), 0);
+    ck_assert_int_eq(count_segments(&j, 0xE1, "Exif", NULL), 1);
+    cvs_image_free(&gray);
+    cvs_image_free(&src);
+    cvs_image_free(&dec_img);
+    image_meta_free(&m);
+    image_meta_free(&back);
+    membuf_free(&j);
+    codec_free(&c);
+}
+END_TEST
+
+START_TEST(png_alpha_and_metadata_round_trip) {
+    codec c = {0};
+    membuf p = {0};
+    image_meta m = {0}, back = {0};
+    char err[ERRLEN];
+    make_icc(&m.icc, 3000, "RGB ");
+    make_exif(&m.exif);
+    size_t n = m.exif.len;
+    ck_assert_int_eq(exif_clean(m.exif.data, &n, 0), 0); /* as the job does */
+    m.exif.len = n;
+    cvs_image src = img_noise(29, 17, 4, 9), got = {0};
+    encode_opts eo = {.png_level = 6, .meta = &m};
+    ck_assert_msg(image_encode(&c, &src, IMG_PNG, &eo, &p, err) == 0, "%s", err);
+    ck_assert_int_eq(image_meta_read(p.data, p.len, 0, &back), 0);
+    ck_assert_uint_eq(back.icc.len, 3000);
+    ck_assert_mem_eq(back.icc.data, m.icc.data, 3000);
+    ck_assert_uint_eq(back.exif.len, 74);
+    ck_assert_mem_eq(back.exif.data, m.exif.data, 74);
+    ck_assert_int_eq(exif_orientation(back.exif.data, back.exif.len), 1);
+    /* With keep_alpha: BGRA exactly; without: B, G, R (alpha dropped). */
+    decode_opts ka = dec;
+    ka.keep_alpha = 1;
+    ck_assert_msg(image_decode(&c, p.data, p.len, &ka, &got, err) == 0, "%s", err);
+    ck_assert_int_eq(got.channels, 4);
+    for (int y = 0; y < 17; y++) ck_assert_mem_eq(px(&got, 0, y), px(&src, 0, y), 29 * 4);
+    ck_assert_msg(image_decode(&c, p.data, p.len, &dec, &got, err) == 0, "%s", err);
+    ck_assert_int_eq(got.channels, 3);
+    for (int y = 0; y < 17; y++)
+        for (int x = 0; x < 29; x++) ck_assert_mem_eq(px(&got, x, y), px(&src, x, y), 3);
+    int w, h, ch;
+    ck_assert_int_eq(image_probe(&c, p.data, p.len, &ka, &w, &h, &ch, err), 0);
+    ck_assert_int_eq(ch, 3); /* the probe reports the plain decode (features JSON) */
+    /* libpng refuses a profile that is not RGB for an RGB image: left out. */
+    make_icc(&m.icc, 3000, "GRAY");
+    ck_assert_msg(image_encode(&c, &src, IMG_PNG, &eo, &p, err) == 0, "%s", err);
+    ck_assert_int_eq(image_meta_read(p.data, p.len, 0, &back), 0);
+    ck_assert_uint_eq(back.icc.len, 0);
+    cvs_image_free(&src);
+    cvs_image_free(&got);
+    image_meta_free(&m);
+    image_meta_free(&back);
+    membuf_free(&p);
+    codec_free(&c);
+}
+END_TEST
+
+static void png_chunk(membuf *b, const char *type, const uint8_t *d, size_t n) {
+    uint8_t hd[8];
+    put_be32(hd, (uint32_t)n);
+    memcpy(hd + 4, type, 4);
+    ck_assert_int_eq(membuf_append(b, hd, 8), 0);
+    if (n) ck_assert_int_eq(membuf_append(b, d, n), 0);
+    uLong crc = crc32(crc32(0, Z_NULL, 0), (const Bytef *)type, 4);
+    if (n) crc = crc32(crc, d, (uInt)n);
+    put_be32(hd, (uint32_t)crc);
+    ck_assert_int_eq(membuf_append(b, hd, 4), 0);
+}
+
+/* A PNG whose iCCP holds `icc` deflated (or its first `cut` bytes of zlib
+ * data when cut > 0). */
+static void png_with_iccp(membuf *b, const uint8_t *icc, size_t n, size_t cut, int bad_crc) {
+    b->len = 0;
+    ck_assert_int_eq(membuf_append(b, "\x89PNG\r\n\x1a\n", 8), 0);
+    uint8_t ihdr[13] = {0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0};
+    png_chunk(b, "IHDR", ihdr, 13);
+    uLongf zn = compressBound((uLong)n) + 16;
+    uint8_t *z = malloc(zn + 4);
+    ck_assert_ptr_nonnull(z);
+    memcpy(z, "p\0\0", 3); /* keyword "p", NUL, method 0 */
+    ck_assert_int_eq(compress2(z + 3, &zn, icc, (uLong)n, 9), Z_OK);
+    size_t body = 3 + (cut ? cut : zn);
+    size_t at = b->len;
+    png_chunk(b, "iCCP", z, body);
+    if (bad_crc) b->data[at + 8 + body] ^= 1;
+    free(z);
+    const uint8_t raw[2] = {0, 0};
+    uint8_t idat[32];
+    uLongf in = sizeof idat;
+    ck_assert_int_eq(compress2(idat, &in, raw, 2, 9), Z_OK);
+    png_chunk(b, "IDAT", idat, in);
+    png_chunk(b, "IEND", NULL, 0);
+}
+
+START_TEST(png_iccp_hostile) {
+    membuf b = {0}, icc = {0};
+    image_meta m = {0};
+    make_icc(&icc, 5000, "GRAY");
+    png_with_iccp(&b, icc.data, icc.len, 0, 0);
+    ck_assert_int_eq(image_meta_read(b.data, b.len, 0, &m), 0);
+    ck_assert_uint_eq(m.icc.len, 5000);
+    ck_assert_mem_eq(m.icc.data, icc.data, 5000);
+    png_with_iccp(&b, icc.data, icc.len, 0, 1); /* bad CRC: as libpng, not read */
+    ck_assert_int_eq(image_meta_read(b.data, b.len, 0, &m), 0);
+    ck_assert_uint_eq(m.icc.len, 0);
+    png_with_iccp(&b, icc.data, icc.len, 40, 0); /* the zlib data cut short */
+    ck_assert_int_eq(image_meta_read(b.data, b.len, 0, &m), 0);
+    ck_assert_uint_eq(m.icc.len, 0);
+    /* A profile that inflates past META_MAX_ICC is left out, memory bounded. */
+    size_t big = META_MAX_ICC + 4096;
+    make_icc(&icc, big, "RGB ");
+    memset(icc.data + 132, 0, big - 132);
+    png_with_iccp(&b, icc.data, icc.len, 0, 0);
+    ck_assert_int_eq(image_meta_read(b.data, b.len, 0, &m), 0);
+    ck_assert_uint_eq(m.icc.len, 0);
+    ck_assert_uint_le(m.icc.cap, 2 * (size_t)META_MAX_ICC);
+    image_meta_free(&m);
+    membuf_free(&b);
+    membuf_free(&icc);
+}
+END_TEST
+
+START_TEST(jpeg_flattens_alpha_onto_the_background) {
+    codec c = {0};
+    membuf j = {0};
+    char err[ERRLEN];
+    cvs_image src = img_fill(32, 32, 4, 0), got = {0};
+    /* Gray 16x16 tiles (whole MCUs): exact at quality 100. */
+    static const uint8_t tiles[4][2] = {{0, 128}, {200, 64}, {10, 255}, {50, 0}};
+    for (int y = 0; y < 32; y++)
+        for (int x = 0; x < 32; x++) {
+            const uint8_t *t = tiles[(y / 16) * 2 + x / 16];
+            uint8_t *p = px(&src, x, y);
+            p[0] = p[1] = p[2] = t[0], p[3] = t[1];
+        }
+    static const struct {
+        uint32_t bg;
+        uint8_t want[4];
+    } cases[] = {{0xffffff, {127, 241, 10, 255}}, {0x000000, {0, 50, 10, 0}},
+                 {0x808080, {64, 146, 10, 128}}};
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        encode_opts eo = {.jpeg_quality = 100, .png_level = 1, .background = cases[k].bg};
+        ck_assert_msg(image_encode(&c, &src, IMG_JPEG, &eo, &j, err) == 0, "%s", err);
+        ck_assert_msg(image_decode(&c, j.data, j.len, &dec, &got, err) == 0, "%s", err);
+        ck_assert_int_eq(got.channels, 3);
+        for (int t = 0; t < 4; t++)
+            for (int i = 0; i < 3; i++)
+                ck_assert_int_eq(px(&got, (t % 2) * 16 + 5, (t / 2) * 16 + 5)[i], cases[k].want[t]);
+    }
+    cvs_image_free(&src);
+    cvs_image_free(&got);
+    membuf_free(&j);
+    codec_free(&c);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("imageio");
     TCase *tc = tcase_create("core");
@@ -624,6 +915,11 @@ int main(void) {
     tcase_add_test(tc, malformed_exif_never_fails);
     tcase_add_test(tc, libjpeg_fallback_decodes_what_turbojpeg_cannot_name);
     tcase_add_test(tc, jpeg_refusals_name_the_fault_once);
+    tcase_add_test(tc, exif_clean_resets_orientation_and_drops_the_thumbnail);
+    tcase_add_test(tc, jpeg_carries_icc_chunks_and_exif);
+    tcase_add_test(tc, png_alpha_and_metadata_round_trip);
+    tcase_add_test(tc, png_iccp_hostile);
+    tcase_add_test(tc, jpeg_flattens_alpha_onto_the_background);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -37,7 +37,8 @@ uint64_t fuzz_touch(const cvs_image *img) {
 
 static void check_image(const cvs_image *img) {
     FUZZ_CHECK(img->width > 0 && img->height > 0, "%dx%d", img->width, img->height);
-    FUZZ_CHECK(img->channels == 1 || img->channels == 3, "%d channels", img->channels);
+    FUZZ_CHECK(img->channels == 1 || img->channels == 3 || img->channels == 4, "%d channels",
+               img->channels);
     FUZZ_CHECK(img->data != NULL, "no pixels");
     FUZZ_CHECK(img->stride >= (size_t)img->width * (size_t)img->channels, "stride %zu",
                img->stride);
@@ -50,7 +51,9 @@ static void check_image(const cvs_image *img) {
  * PNG the same pixels. */
 static void round_trip(codec *c, const cvs_image *img, img_format fmt, encode_opts eo) {
     const char *name = fmt == IMG_PNG ? "PNG" : "JPEG";
-    decode_opts dopt = {0};
+    /* A BGRA image: PNG keeps its alpha, JPEG flattens it (3 channels). */
+    decode_opts dopt = {.keep_alpha = 1};
+    int want_ch = fmt == IMG_JPEG && img->channels == 4 ? 3 : img->channels;
     membuf out = {0};
     cvs_image back = {0};
     char err[ERRLEN] = "";
@@ -59,7 +62,7 @@ static void round_trip(codec *c, const cvs_image *img, img_format fmt, encode_op
     FUZZ_CHECK(image_decode(c, out.data, out.len, &dopt, &back, err) == 0, "%s decode: %s", name,
                err);
     FUZZ_CHECK(back.width == img->width && back.height == img->height &&
-                   back.channels == img->channels,
+                   back.channels == want_ch,
                "%dx%dx%d came back as %dx%dx%d", img->width, img->height, img->channels,
                back.width, back.height, back.channels);
     size_t row = (size_t)img->width * (size_t)img->channels;
@@ -72,11 +75,45 @@ static void round_trip(codec *c, const cvs_image *img, img_format fmt, encode_op
 }
 
 void fuzz_png_round_trip(codec *c, const cvs_image *img, int level) {
-    round_trip(c, img, IMG_PNG, (encode_opts){95, level});
+    round_trip(c, img, IMG_PNG, (encode_opts){.jpeg_quality = 95, .png_level = level});
 }
 
 void fuzz_jpeg_round_trip(codec *c, const cvs_image *img, int quality) {
-    round_trip(c, img, IMG_JPEG, (encode_opts){quality, 1});
+    round_trip(c, img, IMG_JPEG, (encode_opts){.jpeg_quality = quality, .png_level = 1});
+}
+
+/* The metadata of the input (hostile bytes: app/meta.c), then carried into
+ * a PNG and a JPEG made from img (the last decode, if any) and read back:
+ * the same bytes come out as went in. */
+static void fuzz_meta(codec *c, const uint8_t *buf, size_t len, const cvs_image *img) {
+    image_meta m = {0}, back = {0};
+    FUZZ_CHECK(image_meta_read(buf, len, (int)(len & 1), &m) == 0, "metadata: out of memory");
+    FUZZ_CHECK(m.icc.len == 0 || (m.icc.len >= 132 && m.icc.len <= META_MAX_ICC),
+               "an ICC profile of %zu bytes", m.icc.len);
+    if (img->data && (uint64_t)img->width * (uint64_t)img->height <= ROUND_TRIP_PIXELS) {
+        for (int f = IMG_JPEG; f <= IMG_PNG; f++) {
+            encode_opts eo = {.jpeg_quality = 50, .png_level = 1, .meta = &m};
+            membuf out = {0};
+            char err[ERRLEN] = "";
+            FUZZ_CHECK(image_encode(c, img, (img_format)f, &eo, &out, err) == 0,
+                       "encode with metadata: %s", err);
+            FUZZ_CHECK(image_meta_read(out.data, out.len, 1, &back) == 0, "metadata read back");
+            int ch = f == IMG_JPEG && img->channels == 4 ? 3 : img->channels;
+            size_t icc = image_meta_icc_fits(&m, ch) ? m.icc.len : 0;
+            /* libpng may refuse a profile it finds wrong: then none. */
+            FUZZ_CHECK(back.icc.len == icc || (f == IMG_PNG && back.icc.len == 0),
+                       "ICC profile of %zu bytes came back as %zu", icc, back.icc.len);
+            FUZZ_CHECK(back.icc.len == 0 || !memcmp(back.icc.data, m.icc.data, icc),
+                       "ICC profile changed");
+            if (f == IMG_PNG || m.exif.len <= 65000)
+                FUZZ_CHECK(back.exif.len == m.exif.len &&
+                               (!m.exif.len || !memcmp(back.exif.data, m.exif.data, m.exif.len)),
+                           "EXIF of %zu bytes came back as %zu", m.exif.len, back.exif.len);
+            membuf_free(&out);
+        }
+    }
+    image_meta_free(&m);
+    image_meta_free(&back);
 }
 
 void fuzz_image(const uint8_t *buf, size_t len, uint64_t max_pixels) {
@@ -139,6 +176,23 @@ void fuzz_image(const uint8_t *buf, size_t len, uint64_t max_pixels) {
             fuzz_check_err(err);
         }
     }
+    if (image_detect(buf, len) == IMG_PNG) {
+        /* With alpha, as for a pipeline whose steps all keep it: BGRA, or the
+         * plain decode's channels for a file without alpha. */
+        decode_opts ao = {.max_pixels = max_pixels, .keep_alpha = 1};
+        err[0] = '\0';
+        if (image_decode(&c, buf, len, &ao, &img, err) == 0) {
+            check_image(&img);
+            FUZZ_CHECK(img.width == pw && img.height == ph && (img.channels == pc || img.channels == 4),
+                       "alpha decode %dx%dx%d of %dx%dx%d", img.width, img.height, img.channels,
+                       pw, ph, pc);
+            if ((uint64_t)img.width * (uint64_t)img.height <= ROUND_TRIP_PIXELS)
+                fuzz_png_round_trip(&c, &img, (int)(len % 10));
+        } else {
+            fuzz_check_err(err);
+        }
+    }
+    fuzz_meta(&c, buf, len, &img);
     cvs_image_free(&img);
     codec_free(&c);
 }

@@ -64,6 +64,36 @@ def with_exif_orientation(data, orientation):
     return data[:2] + b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload + data[2:]
 
 
+def small_icc(space=b"RGB ", n=600):
+    """An ICC profile libpng accepts (header, no tags) of n bytes: for the
+    metadata reader (app/meta.c) and the writers it feeds."""
+    head = struct.pack(">I", n) + b"\0" * 4 + struct.pack(">I", 0x02100000) + b"mntr" + space
+    head += b"XYZ " + b"\0" * 12 + b"acsp" + b"\0" * 28 + struct.pack(">III", 0xF6D6, 0x10000, 0xD32D)
+    head += b"\0" * (132 - len(head))
+    return head + bytes((i * 7) & 255 for i in range(n - 132))
+
+
+def exif_with_thumbnail(orientation):
+    """Little-endian TIFF: IFD0 (Make, Orientation) linked to IFD1 with a
+    thumbnail at the end, which cvapp cuts off when it carries the EXIF."""
+    tiff = b"II\x2a\x00" + struct.pack("<I", 8) + struct.pack("<H", 2)
+    tiff += struct.pack("<HHII", 0x010F, 2, 5, 38) + struct.pack("<HHIHH", 0x0112, 3, 1, orientation, 0)
+    tiff += struct.pack("<I", 44) + b"Acme\0\0" + struct.pack("<H", 2)
+    tiff += struct.pack("<HHII", 0x0201, 4, 1, 74) + struct.pack("<HHII", 0x0202, 4, 1, 16)
+    return tiff + struct.pack("<I", 0) + b"\xff\xd8" + b"\0" * 12 + b"\xff\xd9"
+
+
+def with_icc_and_exif(data, icc, tiff, chunks=2):
+    """The JPEG with APP1 Exif and the profile in `chunks` APP2 ICC_PROFILE
+    segments after SOI."""
+    seg = lambda m, body: b"\xff" + bytes([m]) + struct.pack(">H", len(body) + 2) + body
+    out = seg(0xE1, b"Exif\0\0" + tiff)
+    step = -(-len(icc) // chunks)
+    for i in range(chunks):
+        out += seg(0xE2, b"ICC_PROFILE\0" + bytes([i + 1, chunks]) + icc[i * step:(i + 1) * step])
+    return data[:2] + out + data[2:]
+
+
 def ycck_jpeg(bgr, quality=80):
     """A 4-component (YCCK, Adobe marker) JPEG through TurboJPEG's CMYK input."""
     rgb = bgr[:, :, ::-1].astype(np.int32)
@@ -149,6 +179,8 @@ def images():
         "one-pixel.jpg": jpeg(bab[:1, :1], Q, 90),
         "baboon-exif-orientation6.jpg": with_exif_orientation(jpeg(bab[:16, :24], Q, 50), 6),
         "baboon-ycck.jpg": ycck_jpeg(bab[:16, :16]),
+        "baboon-icc-exif.jpg": with_icc_and_exif(jpeg(bab[:16, :16], Q, 50), small_icc(),
+                                                 exif_with_thumbnail(6)),
         "chessboard-gray.jpg": jpeg(chess, Q, 50),
         # Sampling factors TurboJPEG 2.1 cannot name: the libjpeg fallback.
         "baboon-410-cjpeg.jpg": cjpeg(bab[:16, :24], "-sample", "4x2,1x1,1x1", "-quality", "50"),
@@ -177,7 +209,14 @@ def images():
         "rgb8-interlaced.png": png(rgb(sample("home.jpg", 13, 11)), 2, interlace=True),
         "gray8-interlaced.png": png(fruits_g[:9, :7], 0, interlace=True),
         "chessboard-opencv.png": cv2.imencode(".png", chess[:24, :24])[1].tobytes(),
+        "rgb-trns.png": png(small[:6, :6], 2, trns=struct.pack(">HHH", *small[0, 0])),
+        "gray-trns.png": png(fruits_g[:8, :8], 0, trns=struct.pack(">H", int(fruits_g[0, 0]))),
     }
+    # Alpha with iCCP and eXIf: what cvapp reads (app/meta.c) and writes back.
+    rgba = pn["rgba8.png"]
+    extra = png_chunk(b"iCCP", b"icc\0\0" + zlib.compress(small_icc())) + \
+        png_chunk(b"eXIf", exif_with_thumbnail(3))
+    pn["rgba-iccp-exif.png"] = rgba[:33] + extra + rgba[33:]
     return jp, pn, {"bab": bab, "home": home, "chess": chess, "fruits_g": fruits_g}
 
 
