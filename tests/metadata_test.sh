@@ -113,7 +113,7 @@ EOF
   op_is gray_trns.png "crop" "np.array([[[10,10,10,0],[200,200,200,255],[10,10,10,0]],[[200,200,200,255],[10,10,10,0],[77,77,77,255]]], np.uint8)"
 
   t "an op without the flag drops alpha first (COLOR_BGRA2BGR: dropped, not flattened)"
-  op_is logo.png "resize width=40 height=29 | invert" "255 - cv2.resize(im('logo.png')[..., :3], (40, 29))"
+  op_is logo.png "resize width=40 height=29 | invert" "255 - cv2.resize(im('logo.png')[..., :3], (40, 29), interpolation=cv2.INTER_AREA)"
   op_is logo.png "flip | canny" "cv2.Canny(cv2.flip(im('logo.png')[..., :3], 1), 50, 150)"
   op_is logo.png "bilateral" "cv2.bilateralFilter(im('logo.png')[..., :3], 9, 75, 75)"
 
