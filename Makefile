@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Convenience wrapper around CMake; plain `cmake -S . -B build && cmake --build build` works too.
 BUILD ?= build
 JOBS ?= $(shell nproc)

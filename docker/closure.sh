@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # closure.sh - stage a root filesystem that holds ELF programs, every shared
 # library they load and the dynamic loader, nothing else; plus where each
 # file came from. The runtime image (FROM scratch) is this directory.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // core.cpp - the entry guard and error text, views and buffers, image
 // allocation, the result-free functions, versions and threads.
 #include "internal.hpp"

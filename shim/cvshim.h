@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cvshim.h - the C interface to the OpenCV functions cvapp uses.
  *

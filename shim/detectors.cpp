@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // detectors.cpp - the detectors and the storage of their results in the
 // malloc'd C arrays of cvshim.h.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // filters.cpp - the filters: read src, write dst (cvshim.h's filter family,
 // in cvapp's op table order).
 #include "internal.hpp"

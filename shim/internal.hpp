@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // internal.hpp - what the shim's files share; never installed, never seen by C.
 //
 // The shim is split by concern:

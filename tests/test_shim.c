@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Known answers and error paths of the OpenCV shim, and a test for each
  * rule cvshim.h states (ownership, borrowed views, aliasing, zeroed results
  * on failure, per-thread errors, drawing on 3 channels, allocation limits,
