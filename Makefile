@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all build deps demo check check-all check-asan check-fuzz lint test docs readme bench bench-docs bench-readme clean
+.PHONY: all build deps demo check check-all check-asan check-fuzz lint test docs readme bench bench-docs bench-readme abi-dump clean
 
 all: build
 
@@ -77,6 +77,11 @@ docs readme: build
 	$(BUILD)/cvapp --help --markdown > $(BUILD)/options.md
 	awk -v f=$(BUILD)/options.md '/<!-- options:end -->/{while((getline l < f)>0) print l; skip=0} !skip{print} /<!-- options:begin -->/{skip=1}' README.md > $(BUILD)/README.md
 	mv $(BUILD)/README.md README.md
+
+# libcvshim's ABI dump of this version into tests/abi/ (at a release; the `abi` test
+# of check-all compares the library with the newest dump there: docs/cvshim.md).
+abi-dump: build
+	bash tests/abi_test.sh $(BUILD)/cvapp . --update
 
 # Benchmark against python3-opencv, ImageMagick and libvips (needs install-deps.sh --bench).
 bench: build
