@@ -20,6 +20,8 @@ for tool in cc pkg-config cmake; do
 done
 dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
 CMP="$PY $SRC/tests/consumer_cmp.py"
+version=$(sed -n 's/^#define CVS_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\)$/\2/p' \
+  "$SRC/shim/cvshim.h" | paste -sd.)
 
 t "consumer: cmake --install into a temporary prefix"
 run cmake --install "$BUILD" --prefix "$dir/prefix"
@@ -84,14 +86,25 @@ findpackage() {
   run cmake -S "$SRC/tests/consumer" -B "$dir/b-$name" -DCMAKE_PREFIX_PATH="$prefix" \
     -DCMAKE_C_FLAGS="-Wall -Wextra -Werror" "$@"
   expect_rc 0
-  expect_out "cvshim $(sed -n 's/^#define CVS_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\)$/\2/p' \
-    "$SRC/shim/cvshim.h" | paste -sd.) from $prefix/$libdir/cmake/cvshim"
+  expect_out "cvshim $version from $prefix/$libdir/cmake/cvshim"
   run cmake --build "$dir/b-$name"
   expect_rc 0
   [ -x "$dir/b-$name/consumer" ] && consume "$name" "$dir/b-$name/consumer"
 }
 
 pkgconfig pkgconfig "$dir/prefix"
+
+t "consumer: docs/cvshim.md's example compiles and runs"
+sed -n '/^```c$/,/^```$/{/^```/d;p}' "$SRC/docs/cvshim.md" > "$dir/example.c"
+# shellcheck disable=SC2046 # pkg-config's words
+run cc -std=c11 -Wall -Wextra -Werror "$dir/example.c" -o "$dir/example" \
+  $(PKG_CONFIG_PATH=$dir/prefix/$libdir/pkgconfig pkg-config --cflags cvshim) \
+  $(PKG_CONFIG_PATH=$dir/prefix/$libdir/pkgconfig pkg-config --static --libs cvshim) \
+  -Wl,-rpath,"$dir/prefix/$libdir"
+expect_rc 0
+run "$dir/example" "$dir/in.ppm"
+expect_rc 0
+expect_out "libcvshim $version: 200 ORB keypoints"
 
 t "consumer: the prefix moves"
 run mv "$dir/prefix" "$dir/moved"
