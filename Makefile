@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all build deps demo check check-all check-asan check-fuzz lint test docs readme bench bench-docs bench-readme abi-dump clean
+.PHONY: all build deps demo check check-all check-asan check-fuzz lint test docs readme bench bench-docs bench-readme abi-dump deb clean
 
 all: build
 
@@ -82,6 +82,19 @@ docs readme: build
 # of check-all compares the library with the newest dump there: docs/cvshim.md).
 abi-dump: build
 	bash tests/abi_test.sh $(BUILD)/cvapp . --update
+
+# Debian packages cvapp, libcvshim0 and libcvshim-dev (cmake/packaging.cmake) from a
+# /usr build with Debian's hardening flags, then lintian (no error or warning allowed).
+DEB_BUILD ?= build-deb
+deb:
+	export DEB_BUILD_MAINT_OPTIONS=hardening=+all; \
+	  CFLAGS="$$(dpkg-buildflags --get CFLAGS) $$(dpkg-buildflags --get CPPFLAGS)" \
+	  CXXFLAGS="$$(dpkg-buildflags --get CXXFLAGS) $$(dpkg-buildflags --get CPPFLAGS)" \
+	  LDFLAGS="$$(dpkg-buildflags --get LDFLAGS)" \
+	  cmake -S . -B $(DEB_BUILD) -DCMAKE_INSTALL_PREFIX=/usr -DCVAPP_TESTS=OFF $(CMAKE_FLAGS)
+	cmake --build $(DEB_BUILD) -j $(JOBS)
+	cd $(DEB_BUILD) && rm -f ./*.deb && cpack -G DEB
+	lintian --fail-on error,warning $(DEB_BUILD)/*.deb
 
 # Benchmark against python3-opencv, ImageMagick and libvips (needs install-deps.sh --bench).
 bench: build
