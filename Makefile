@@ -86,6 +86,7 @@ abi-dump: build
 # Debian packages cvapp, libcvshim0 and libcvshim-dev (cmake/packaging.cmake) from a
 # /usr build with Debian's hardening flags, then lintian (no error or warning allowed).
 DEB_BUILD ?= build-deb
+LINTIAN ?= lintian
 deb:
 	export DEB_BUILD_MAINT_OPTIONS=hardening=+all; \
 	  CFLAGS="$$(dpkg-buildflags --get CFLAGS) $$(dpkg-buildflags --get CPPFLAGS)" \
@@ -94,7 +95,7 @@ deb:
 	  cmake -S . -B $(DEB_BUILD) -DCMAKE_INSTALL_PREFIX=/usr -DCVAPP_TESTS=OFF $(CMAKE_FLAGS)
 	cmake --build $(DEB_BUILD) -j $(JOBS)
 	cd $(DEB_BUILD) && rm -f ./*.deb && cpack -G DEB
-	lintian --fail-on error,warning $(DEB_BUILD)/*.deb
+	$(LINTIAN) --fail-on error,warning $(DEB_BUILD)/*.deb
 
 # Benchmark against python3-opencv, ImageMagick and libvips (needs install-deps.sh --bench).
 bench: build

@@ -43,7 +43,7 @@ def keypoint_lines(img):
     lines = ["%.9g %.9g %.9g %.9g %.9g %d" % (k.pt[0], k.pt[1], k.size, k.angle, k.response,
                                                k.octave) for k in kps]
     n = 0 if desc is None else desc.shape[0]
-    lines.append("descriptors %d %d" % (n, 32))
+    lines.append("descriptors %d %d" % (n, 32 if n else 0))
     lines += [bytes(row).hex() for row in (desc if desc is not None else [])]
     return lines
 
