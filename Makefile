@@ -1,9 +1,10 @@
+# SPDX-License-Identifier: MIT
 # Convenience wrapper around CMake; plain `cmake -S . -B build && cmake --build build` works too.
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all build deps demo check check-all check-asan check-fuzz lint test docs readme bench bench-docs bench-readme clean
+.PHONY: all build deps demo check check-all check-asan check-fuzz lint test docs readme bench bench-docs bench-readme abi-dump deb clean
 
 all: build
 
@@ -76,6 +77,25 @@ docs readme: build
 	$(BUILD)/cvapp --help --markdown > $(BUILD)/options.md
 	awk -v f=$(BUILD)/options.md '/<!-- options:end -->/{while((getline l < f)>0) print l; skip=0} !skip{print} /<!-- options:begin -->/{skip=1}' README.md > $(BUILD)/README.md
 	mv $(BUILD)/README.md README.md
+
+# libcvshim's ABI dump of this version into tests/abi/ (at a release; the `abi` test
+# of check-all compares the library with the newest dump there: docs/cvshim.md).
+abi-dump: build
+	bash tests/abi_test.sh $(BUILD)/cvapp . --update
+
+# Debian packages cvapp, libcvshim0 and libcvshim-dev (cmake/packaging.cmake) from a
+# /usr build with Debian's hardening flags, then lintian (no error or warning allowed).
+DEB_BUILD ?= build-deb
+LINTIAN ?= lintian
+deb:
+	export DEB_BUILD_MAINT_OPTIONS=hardening=+all; \
+	  CFLAGS="$$(dpkg-buildflags --get CFLAGS) $$(dpkg-buildflags --get CPPFLAGS)" \
+	  CXXFLAGS="$$(dpkg-buildflags --get CXXFLAGS) $$(dpkg-buildflags --get CPPFLAGS)" \
+	  LDFLAGS="$$(dpkg-buildflags --get LDFLAGS)" \
+	  cmake -S . -B $(DEB_BUILD) -DCMAKE_INSTALL_PREFIX=/usr -DCVAPP_TESTS=OFF $(CMAKE_FLAGS)
+	cmake --build $(DEB_BUILD) -j $(JOBS)
+	cd $(DEB_BUILD) && rm -f ./*.deb && cpack -G DEB
+	$(LINTIAN) --fail-on error,warning $(DEB_BUILD)/*.deb
 
 # Benchmark against python3-opencv, ImageMagick and libvips (needs install-deps.sh --bench).
 bench: build

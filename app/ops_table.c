@@ -339,18 +339,18 @@ static int orb_levels(const cvs_image *src, double scale_factor, int nlevels, in
 }
 
 static cvs_status run_orb(op_call *c) {
-    cvs_orb_params p = {
-        .nfeatures = arg_int(c, "nfeatures"),
-        .scale_factor = arg_real(c, "scale_factor"),
-        .nlevels = arg_int(c, "nlevels"),
-        .edge_threshold = arg_int(c, "edge_threshold"),
-        .first_level = arg_int(c, "first_level"),
-        .wta_k = arg_int(c, "wta_k"),
-        .score_type = arg_choice(c, "score_type"),
-        .patch_size = arg_int(c, "patch_size"),
-        .fast_threshold = arg_int(c, "fast_threshold"),
-        .descriptors = arg_bool(c, "descriptors"),
-    };
+    cvs_orb_params p;
+    cvs_orb_params_init(&p);
+    p.nfeatures = arg_int(c, "nfeatures");
+    p.scale_factor = arg_real(c, "scale_factor");
+    p.nlevels = arg_int(c, "nlevels");
+    p.edge_threshold = arg_int(c, "edge_threshold");
+    p.first_level = arg_int(c, "first_level");
+    p.wta_k = arg_int(c, "wta_k");
+    p.score_type = arg_choice(c, "score_type");
+    p.patch_size = arg_int(c, "patch_size");
+    p.fast_threshold = arg_int(c, "fast_threshold");
+    p.descriptors = arg_bool(c, "descriptors");
     p.nlevels = orb_levels(c->src, p.scale_factor, p.nlevels, p.first_level);
     feature_set s = {0};
     return keep(c, cvs_orb(c->src, &p, &s.kp), &s);
@@ -368,14 +368,14 @@ static cvs_status run_fast(op_call *c) {
 }
 
 static cvs_status run_sift(op_call *c) {
-    cvs_sift_params p = {
-        .nfeatures = arg_int(c, "nfeatures"),
-        .octave_layers = arg_int(c, "octave_layers"),
-        .contrast_threshold = arg_real(c, "contrast_threshold"),
-        .edge_threshold = arg_real(c, "edge_threshold"),
-        .sigma = arg_real(c, "sigma"),
-        .descriptors = arg_bool(c, "descriptors"),
-    };
+    cvs_sift_params p;
+    cvs_sift_params_init(&p);
+    p.nfeatures = arg_int(c, "nfeatures");
+    p.octave_layers = arg_int(c, "octave_layers");
+    p.contrast_threshold = arg_real(c, "contrast_threshold");
+    p.edge_threshold = arg_real(c, "edge_threshold");
+    p.sigma = arg_real(c, "sigma");
+    p.descriptors = arg_bool(c, "descriptors");
     feature_set s = {0};
     return keep(c, cvs_sift(c->src, &p, &s.kp), &s);
 }
@@ -406,14 +406,14 @@ static cvs_status run_brisk(op_call *c) {
 }
 
 static cvs_status run_gftt(op_call *c) {
-    cvs_gftt_params p = {
-        .max_corners = arg_int(c, "max_corners"),
-        .quality = arg_real(c, "quality"),
-        .min_distance = arg_real(c, "min_distance"),
-        .block = arg_int(c, "block"),
-        .harris = arg_bool(c, "harris"),
-        .k = arg_real(c, "k"),
-    };
+    cvs_gftt_params p;
+    cvs_gftt_params_init(&p);
+    p.max_corners = arg_int(c, "max_corners");
+    p.quality = arg_real(c, "quality");
+    p.min_distance = arg_real(c, "min_distance");
+    p.block = arg_int(c, "block");
+    p.harris = arg_bool(c, "harris");
+    p.k = arg_real(c, "k");
     feature_set s = {0};
     return keep(c, cvs_gftt(c->src, &p, &s.kp), &s);
 }
@@ -426,12 +426,12 @@ static cvs_status run_harris(op_call *c) {
 }
 
 static cvs_status run_blobs(op_call *c) {
-    cvs_blob_params p = {
-        .min_area = arg_real(c, "min_area"),
-        .max_area = arg_real(c, "max_area"),
-        .min_circularity = arg_real(c, "min_circularity"),
-        .dark = arg_bool(c, "dark"),
-    };
+    cvs_blob_params p;
+    cvs_blob_params_init(&p);
+    p.min_area = arg_real(c, "min_area");
+    p.max_area = arg_real(c, "max_area");
+    p.min_circularity = arg_real(c, "min_circularity");
+    p.dark = arg_bool(c, "dark");
     feature_set s = {0};
     return keep(c, cvs_blobs(c->src, &p, &s.kp), &s);
 }
@@ -451,14 +451,14 @@ static cvs_status run_hough_lines(op_call *c) {
 }
 
 static cvs_status run_hough_circles(op_call *c) {
-    cvs_hough_circle_params p = {
-        .dp = arg_real(c, "dp"),
-        .min_dist = arg_real(c, "min_dist"),
-        .param1 = arg_real(c, "param1"),
-        .param2 = arg_real(c, "param2"),
-        .min_radius = arg_int(c, "min_radius"),
-        .max_radius = arg_int(c, "max_radius"),
-    };
+    cvs_hough_circle_params p;
+    cvs_hough_circle_params_init(&p);
+    p.dp = arg_real(c, "dp");
+    p.min_dist = arg_real(c, "min_dist");
+    p.param1 = arg_real(c, "param1");
+    p.param2 = arg_real(c, "param2");
+    p.min_radius = arg_int(c, "min_radius");
+    p.max_radius = arg_int(c, "max_radius");
     feature_set s = {0};
     return keep(c, cvs_hough_circles(c->src, &p, &s.circles), &s);
 }

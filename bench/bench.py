@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """cvapp against a python3-opencv loop, ImageMagick and libvips, in one run.
 
 usage: /usr/bin/python3 bench/bench.py CVAPP [--quick] [--workloads=a,b] [--update-docs]

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """What a user would write instead of cvapp: a plain python3-opencv loop.
 
 usage: pyloop.py reference|filter|thumb OUTDIR INPUT...

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # base-image.sh [IMAGE] - make sure the Debian base image exists locally
 # (default debian:bookworm-slim): present, or pulled, or else (offline) a
 # stand-in built with debootstrap and imported under the same name.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # closure.sh - stage a root filesystem that holds ELF programs, every shared
 # library they load and the dynamic loader, nothing else; plus where each
 # file came from. The runtime image (FROM scratch) is this directory.
@@ -7,8 +8,11 @@
 #   PROGRAM        an ELF executable; it goes to DEST inside ROOT (default: the same path)
 #   --file PATH    also stage this file (not followed as ELF), e.g. /etc/os-release
 #   --local NAME=VERSION[,LICENSE]
-#                  provenance for the PROGRAMs that no Debian package owns;
-#                  their license file, if given, goes to /usr/share/doc/NAME/copyright
+#                  provenance for the PROGRAMs that no Debian package owns,
+#                  and for the libraries installed with them: those they load
+#                  through a RUNPATH relative to $ORIGIN (cvapp's libcvshim.so
+#                  when CMake's CVAPP_LINK is shared); their license file, if
+#                  given, goes to /usr/share/doc/NAME/copyright
 #   --linked LIST  LIST names static archives linked into the PROGRAMs, one
 #                  per line (CMake writes build/static-archives.txt); the
 #                  packages they come from are recorded like those of the
@@ -85,6 +89,7 @@ declare -A ORIGIN=()   # staged path -> host paths to ask dpkg about, space sepa
 declare -A LOCALF=()   # staged path -> 1 when --local covers it
 declare -A BUILTF=()   # staged status record -> NAME=VERSION of --built
 declare -A ELFDONE=()  # host real path -> 1 once its DT_NEEDED were followed
+declare -A LOCALELF=() # host real path -> 1 for a --local program or a library installed with it
 declare -A CACHE=()    # soname -> host paths from ldconfig -p, space separated
 ERRORS=0
 
@@ -169,6 +174,21 @@ resolve() {
   return 1
 }
 
+# origin_dirs OBJ: the directories of OBJ's RUNPATH written relative to
+# $ORIGIN (installed with OBJ), as real paths.
+origin_dirs() {
+  local rp d here
+  local -a ds=()
+  here=$(dirname "$(readlink -f "$1")")
+  rp=$(readelf -dW "$1" | sed -n 's/.*(\(RUNPATH\|RPATH\)).*\[\(.*\)\]$/\2/p' | head -n1)
+  [ -z "$rp" ] || IFS=: read -ra ds <<<"$rp"
+  for d in "${ds[@]}"; do
+    [[ $d == *'$ORIGIN'* || $d == *'${ORIGIN}'* ]] || continue
+    d=${d//\$ORIGIN/$here}
+    readlink -f "${d//\$\{ORIGIN\}/$here}" || true
+  done
+}
+
 # follow ELF: stage the loader and every library ELF needs, recursively.
 follow() {
   local elf=$1 real interp name path
@@ -181,6 +201,10 @@ follow() {
     [ -n "$name" ] || continue
     if path=$(resolve "$name" "$real"); then
       stage "$path" "$(dirname "$path")/$name"
+      if [ -n "${LOCALELF[$real]:-}" ] &&
+         origin_dirs "$real" | grep -qxF -- "$(dirname "$(readlink -f "$path")")"; then
+        LOCALF[$STAGED]=1 LOCALELF[$(readlink -f "$path")]=1
+      fi
       follow "$path"
     else
       echo "closure.sh: unresolved: $name (needed by $elf)" >&2
@@ -194,7 +218,7 @@ for p in "${PROGS[@]}"; do
   [ -f "$src" ] || die "$src: no such program"
   readelf -hW "$src" >/dev/null 2>&1 || die "$src: not an ELF file"
   stage "$src" "$dest"
-  [ -z "$LOCAL_NAME" ] || LOCALF[$STAGED]=1
+  [ -z "$LOCAL_NAME" ] || { LOCALF[$STAGED]=1; LOCALELF[$(readlink -f "$src")]=1; }
   follow "$src"
 done
 for f in "${FILES[@]}"; do stage "$f"; done

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Installs what cvapp needs on Debian 12 (bookworm): as root, or as a user
 # with sudo (the script calls sudo itself only when not root).
 #   docker/install-deps.sh          build dependencies (also the Docker builder's list)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # opencv-source.sh PREFIX [VERSION] - build a minimal static OpenCV from
 # Debian's own source package and install it under PREFIX, as root, on Debian.
 #

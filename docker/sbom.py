@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """sbom.py - the runtime image's SPDX 2.3 JSON document, from what
 docker/closure.sh recorded: its manifest (every file, its Debian package and
 version), the dpkg status records and the license files.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # sizes.sh [REPO [TIMES]] - a markdown table of the cvapp images: image size
 # (docker image inspect: the uncompressed size `docker images` shows), the
 # cvapp binary's size and the number of files (from the image's manifest,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Makes the op reference docs/ops.md: a picture of every op's result on a sample image
 # (docs/img/ops/OP.jpg) and the reference itself between its markers, which is
 # `cvapp --list-ops --markdown` with one picture paragraph under each op's heading.

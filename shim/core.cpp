@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // core.cpp - the entry guard and error text, views and buffers, image
 // allocation, the result-free functions, versions and threads.
 #include "internal.hpp"
@@ -7,6 +8,7 @@
 
 #include <cxxabi.h>
 
+#include <atomic>
 #include <cstdarg>
 #include <cstdint>
 #include <cstdio>
@@ -31,7 +33,20 @@ std::string cv_message(const cv::Exception &e) {
     return m;
 }
 
+// The limits in force (cvs_set_limits); each field on its own.
+std::atomic<size_t> max_image_bytes{CVS_DEFAULT_MAX_IMAGE_BYTES};
+std::atomic<int> max_side{CVS_DEFAULT_MAX_SIDE};
+std::atomic<int64_t> max_output_pixels{CVS_DEFAULT_MAX_OUTPUT_PIXELS};
+
 } // namespace
+
+cvs_limits limits() noexcept {
+    cvs_limits l;
+    l.max_image_bytes = max_image_bytes.load(std::memory_order_relaxed);
+    l.max_side = max_side.load(std::memory_order_relaxed);
+    l.max_output_pixels = max_output_pixels.load(std::memory_order_relaxed);
+    return l;
+}
 
 void clear_error() noexcept {
     last_error.clear();
@@ -120,10 +135,11 @@ void alloc_image(cvs_image *img, int width, int height, int channels) {
     if (width <= 0 || height <= 0 || channels <= 0)
         throw invalid_arg(format("invalid image size %dx%dx%d", width, height, channels));
     size_t stride = (size_t)width * (size_t)channels;
+    size_t max_bytes = limits().max_image_bytes;
     // stride * height could wrap; stride alone cannot (two ints).
-    if ((size_t)height > CVS_MAX_IMAGE_BYTES / stride)
+    if ((size_t)height > max_bytes / stride)
         throw invalid_arg(format("image of %dx%dx%d is over the %zu-byte limit", width, height,
-                                 channels, CVS_MAX_IMAGE_BYTES));
+                                 channels, max_bytes));
     size_t need = stride * (size_t)height;
     // A borrowed view's pixels belong to someone else: never replace them.
     require(img->capacity != 0 || img->data == nullptr, "cannot allocate into a borrowed view");
@@ -164,7 +180,43 @@ bool overlaps(const cvs_image *src, const cvs_image *dst) noexcept {
 
 using namespace cvshim;
 
+#define CVS_STR_(x) #x
+#define CVS_STR(x) CVS_STR_(x)
+
 extern "C" {
+
+int cvs_version(void) {
+    return CVS_VERSION;
+}
+
+const char *cvs_version_string(void) {
+    return CVS_STR(CVS_VERSION_MAJOR) "." CVS_STR(CVS_VERSION_MINOR) "." CVS_STR(
+        CVS_VERSION_PATCH);
+}
+
+void cvs_limits_init(cvs_limits *l) {
+    if (!l)
+        return;
+    l->max_image_bytes = CVS_DEFAULT_MAX_IMAGE_BYTES;
+    l->max_side = CVS_DEFAULT_MAX_SIDE;
+    l->max_output_pixels = CVS_DEFAULT_MAX_OUTPUT_PIXELS;
+}
+
+void cvs_get_limits(cvs_limits *l) {
+    if (l)
+        *l = limits();
+}
+
+cvs_status cvs_set_limits(const cvs_limits *l) {
+    return guarded([&] {
+        require(l != nullptr, "null limits");
+        require(l->max_image_bytes > 0 && l->max_side > 0 && l->max_output_pixels > 0,
+                "limits must be positive");
+        max_image_bytes.store(l->max_image_bytes, std::memory_order_relaxed);
+        max_side.store(l->max_side, std::memory_order_relaxed);
+        max_output_pixels.store(l->max_output_pixels, std::memory_order_relaxed);
+    });
+}
 
 void cvs_keypoints_free(cvs_keypoints *kp) {
     if (!kp)

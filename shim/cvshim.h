@@ -1,5 +1,10 @@
+/* SPDX-License-Identifier: MIT */
 /*
- * cvshim.h - the C interface to the OpenCV functions cvapp uses.
+ * cvshim.h - libcvshim: a C interface to OpenCV's image filters, drawing
+ * and feature detectors (OpenCV has no C API any more).  cvapp is one user;
+ * any C program, or any language with a C FFI, can be another: build with
+ * `pkg-config --cflags --libs cvshim` or CMake's find_package(cvshim)
+ * (docs/cvshim.md).
  *
  * This header is plain C: no OpenCV type, no C++ construct crosses it.
  * Every function is exported (CVS_API) with the prefix `cvs_` and returns a
@@ -34,10 +39,23 @@
  *    shim; cvs_last_error's string stays valid until the next shim call on
  *    the same thread.
  *
- * Contents, by family (filters, drawing and detectors in the order of
- * cvapp's op table):
- *   core and memory  statuses, images, detector results and their release,
- *                    allocation, errors, version, threads
+ * Versions and compatibility: CVS_VERSION_* below is the version of this
+ * header, cvs_version() that of the library loaded.  Within one major
+ * version (the SONAME, libcvshim.so.MAJOR) a program built against an
+ * older header keeps working with a newer library: functions and enum values
+ * are only added, and the parameter structs (cvs_*_params) only grow at
+ * their end.  Their rule for callers: ALWAYS fill a params struct with its
+ * cvs_*_params_init() first, then set the fields you want.  The init
+ * function records the struct's size as your program was compiled
+ * (p->size), and the library reads only the fields that size covers, using
+ * its defaults for later ones; a struct that was not initialised (size too
+ * small) is refused with CVS_EINVAL.  The other structs (cvs_image, the
+ * results, cvs_style, cvs_limits) keep their layout for the major version:
+ * what they lack comes as new functions.
+ *
+ * Contents, by family:
+ *   core and memory  versions, statuses, images, detector results and their
+ *                    release, allocation, limits, errors, threads
  *   filters          cvs_grayscale .. cvs_convert
  *   drawing          cvs_to_bgr, cvs_draw_*
  *   detectors        cvs_orb .. cvs_find_contours
@@ -51,6 +69,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The version of this header: MAJOR changes with an incompatible ABI (the
+ * SONAME libcvshim.so.MAJOR), MINOR when something is added, PATCH for
+ * fixes.  CVS_VERSION is MAJOR * 10000 + MINOR * 100 + PATCH, comparable
+ * with cvs_version(). */
+#define CVS_VERSION_MAJOR 0
+#define CVS_VERSION_MINOR 1
+#define CVS_VERSION_PATCH 0
+#define CVS_VERSION (CVS_VERSION_MAJOR * 10000 + CVS_VERSION_MINOR * 100 + CVS_VERSION_PATCH)
+
 /* Marks what the library exports; everything else is built hidden. */
 #if defined(__GNUC__)
 #define CVS_API __attribute__((visibility("default")))
@@ -63,6 +90,11 @@ extern "C" {
 #endif
 
 /* ==== core and memory ================================================ */
+
+/* The loaded library's version: cvs_version() as CVS_VERSION computes it,
+ * cvs_version_string() as "MAJOR.MINOR.PATCH" (a static string). */
+CVS_API int cvs_version(void);
+CVS_API const char *cvs_version_string(void);
 
 typedef enum cvs_status {
     CVS_OK = 0,
@@ -87,13 +119,36 @@ typedef struct cvs_image {
  * and borrowed views are allowed (a view's pixels are not freed). */
 CVS_API void cvs_image_free(cvs_image *img);
 
-/* The largest pixel buffer the shim allocates (16 GiB). */
-#define CVS_MAX_IMAGE_BYTES ((size_t)1 << 34)
+/* Size limits, process-wide, that protect a program from an input that
+ * asks for a huge allocation:
+ *   max_image_bytes    the largest pixel buffer the shim allocates
+ *                      (cvs_image_alloc and every dst)
+ *   max_side           the largest width or height of a filter's result
+ *                      whose size the caller chooses (cvs_resize and the
+ *                      like); a larger result is CVS_EINVAL
+ *   max_output_pixels  the largest width * height of such a result
+ * The library starts with the CVS_DEFAULT_* values below (what cvapp uses).
+ * cvs_limits_init fills *l with them; cvs_get_limits with those in force.
+ * cvs_set_limits changes them for the whole process (every thread), so a
+ * library calling cvshim should leave them to the program; a zero field is
+ * refused (CVS_EINVAL, nothing changed).  Set them before starting threads
+ * that call the shim: a call already running may still use the old ones. */
+#define CVS_DEFAULT_MAX_IMAGE_BYTES ((size_t)1 << 34) /* 16 GiB */
+#define CVS_DEFAULT_MAX_SIDE 65535
+#define CVS_DEFAULT_MAX_OUTPUT_PIXELS ((int64_t)1 << 28)
+typedef struct cvs_limits {
+    size_t max_image_bytes;
+    int max_side;
+    int64_t max_output_pixels;
+} cvs_limits;
+CVS_API void cvs_limits_init(cvs_limits *l);
+CVS_API void cvs_get_limits(cvs_limits *l);
+CVS_API cvs_status cvs_set_limits(const cvs_limits *l);
 
 /* Makes sure img holds a width x height x channels buffer (tightly
  * packed, stride = width*channels); reuses the buffer when it is big
  * enough.  The caller may use this to prepare buffers itself.  A size over
- * CVS_MAX_IMAGE_BYTES ("image of WxHxC is over the N-byte limit") and a
+ * max_image_bytes ("image of WxHxC is over the N-byte limit") and a
  * borrowed view are CVS_EINVAL; a failed malloc is CVS_ENOMEM (its message
  * names the bytes and the size).  On failure img is unchanged. */
 CVS_API cvs_status cvs_image_alloc(cvs_image *img, int width, int height, int channels);
@@ -166,24 +221,30 @@ CVS_API void cvs_contours_free(cvs_contours *c);
  * successful call). */
 CVS_API const char *cvs_last_error(void);
 
-/* OpenCV's version string, e.g. "4.6.0". */
+/* The version string of the OpenCV the library was built with, e.g. "4.6.0". */
 CVS_API const char *cvs_opencv_version(void);
 
-/* Sets OpenCV's worker thread count (0 = OpenCV's default, 1 = serial). */
+/* OpenCV's worker thread count: cv::setNumThreads / cv::getNumThreads.
+ * n = 0 restores OpenCV's default (one per CPU), 1 runs serially; a
+ * negative n is CVS_EINVAL.  This is PROCESS-WIDE state of OpenCV, not of
+ * the calling thread or of cvshim: it changes every later OpenCV call in
+ * the process, including those of other libraries and of other threads
+ * (calls already running keep their count).  A program sets it once, before
+ * starting its threads; a library built on cvshim should not call it. */
 CVS_API cvs_status cvs_set_num_threads(int n);
 CVS_API int cvs_get_num_threads(void);
 
 /* ==== filters: read src, write dst ===================================== */
 
-/* Output images are limited to CVS_MAX_SIDE pixels a side and
- * CVS_MAX_OUTPUT_PIXELS pixels; a larger result is CVS_EINVAL. */
-#define CVS_MAX_SIDE 65535
-#define CVS_MAX_OUTPUT_PIXELS (1 << 28)
+/* A result whose size the caller chooses (resize) is limited by
+ * cvs_limits' max_side and max_output_pixels; a larger one is CVS_EINVAL.
+ * The choice enums below are cvshim's own numbering (not OpenCV's
+ * constants), stable within a major version. */
 
 /* cv::cvtColor BGR->GRAY; a gray src is copied unchanged. */
 CVS_API cvs_status cvs_grayscale(const cvs_image *src, cvs_image *dst);
 
-/* Interpolations, in cvapp's order: nearest, linear, cubic, area, lanczos. */
+/* Interpolations: nearest, linear, cubic, area, lanczos (cv::INTER_*). */
 enum { CVS_INTER_NEAREST, CVS_INTER_LINEAR, CVS_INTER_CUBIC, CVS_INTER_AREA,
        CVS_INTER_LANCZOS, CVS_INTER_COUNT };
 
@@ -242,7 +303,7 @@ CVS_API cvs_status cvs_laplacian(const cvs_image *src, cvs_image *dst, int ksize
 CVS_API cvs_status cvs_canny(const cvs_image *src, cvs_image *dst,
                              double low, double high, int aperture, int l2);
 
-/* cv::threshold.  Types, in cvapp's order: binary, binary_inv, trunc,
+/* cv::threshold.  Types: binary, binary_inv, trunc,
  * tozero, tozero_inv, otsu, triangle (the last two: binary with the level
  * found by OpenCV; they need one channel, so a color src is converted to
  * gray first and dst has one channel). */
@@ -258,7 +319,7 @@ CVS_API cvs_status cvs_adaptive_threshold(const cvs_image *src, cvs_image *dst, 
                                           int method, int block, double c, int invert);
 
 /* cv::morphologyEx with a ksize x ksize cv::getStructuringElement.
- * Ops and shapes in cvapp's order. */
+ * Ops (cv::MORPH_*) and shapes (cv::MORPH_RECT ...). */
 enum { CVS_MORPH_ERODE, CVS_MORPH_DILATE, CVS_MORPH_OPEN, CVS_MORPH_CLOSE,
        CVS_MORPH_GRADIENT, CVS_MORPH_TOPHAT, CVS_MORPH_BLACKHAT, CVS_MORPH_COUNT };
 enum { CVS_SHAPE_RECT, CVS_SHAPE_ELLIPSE, CVS_SHAPE_CROSS, CVS_SHAPE_COUNT };
@@ -305,20 +366,31 @@ CVS_API cvs_status cvs_draw_contours(cvs_image *img, const cvs_contours *c,
                                      const cvs_style *st);
 
 /* ==== detectors: read src, fill a zeroed result ======================== */
-/* Keypoint detectors convert a color src to gray themselves (OpenCV does). */
+/* Keypoint detectors convert a color src to gray themselves (OpenCV does).
+ *
+ * Parameter structs: fill with cvs_X_params_init(&p), then set fields (see
+ * "Versions and compatibility" at the top).  `size` is the init function's:
+ * never set it yourself.  cvs_X_params_init is a macro passing sizeof *p
+ * to the exported cvs_X_params_init_sized(p, size), which an FFI calls
+ * directly with its struct's size.  The defaults are OpenCV's where it has
+ * them (named beside each field); a NULL p is CVS_EINVAL for a detector
+ * and nothing for an init function. */
 
 typedef struct cvs_orb_params {
-    int nfeatures;
-    double scale_factor;
-    int nlevels;
-    int edge_threshold;
-    int first_level;
-    int wta_k;
-    int score_type;      /* 0 = Harris, 1 = FAST */
-    int patch_size;
-    int fast_threshold;
-    int descriptors;     /* non-zero: compute descriptors too */
+    size_t size;
+    int nfeatures;       /* 500 */
+    double scale_factor; /* 1.2 */
+    int nlevels;         /* 8 */
+    int edge_threshold;  /* 31 */
+    int first_level;     /* 0 */
+    int wta_k;           /* 2 */
+    int score_type;      /* 0 = Harris (default), 1 = FAST */
+    int patch_size;      /* 31 */
+    int fast_threshold;  /* 20 */
+    int descriptors;     /* non-zero: compute descriptors too (default 0) */
 } cvs_orb_params;
+CVS_API void cvs_orb_params_init_sized(cvs_orb_params *p, size_t size);
+#define cvs_orb_params_init(p) cvs_orb_params_init_sized((p), sizeof *(p))
 
 /* cv::ORB::create(...)->detect / detectAndCompute.  `out` must be
  * zeroed (or freed with cvs_keypoints_free); the shim fills it. */
@@ -331,13 +403,16 @@ CVS_API cvs_status cvs_fast(const cvs_image *src, int threshold, int nonmax, int
                             cvs_keypoints *out);
 
 typedef struct cvs_sift_params {
-    int nfeatures;
-    int octave_layers;
-    double contrast_threshold;
-    double edge_threshold;
-    double sigma;
-    int descriptors;
+    size_t size;
+    int nfeatures;             /* 0 = all */
+    int octave_layers;         /* 3 */
+    double contrast_threshold; /* 0.04 */
+    double edge_threshold;     /* 10 */
+    double sigma;              /* 1.6 */
+    int descriptors;           /* 0 */
 } cvs_sift_params;
+CVS_API void cvs_sift_params_init_sized(cvs_sift_params *p, size_t size);
+#define cvs_sift_params_init(p) cvs_sift_params_init_sized((p), sizeof *(p))
 CVS_API cvs_status cvs_sift(const cvs_image *src, const cvs_sift_params *p,
                             cvs_keypoints *out);
 
@@ -348,13 +423,16 @@ CVS_API cvs_status cvs_brisk(const cvs_image *src, int threshold, int octaves,
                              int descriptors, cvs_keypoints *out);
 
 typedef struct cvs_gftt_params {
-    int max_corners;
-    double quality;
-    double min_distance;
-    int block;
-    int harris;
-    double k;
+    size_t size;
+    int max_corners;     /* 1000 */
+    double quality;      /* 0.01 */
+    double min_distance; /* 1 */
+    int block;           /* 3 */
+    int harris;          /* 0 */
+    double k;            /* 0.04 */
 } cvs_gftt_params;
+CVS_API void cvs_gftt_params_init_sized(cvs_gftt_params *p, size_t size);
+#define cvs_gftt_params_init(p) cvs_gftt_params_init_sized((p), sizeof *(p))
 /* cv::GFTTDetector. */
 CVS_API cvs_status cvs_gftt(const cvs_image *src, const cvs_gftt_params *p,
                             cvs_keypoints *out);
@@ -366,10 +444,14 @@ CVS_API cvs_status cvs_harris(const cvs_image *src, int block, int ksize, double
                               double threshold, cvs_keypoints *out);
 
 typedef struct cvs_blob_params {
-    double min_area, max_area;
+    size_t size;
+    double min_area, max_area; /* 25, 5000 */
     double min_circularity; /* 0: circularity not filtered (OpenCV's default) */
-    int dark;               /* blobColor 0 (OpenCV's default), else 255 */
+    int dark;               /* non-zero (the default): dark blobs, blobColor 0
+                               as OpenCV's default; 0: light, blobColor 255 */
 } cvs_blob_params;
+CVS_API void cvs_blob_params_init_sized(cvs_blob_params *p, size_t size);
+#define cvs_blob_params_init(p) cvs_blob_params_init_sized((p), sizeof *(p))
 /* cv::SimpleBlobDetector with OpenCV's other defaults. */
 CVS_API cvs_status cvs_blobs(const cvs_image *src, const cvs_blob_params *p,
                              cvs_keypoints *out);
@@ -380,9 +462,16 @@ CVS_API cvs_status cvs_hough_lines(const cvs_image *src, double rho, double thet
                                    cvs_lines *out);
 
 typedef struct cvs_hough_circle_params {
-    double dp, min_dist, param1, param2;
-    int min_radius, max_radius;
+    size_t size;
+    double dp;        /* 1 (OpenCV has no default) */
+    double min_dist;  /* 20 (OpenCV has no default) */
+    double param1;    /* 100 */
+    double param2;    /* 100 */
+    int min_radius;   /* 0 */
+    int max_radius;   /* 0 = the image size */
 } cvs_hough_circle_params;
+CVS_API void cvs_hough_circle_params_init_sized(cvs_hough_circle_params *p, size_t size);
+#define cvs_hough_circle_params_init(p) cvs_hough_circle_params_init_sized((p), sizeof *(p))
 /* cv::HoughCircles(HOUGH_GRADIENT) on a gray src. */
 CVS_API cvs_status cvs_hough_circles(const cvs_image *src, const cvs_hough_circle_params *p,
                                      cvs_circles *out);

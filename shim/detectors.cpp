@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // detectors.cpp - the detectors and the storage of their results in the
 // malloc'd C arrays of cvshim.h.
 //
@@ -161,6 +162,16 @@ static_assert(std::size(contour_modes) == CVS_RETR_COUNT, "one per CVS_RETR_*");
 const int contour_methods[] = {cv::CHAIN_APPROX_NONE, cv::CHAIN_APPROX_SIMPLE};
 static_assert(std::size(contour_methods) == CVS_CHAIN_COUNT, "one per CVS_CHAIN_*");
 
+// Fills a parameter struct with `defaults` (cvshim.h names them beside
+// each field) and the caller's size.
+template <typename P> void init_params(P *p, size_t size, P defaults) {
+    if (!p || size < sizeof p->size)
+        return;
+    defaults.size = size;
+    // A caller built against an older header has a smaller struct: only its
+    // part is written.  A newer caller's later fields are not read.
+    std::memcpy(p, &defaults, size < sizeof defaults ? size : sizeof defaults);
+}
 } // namespace
 } // namespace cvshim
 
@@ -171,7 +182,7 @@ extern "C" {
 cvs_status cvs_orb(const cvs_image *src, const cvs_orb_params *p, cvs_keypoints *out) {
     return guarded([&] {
         reset(out);
-        require(p != nullptr, "null parameters");
+        params(p, sizeof *p, "cvs_orb_params_init");
         cv::ORB::ScoreType score = p->score_type ? cv::ORB::FAST_SCORE : cv::ORB::HARRIS_SCORE;
         cv::Ptr<cv::ORB> orb =
             cv::ORB::create(p->nfeatures, (float)p->scale_factor, p->nlevels, p->edge_threshold,
@@ -192,7 +203,7 @@ cvs_status cvs_fast(const cvs_image *src, int threshold, int nonmax, int type,
 cvs_status cvs_sift(const cvs_image *src, const cvs_sift_params *p, cvs_keypoints *out) {
     return guarded([&] {
         reset(out);
-        require(p != nullptr, "null parameters");
+        params(p, sizeof *p, "cvs_sift_params_init");
         cv::Ptr<cv::SIFT> sift = cv::SIFT::create(p->nfeatures, p->octave_layers,
                                                   p->contrast_threshold, p->edge_threshold,
                                                   p->sigma);
@@ -221,7 +232,7 @@ cvs_status cvs_brisk(const cvs_image *src, int threshold, int octaves, int descr
 cvs_status cvs_gftt(const cvs_image *src, const cvs_gftt_params *p, cvs_keypoints *out) {
     return guarded([&] {
         reset(out);
-        require(p != nullptr, "null parameters");
+        params(p, sizeof *p, "cvs_gftt_params_init");
         cv::Ptr<cv::GFTTDetector> gftt = cv::GFTTDetector::create(
             p->max_corners, p->quality, p->min_distance, p->block, p->harris != 0, p->k);
         detect(src, gftt, false, out);
@@ -253,7 +264,7 @@ cvs_status cvs_harris(const cvs_image *src, int block, int ksize, double k, doub
 cvs_status cvs_blobs(const cvs_image *src, const cvs_blob_params *p, cvs_keypoints *out) {
     return guarded([&] {
         reset(out);
-        require(p != nullptr, "null parameters");
+        params(p, sizeof *p, "cvs_blob_params_init");
         // OpenCV 4.10 refuses minArea and minCircularity of 0 even when that
         // filter is off.  Blobs of area 0 are dropped by every version (their
         // centre is undefined) and a positive area is at least 0.5, so the
@@ -293,7 +304,7 @@ cvs_status cvs_hough_circles(const cvs_image *src, const cvs_hough_circle_params
                              cvs_circles *out) {
     return guarded([&] {
         reset(out);
-        require(p != nullptr, "null parameters");
+        params(p, sizeof *p, "cvs_hough_circle_params_init");
         cv::Mat in = view(src);
         std::vector<cv::Vec3f> found;
         cv::HoughCircles(in, found, cv::HOUGH_GRADIENT, p->dp, p->min_dist, p->param1,
@@ -322,6 +333,26 @@ cvs_status cvs_find_contours(const cvs_image *src, int mode, int method, double 
         cv::findContours(in, cs, hier, m, a);
         store_contours(cs, hier, min_area, out);
     });
+}
+
+void cvs_orb_params_init_sized(cvs_orb_params *p, size_t size) {
+    init_params(p, size, cvs_orb_params{0, 500, 1.2, 8, 31, 0, 2, 0, 31, 20, 0});
+}
+
+void cvs_sift_params_init_sized(cvs_sift_params *p, size_t size) {
+    init_params(p, size, cvs_sift_params{0, 0, 3, 0.04, 10, 1.6, 0});
+}
+
+void cvs_gftt_params_init_sized(cvs_gftt_params *p, size_t size) {
+    init_params(p, size, cvs_gftt_params{0, 1000, 0.01, 1, 3, 0, 0.04});
+}
+
+void cvs_blob_params_init_sized(cvs_blob_params *p, size_t size) {
+    init_params(p, size, cvs_blob_params{0, 25, 5000, 0, 1});
+}
+
+void cvs_hough_circle_params_init_sized(cvs_hough_circle_params *p, size_t size) {
+    init_params(p, size, cvs_hough_circle_params{0, 1, 20, 100, 100, 0, 0});
 }
 
 } // extern "C"

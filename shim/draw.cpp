@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // draw.cpp - drawing: a BGR copy of an image, and detector results drawn in
 // place on a caller-owned 3-channel image.
 #include "internal.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // filters.cpp - the filters: read src, write dst (cvshim.h's filter family,
 // in cvapp's op table order).
 #include "internal.hpp"
@@ -38,10 +39,11 @@ template <typename F> void abs16(const cvs_image *src, cvs_image *dst, F &&deriv
 void check_output_size(long long w, long long h, const char *what) {
     if (w < 1 || h < 1)
         throw invalid_arg(format("%s: the result would be empty", what));
-    if (w > CVS_MAX_SIDE || h > CVS_MAX_SIDE || w * h > CVS_MAX_OUTPUT_PIXELS)
-        throw invalid_arg(format("%s: the result would be %lldx%lld, over the limit of %d pixels "
-                                 "or %d a side",
-                                 what, w, h, CVS_MAX_OUTPUT_PIXELS, CVS_MAX_SIDE));
+    cvs_limits l = limits();
+    if (w > l.max_side || h > l.max_side || w * h > l.max_output_pixels)
+        throw invalid_arg(format("%s: the result would be %lldx%lld, over the limit of %lld "
+                                 "pixels or %d a side",
+                                 what, w, h, (long long)l.max_output_pixels, l.max_side));
 }
 
 // The OpenCV constants of cvshim.h's choices, in the enums' order.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // internal.hpp - what the shim's files share; never installed, never seen by C.
 //
 // The shim is split by concern:
@@ -40,6 +41,9 @@ struct invalid_arg : shim_error {
     explicit invalid_arg(std::string m) : shim_error(CVS_EINVAL, std::move(m)) {}
 };
 
+// The size limits in force (cvs_get_limits).
+cvs_limits limits() noexcept;
+
 // Empties this thread's error text (a successful call leaves it "").
 void clear_error() noexcept;
 
@@ -72,6 +76,17 @@ std::string format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 // Throws invalid_arg(msg) unless ok.
 void require(bool ok, const char *msg);
+
+// The parameter struct of a detector, refused when null or not filled by
+// its cvs_*_params_init (p->size below `known`, the bytes up to the last
+// field this version reads; a later version that adds fields reads each
+// one only when p->size covers it, else uses its default).
+template <typename P> const P &params(const P *p, size_t known, const char *init) {
+    require(p != nullptr, "null parameters");
+    if (p->size < known)
+        throw invalid_arg(format("parameters not initialised (call %s first)", init));
+    return *p;
+}
 
 // A cv::Mat header over a borrowed image: no copy.  Refuses a null or empty
 // image, an unsupported channel count and a stride shorter than a row.

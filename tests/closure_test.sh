@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Closure test, no container engine needed: stage the runtime image's root
 # filesystem from this build with docker/closure.sh (the script the
 # Dockerfile runs) and run cvapp inside it with chroot.

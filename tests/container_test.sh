@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Container tests with a real Docker engine, started here when none answers
 # (as root: dockerd without a bridge network). Builds docker/Dockerfile
 # (runtime, slim variant, builder stage) and docker/Dockerfile.single with

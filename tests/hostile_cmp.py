@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Compares cvapp's decoded outputs with OpenCV's own imread (python3-opencv).
 
 usage: /usr/bin/python3 hostile_cmp.py MODE SRC GOT [MODE SRC GOT ...]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # lib.sh - assertions for the shell test scripts (sourced).
 # Every check prints one line on failure; the script ends with a summary
 # line "N passed, N failed" and exits non-zero if anything failed.

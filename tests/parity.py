@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Parity: cvapp's pixels and keypoints equal OpenCV's own (python3-opencv).
 
 usage: /usr/bin/python3 parity.py CVAPP SAMPLES_DIR

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Parity cases for the op catalogue (loaded by parity.py, which provides
 # cv2, np, gray and orb).  Each case: (name, cvapp pipeline, function of the
 # decoded input -> (image, keypoints or None[, {"lines"|"circles"|"contours": items}])).

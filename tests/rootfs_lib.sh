@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # shellcheck shell=bash
 # rootfs_lib.sh - checks shared by closure_test.sh (a staged root filesystem)
 # and container_test.sh (the image's layers unpacked). Sourced after lib.sh.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """sbom_check.py ROOT: the SBOM of a staged root (docker/sbom.py's output)
 validates against tests/schema/spdx-2.3.schema.json and says the truth: every
 file of the manifest is listed once with its real SHA-1 and SHA-256, every

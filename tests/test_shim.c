@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Known answers and error paths of the OpenCV shim, and a test for each
  * rule cvshim.h states (ownership, borrowed views, aliasing, zeroed results
  * on failure, per-thread errors, drawing on 3 channels, allocation limits,
@@ -5,6 +6,7 @@
 #define _DEFAULT_SOURCE
 #include <math.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +45,153 @@ START_TEST(version_and_threads) {
     ck_assert_int_eq(cvs_set_num_threads(0), CVS_OK);
     ck_assert_int_eq(cvs_set_num_threads(-3), CVS_EINVAL);
     ck_assert_str_eq(cvs_last_error(), "negative thread count");
+}
+END_TEST
+
+START_TEST(library_version) {
+    /* The header's version, the library's, and its string agree. */
+    ck_assert_int_eq(cvs_version(), CVS_VERSION);
+    ck_assert_int_eq(CVS_VERSION,
+                     CVS_VERSION_MAJOR * 10000 + CVS_VERSION_MINOR * 100 + CVS_VERSION_PATCH);
+    char want[32];
+    snprintf(want, sizeof want, "%d.%d.%d", CVS_VERSION_MAJOR, CVS_VERSION_MINOR,
+             CVS_VERSION_PATCH);
+    ck_assert_str_eq(cvs_version_string(), want);
+}
+END_TEST
+
+/* Every params struct: init records the caller's size and OpenCV's defaults. */
+START_TEST(params_init_defaults) {
+    cvs_orb_params orb;
+    memset(&orb, 0xA5, sizeof orb);
+    cvs_orb_params_init(&orb);
+    ck_assert_uint_eq(orb.size, sizeof orb);
+    ck_assert_int_eq(orb.nfeatures, 500);
+    ck_assert(orb.scale_factor == 1.2);
+    ck_assert_int_eq(orb.nlevels, 8);
+    ck_assert_int_eq(orb.edge_threshold, 31);
+    ck_assert_int_eq(orb.first_level, 0);
+    ck_assert_int_eq(orb.wta_k, 2);
+    ck_assert_int_eq(orb.score_type, 0);
+    ck_assert_int_eq(orb.patch_size, 31);
+    ck_assert_int_eq(orb.fast_threshold, 20);
+    ck_assert_int_eq(orb.descriptors, 0);
+    cvs_sift_params sift;
+    cvs_sift_params_init(&sift);
+    ck_assert_uint_eq(sift.size, sizeof sift);
+    ck_assert_int_eq(sift.nfeatures, 0);
+    ck_assert_int_eq(sift.octave_layers, 3);
+    ck_assert(sift.contrast_threshold == 0.04 && sift.edge_threshold == 10 && sift.sigma == 1.6);
+    ck_assert_int_eq(sift.descriptors, 0);
+    cvs_gftt_params gftt;
+    cvs_gftt_params_init(&gftt);
+    ck_assert_uint_eq(gftt.size, sizeof gftt);
+    ck_assert_int_eq(gftt.max_corners, 1000);
+    ck_assert(gftt.quality == 0.01 && gftt.min_distance == 1 && gftt.k == 0.04);
+    ck_assert_int_eq(gftt.block, 3);
+    ck_assert_int_eq(gftt.harris, 0);
+    cvs_blob_params blob;
+    cvs_blob_params_init(&blob);
+    ck_assert_uint_eq(blob.size, sizeof blob);
+    ck_assert(blob.min_area == 25 && blob.max_area == 5000 && blob.min_circularity == 0);
+    ck_assert_int_eq(blob.dark, 1);
+    cvs_hough_circle_params hc;
+    cvs_hough_circle_params_init(&hc);
+    ck_assert_uint_eq(hc.size, sizeof hc);
+    ck_assert(hc.dp == 1 && hc.min_dist == 20 && hc.param1 == 100 && hc.param2 == 100);
+    ck_assert_int_eq(hc.min_radius, 0);
+    ck_assert_int_eq(hc.max_radius, 0);
+    /* NULL, or a size too small to hold `size`: nothing written, no crash. */
+    cvs_orb_params_init(NULL);
+    cvs_orb_params_init_sized(&orb, 0);
+    ck_assert_uint_eq(orb.size, sizeof orb);
+}
+END_TEST
+
+/* A caller built against an older (smaller) struct: init writes only its
+ * part; the detectors refuse a struct that init did not fill. */
+START_TEST(params_size_rules) {
+    unsigned char buf[sizeof(cvs_orb_params) + 16];
+    memset(buf, 0x5A, sizeof buf);
+    size_t older = offsetof(cvs_orb_params, nlevels);
+    cvs_orb_params_init_sized((cvs_orb_params *)buf, older);
+    cvs_orb_params got;
+    memcpy(&got, buf, sizeof got);
+    ck_assert_uint_eq(got.size, older);
+    ck_assert_int_eq(got.nfeatures, 500);
+    for (size_t i = older; i < sizeof buf; i++) ck_assert_uint_eq(buf[i], 0x5A);
+
+    cvs_image src = img_checker(64, 64, 8);
+    cvs_keypoints kp = {0};
+    cvs_orb_params zero = {0};
+    ck_assert_int_eq(cvs_orb(&src, &zero, &kp), CVS_EINVAL);
+    ck_assert_str_eq(cvs_last_error(), "parameters not initialised (call cvs_orb_params_init first)");
+    ck_assert_ptr_null(kp.items);
+    cvs_sift_params sift = {0};
+    ck_assert_int_eq(cvs_sift(&src, &sift, &kp), CVS_EINVAL);
+    cvs_gftt_params gftt = {0};
+    ck_assert_int_eq(cvs_gftt(&src, &gftt, &kp), CVS_EINVAL);
+    cvs_blob_params blob = {0};
+    ck_assert_int_eq(cvs_blobs(&src, &blob, &kp), CVS_EINVAL);
+    cvs_hough_circle_params hc = {0};
+    cvs_circles circles = {0};
+    ck_assert_int_eq(cvs_hough_circles(&src, &hc, &circles), CVS_EINVAL);
+    ck_assert_str_eq(cvs_last_error(),
+                     "parameters not initialised (call cvs_hough_circle_params_init first)");
+    /* The older caller's struct is refused too: this version reads every field. */
+    ck_assert_int_eq(cvs_orb(&src, &got, &kp), CVS_EINVAL);
+    /* Initialised, the defaults run. */
+    cvs_gftt_params_init(&gftt);
+    ck_assert_int_eq(cvs_gftt(&src, &gftt, &kp), CVS_OK);
+    ck_assert_uint_gt(kp.count, 0);
+    cvs_keypoints_free(&kp);
+    cvs_image_free(&src);
+}
+END_TEST
+
+/* The size limits: documented defaults, process-wide setter, zero refused. */
+START_TEST(limits_defaults_and_setter) {
+    cvs_limits def, now;
+    cvs_limits_init(&def);
+    ck_assert_uint_eq(def.max_image_bytes, CVS_DEFAULT_MAX_IMAGE_BYTES);
+    ck_assert_uint_eq(def.max_image_bytes, (size_t)1 << 34);
+    ck_assert_int_eq(def.max_side, 65535);
+    ck_assert_int_eq(def.max_output_pixels, (int64_t)1 << 28);
+    cvs_get_limits(&now);
+    ck_assert(now.max_image_bytes == def.max_image_bytes && now.max_side == def.max_side &&
+              now.max_output_pixels == def.max_output_pixels);
+
+    cvs_limits small = def;
+    small.max_image_bytes = 1000;
+    small.max_side = 100;
+    small.max_output_pixels = 5000;
+    ck_assert_int_eq(cvs_set_limits(&small), CVS_OK);
+    cvs_image img = {0};
+    ck_assert_int_eq(cvs_image_alloc(&img, 10, 10, 10), CVS_OK);
+    ck_assert_int_eq(cvs_image_alloc(&img, 10, 10, 11), CVS_EINVAL);
+    ck_assert_str_eq(cvs_last_error(), "image of 10x10x11 is over the 1000-byte limit");
+    cvs_image src = img_fill(8, 8, 1, 0), dst = {0};
+    ck_assert_int_eq(cvs_resize(&src, &dst, 101, 1, 0, CVS_INTER_NEAREST), CVS_EINVAL);
+    ck_assert_str_eq(cvs_last_error(),
+                     "resize: the result would be 101x1, over the limit of 5000 pixels or 100 a side");
+    ck_assert_int_eq(cvs_resize(&src, &dst, 100, 50, 0, CVS_INTER_NEAREST), CVS_EINVAL);
+    ck_assert_int_eq(cvs_resize(&src, &dst, 50, 20, 0, CVS_INTER_NEAREST), CVS_OK);
+
+    /* A zero field or NULL: refused, nothing changed. */
+    cvs_limits bad = small;
+    bad.max_side = 0;
+    ck_assert_int_eq(cvs_set_limits(&bad), CVS_EINVAL);
+    ck_assert_str_eq(cvs_last_error(), "limits must be positive");
+    ck_assert_int_eq(cvs_set_limits(NULL), CVS_EINVAL);
+    cvs_get_limits(&now);
+    ck_assert(now.max_image_bytes == 1000 && now.max_side == 100 &&
+              now.max_output_pixels == 5000);
+
+    ck_assert_int_eq(cvs_set_limits(&def), CVS_OK);
+    ck_assert_int_eq(cvs_image_alloc(&img, 10, 10, 11), CVS_OK);
+    cvs_image_free(&img);
+    cvs_image_free(&dst);
+    cvs_image_free(&src);
 }
 END_TEST
 
@@ -113,7 +262,9 @@ END_TEST
 
 START_TEST(orb_checkerboard_corners) {
     cvs_image src = img_checker(160, 160, 20);
-    cvs_orb_params p = {500, 1.2, 8, 31, 0, 2, 0, 31, 20, 1};
+    cvs_orb_params p;
+    cvs_orb_params_init(&p);
+    p.descriptors = 1;
     cvs_keypoints kp = {0};
     ck_assert_int_eq(cvs_orb(&src, &p, &kp), CVS_OK);
     ck_assert_uint_gt(kp.count, 10);
@@ -183,7 +334,9 @@ START_TEST(errors_are_statuses) {
     ck_assert_int_eq(cvs_gaussian(&bad, &dst, 3, 0, 0), CVS_EINVAL);
     ck_assert_int_eq(cvs_orb(&src, NULL, NULL), CVS_EINVAL);
     cvs_keypoints kp = {0};
-    cvs_orb_params p = {500, 1.2, 8, 31, 0, 2, 0, 0, 20, 0}; /* patch_size 0: OpenCV refuses */
+    cvs_orb_params p;
+    cvs_orb_params_init(&p);
+    p.patch_size = 0; /* OpenCV refuses */
     cvs_status st = cvs_orb(&src, &p, &kp);
     ck_assert_int_ne(st, CVS_OK);
     ck_assert_ptr_null(kp.items);
@@ -372,7 +525,9 @@ START_TEST(results_free_and_zero) {
     ZEROED(cs);
     cvs_image checker = img_checker(160, 160, 20);
     cvs_keypoints kp = {0};
-    cvs_orb_params p = {500, 1.2, 8, 31, 0, 2, 0, 31, 20, 1};
+    cvs_orb_params p;
+    cvs_orb_params_init(&p);
+    p.descriptors = 1;
     ck_assert_int_eq(cvs_orb(&checker, &p, &kp), CVS_OK);
     cvs_image_free(&checker);
     ck_assert_uint_gt(kp.count, 0);
@@ -617,6 +772,10 @@ int main(void) {
     Suite *s = suite_create("shim");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, version_and_threads);
+    tcase_add_test(tc, library_version);
+    tcase_add_test(tc, params_init_defaults);
+    tcase_add_test(tc, params_size_rules);
+    tcase_add_test(tc, limits_defaults_and_setter);
     tcase_add_test(tc, grayscale_weights);
     tcase_add_test(tc, gaussian_constant_and_impulse);
     tcase_add_test(tc, canny_square_border);

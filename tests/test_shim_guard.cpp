@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // test_shim_guard.cpp - the shim's entry guard, guarded() of shim/internal.hpp,
 // which every cvs_* entry point runs its body through: each kind of
 // exception becomes its status and one-line message, a success clears the

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Writes the JPEG/PNG conformance set of tests/conformance_test.sh.
 
     /usr/bin/python3 tests/conformance/make_conformance.py OUTDIR JPEG_CMYK

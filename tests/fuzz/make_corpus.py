@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Writes the seed corpora of the fuzz harnesses into tests/fuzz/corpus/.
 
     /usr/bin/python3 tests/fuzz/make_corpus.py CVAPP
