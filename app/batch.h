@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* batch.h - running many inputs: workers, report, progress, signals. */
 #ifndef CVAPP_BATCH_H
 #define CVAPP_BATCH_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cli.c - the option table and what is made from it (cli.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cli.h - cvapp's command-line options, described once.
  *
  * One table (cli.c) drives getopt_long's option array and short-option

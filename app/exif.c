@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* exif.c - the EXIF orientation reader: a TIFF block's orientation tag, and
  * where JPEG and PNG files keep that block.  See exif.h. */
 #include "exif.h"

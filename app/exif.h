@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* exif.h - the EXIF orientation reader (app/exif.c).
  *
  * It reads the orientation tag the way OpenCV 4's ExifReader does, so that

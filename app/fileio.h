@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fileio.h - whole-file reads and atomic, durable writes. */
 #ifndef CVAPP_FILEIO_H
 #define CVAPP_FILEIO_H

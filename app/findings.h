@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* findings.h - what the detectors of one pipeline run found, and its JSON. */
 #ifndef CVAPP_FINDINGS_H
 #define CVAPP_FINDINGS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* imageio.c - image I/O dispatch: the format from the bytes, then JPEG
  * (app/jpeg.c) or PNG (app/png.c); the EXIF reader is app/exif.c, the
  * turning by orientation app/orient.c. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* imageio.h - JPEG (TurboJPEG) and PNG (libpng) decoding and encoding.
  *
  * Decoded images are 8-bit: gray stays 1 channel, color becomes 3-channel

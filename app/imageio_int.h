@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* imageio_int.h - what the image I/O files share (app/imageio.c dispatch,
  * app/jpeg.c, app/png.c); not for other modules: they use imageio.h. */
 #ifndef CVAPP_IMAGEIO_INT_H

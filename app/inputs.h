@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* inputs.h - what a run processes: inputs found from the arguments, their
  * outputs, sharding, and the checks made before any work starts. */
 #ifndef CVAPP_INPUTS_H

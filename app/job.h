@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* job.h - one image through the whole path: read, decode, pipeline,
  * encode, write.  A worker holds the buffers it reuses across images. */
 #ifndef CVAPP_JOB_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* jpeg.c - JPEG decoding and encoding with libjpeg-turbo.
  *
  * Two decoders from the same library:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c - cvapp's command line. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* meta.c - the metadata cvapp carries from input to output: the ICC
  * profile and the EXIF block (imageio.h, "Metadata").
  *

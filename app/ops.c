@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ops.c - what every op shares: lookup, the by-name parameter accessors,
  * defaults, and --list-ops.  The rows themselves are in ops_table.c. */
 #include "ops.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ops.h - the op table: every operation cvapp knows, described once.
  *
  * The pipeline parser, validation, the job's speed shortcuts, --list-ops

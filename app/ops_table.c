@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ops_table.c - the op table.  One row per op; each row's run function is
  * one shim call that reads its parameters by name (ops.h).  Defaults are
  * OpenCV's own where OpenCV has one; where it has none the help text says
@@ -72,7 +73,7 @@ enum { FIT_FILL, FIT_INSIDE, FIT_COVER };
  * kept: round(to * other / side), ties to even, at least 1. */
 static int keep_aspect(int to, int other, int side) {
     long r = lrint((double)to * other / side);
-    return r < 1 ? 1 : r > CVS_MAX_SIDE + 1L ? CVS_MAX_SIDE + 1 : (int)r;
+    return r < 1 ? 1 : r > CVS_DEFAULT_MAX_SIDE + 1L ? CVS_DEFAULT_MAX_SIDE + 1 : (int)r;
 }
 
 /* The size resize makes of a w x h image (docs in its row); 0 when it
@@ -84,8 +85,8 @@ static int resize_target(op_call *c, int w, int h, int *tw, int *th) {
     if (scale > 0) {
         /* OpenCV's own rule: saturate_cast<int>(side * scale), i.e. rounded. */
         double sw = lrint(w * scale), sh = lrint(h * scale);
-        *tw = sw > CVS_MAX_SIDE ? CVS_MAX_SIDE + 1 : (int)sw;
-        *th = sh > CVS_MAX_SIDE ? CVS_MAX_SIDE + 1 : (int)sh;
+        *tw = sw > CVS_DEFAULT_MAX_SIDE ? CVS_DEFAULT_MAX_SIDE + 1 : (int)sw;
+        *th = sh > CVS_DEFAULT_MAX_SIDE ? CVS_DEFAULT_MAX_SIDE + 1 : (int)sh;
     } else if (W > 0 && H > 0 && fit != FIT_FILL) {
         /* inside: the side whose box is tighter gets the box; cover: the
          * looser one.  W*h <= H*w means the width is the tighter one. */

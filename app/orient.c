@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* orient.c - turning decoded images by their EXIF orientation.  See orient.h. */
 #include "orient.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* orient.h - turning a decoded image by an EXIF orientation (app/orient.c),
  * as OpenCV's imread turns it: 2 flip left-right, 3 both, 4 top-bottom,
  * 5 transpose, 6 transpose + left-right, 7 transpose + both, 8 transpose +

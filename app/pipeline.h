@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pipeline.h - parsing, validating and running a pipeline of ops. */
 #ifndef CVAPP_PIPELINE_H
 #define CVAPP_PIPELINE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* png.c - PNG decoding and encoding with libpng, the transforms chosen as
  * OpenCV's imread chooses them (8 bits, BGR, alpha dropped, palettes and
  * low bit depths expanded; no gamma, background or sBIT correction), so

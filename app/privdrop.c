@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* privdrop.c - in a container started as root, become the owner of the
  * data directory before anything is read.
  *

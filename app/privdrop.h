@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* privdrop.h - the container's first step: leave root for the owner of the
  * data directory (CVAPP_DATA_DIR), and hints for errors made there. */
 #ifndef CVAPP_PRIVDROP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* shard.c - --shard I/N and --shard auto[/N] from the batch engine's
  * variables.  Every engine's index is mapped to a 0-based shard; the
  * table in docs/sharding.md matches engines[] below. */

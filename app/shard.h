@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* shard.h - which shard of a batch this process runs: "--shard I/N", or
  * "--shard auto[/N]" read from the batch engine's own variables
  * (docs/sharding.md has the table). */

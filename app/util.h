@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* util.h - small helpers shared by cvapp's C modules. */
 #ifndef CVAPP_UTIL_H
 #define CVAPP_UTIL_H

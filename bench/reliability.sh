@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Measures what reliability costs and bounds (docs/batch.md quotes it):
 #   1. fsync: 200 small images with and without --no-fsync (hyperfine);
 #   2. the worst detector output: `harris threshold=0` on fruits.jpg

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # N shards on one machine against one run with -j N (docs/sharding.md,
 # docs/performance.md quote it): the same 96 images (1080p JPEGs made from
 # the samples), the default pipeline, outputs to a fresh directory each run.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # slurm-array.sh - a sharded cvapp batch as a Slurm job array.
 #
 #   sbatch [--array=0-3] [--cpus-per-task=N] docker/slurm-array.sh IN_DIR OUT_DIR [cvapp option...]

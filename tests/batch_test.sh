@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Batch mode: directories, -d/--name, report, -j, resume, shards, signals, memory.
 # usage: batch_test.sh CVAPP SRCDIR
 set -u

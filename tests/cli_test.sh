@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # CLI tests: exit codes, messages, outputs, no partial files.
 # usage: cli_test.sh CVAPP SRCDIR [--valgrind]
 set -u

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Every relative link and picture in README.md, CONTRIBUTING.md and docs/**/*.md points
 # at a file or directory of the repository, and every #anchor at a heading of its page
 # (GitHub's anchor rules). Links inside code are not links; http(s) links are not fetched.

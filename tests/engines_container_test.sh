@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # engines_container_test.sh IMAGE: the shipped engine files run for real
 # against a built cvapp image (not run by ctest: the container test calls
 # it with the tag it built).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # help_test.sh CVAPP SRCDIR - help for one op, suggestions, --help examples,
 # line numbers of @FILE pipeline errors, and draw refused after a step that
 # moves pixels.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Hostile inputs (tests/fixtures, made by make_fixtures.py): every fixture
 # decodes to exactly what OpenCV's own imread gives, or fails with exit 1,
 # one line naming the file and the reason, and no output left behind; EXIF

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # k8s_manifest_test.sh CVAPP SRCDIR: docker/k8s-indexed-job.yaml, decoded by
 # kubectl, meets the Kubernetes Pod Security Standard "restricted" (every
 # control of the baseline and restricted profiles, checked field by field)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Kill test (slow tier): a batch of 1,000 small images is killed with
 # SIGKILL at random moments (at least 20 times) and resumed each time with
 # --skip-existing and the same --report.  At the end every output is

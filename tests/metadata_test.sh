@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Alpha and metadata (docs/images.md, "Alpha and metadata"): alpha through the
 # ops that keep it, byte for byte against cv2 on the BGRA array; JPEG outputs
 # flattened onto --background; the ICC profile and EXIF carried over, checked

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Parameter validation for every op and every parameter, driven by the op
 # table itself (`cvapp --list-ops --markdown`), so new ops are covered
 # without editing this file:

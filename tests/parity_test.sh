@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Runs parity.py with Debian's python3 (which has python3-opencv).
 set -u
 PY=/usr/bin/python3

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The container's first step, natively: with CVAPP_DATA_DIR set, cvapp started
 # as root becomes the owner of that directory before reading anything, or the
 # image's uid 65532 when root owns it; started as another user it changes

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # docs/ops.md's op reference is exactly `cvapp --list-ops --markdown` plus a picture
 # paragraph under each op's heading, and every op's picture docs/img/ops/OP.jpg exists,
 # is a small JPEG, and no picture is left of an op that is gone.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The README's options table is exactly `cvapp --help --markdown` (made
 # from the option table in app/cli.c): the text between the lines
 # <!-- options:begin --> and <!-- options:end -->.  Skipped (exit 77)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Batches that lose nothing (issue 13): outputs that are not regular files,
 # signals, non-UTF-8 names, appended reports, durable outputs and leftovers,
 # --max-features, walks that hide nothing, and the smaller defects.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Every features JSON and every --report row cvapp writes is valid against
 # docs/schema/features.schema.json and docs/schema/report.schema.json (JSON Schema
 # draft-07, which Debian's python3-jsonschema checks from Debian 11 on), and agrees

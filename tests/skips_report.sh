@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Lists the checks that could not run, from the skip records that
 # tests/lib.sh's skip() writes (one directory per build tree).
 # usage: skips_report.sh DIR...

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # slurm_test.sh CVAPP SRCDIR: docker/slurm-array.sh on a real single-node
 # Slurm cluster that this script starts on the machine (Debian's slurm-wlm
 # and munge; it installs nothing): its own slurm.conf for localhost, munged

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* JPEG/PNG decoding and encoding, limits, and atomic file writes. */
 #define _DEFAULT_SOURCE
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Known answers for every op of the catalogue, on synthetic images, run
  * through the op table and the pipeline runner (as the CLI runs them). */
 #include <jansson.h>

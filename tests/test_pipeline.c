@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The pipeline parser, validation against the op table, and runs. */
 #define _DEFAULT_SOURCE
 #define _POSIX_C_SOURCE 200809L

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* --shard: I/N, and auto[/N] from every batch engine's variables, with
  * the exact message of each refusal. */
 #define _POSIX_C_SOURCE 200809L

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* testutil.h - synthetic images and helpers for the Check suites. */
 #ifndef CVAPP_TESTUTIL_H
 #define CVAPP_TESTUTIL_H

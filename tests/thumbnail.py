@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Thumbnails: resize's default interp=auto against explicit interpolations on
 a zone plate (a ring pattern whose frequency grows from 0 at the centre to
 Nyquist at the edge), measured numerically.

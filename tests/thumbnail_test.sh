@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Runs thumbnail.py (resize interp=auto measured on zone plates) with
 # Debian's python3, which has python3-opencv.
 set -u

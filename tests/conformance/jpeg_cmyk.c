@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* jpeg_cmyk.c - writes the CMYK and YCCK JPEGs of the conformance set
  * (tests/conformance/make_conformance.py), which cjpeg cannot make: it has
  * no CMYK input and TurboJPEG no per-component sampling factors.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_common.c - checks the harnesses share (see fuzz_common.h). */
 #include "fuzz_common.h"
 

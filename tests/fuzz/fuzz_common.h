@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_common.h - what the libFuzzer harnesses in tests/fuzz share.
  *
  * A harness reports a broken invariant with FUZZ_CHECK: the message goes to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_decode.c - libFuzzer harness: JPEG or PNG decoding through
  * app/imageio.c, built twice: fuzz_jpeg (FUZZ_FORMAT=IMG_JPEG) and
  * fuzz_png (FUZZ_FORMAT=IMG_PNG).

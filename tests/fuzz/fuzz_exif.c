@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_exif.c - libFuzzer harness: the EXIF orientation reader (app/exif.c).
  *
  * Each input is an EXIF block as it follows "Exif\0\0" in a JPEG's APP1 or

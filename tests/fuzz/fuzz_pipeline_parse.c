@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_pipeline_parse.c - libFuzzer harness: the pipeline parser.
  *
  * Each input is a pipeline spec (up to the first NUL byte), parsed and

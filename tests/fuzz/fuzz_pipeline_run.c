@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_pipeline_run.c - libFuzzer harness: one small image through a whole
  * pipeline, all in memory: decode, run, encode the output PNG and write the
  * features JSON, as cvapp's job does minus the files.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs a fuzz harness once on every file of a committed corpus (ctest's
 # fuzz_NAME_corpus): seeds and regression inputs alike must pass.
 #   tests/fuzz/replay.sh HARNESS CORPUS_DIR

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Runs each libFuzzer harness of a fuzz build for a bounded time (make check-fuzz).
 #
 #   tests/fuzz/run.sh BUILD_DIR [SECONDS] [HARNESS...]
