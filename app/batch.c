@@ -438,7 +438,7 @@ int batch_run(const item_list *l, const batch_opts *o) {
     unsigned nw = o->jobs ? o->jobs : cpus;
     if (nw > l->n) nw = l->n ? (unsigned)l->n : 1;
     /* Workers times OpenCV threads stays within the CPUs. */
-    int cvt = o->cv_threads >= 0 ? o->cv_threads : (int)(cpus / nw ? cpus / nw : 1);
+    int cvt = o->cv_threads >= 0 ? o->cv_threads : (int)((cpus / nw) ? cpus / nw : 1);
     cvs_set_num_threads(cvt);
     s.nworkers = nw;
     s.inflight = calloc(nw, sizeof *s.inflight);

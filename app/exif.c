@@ -139,7 +139,7 @@ int exif_clean(uint8_t *d, size_t *n, int keep_orientation) {
     memset(d + link, 0, 4);
     /* IFD1's JPEGInterchangeFormat (0x0201) and its length (0x0202). */
     uint32_t c1, thumb = 0, thumb_len = 0;
-    if (next && next >= 8 && !exif_u16(&r, next, &c1))
+    if (next >= 8 && !exif_u16(&r, next, &c1))
         for (uint64_t i = 0, off = (uint64_t)next + 2; i < c1; i++, off += 12) {
             uint32_t v;
             if (exif_u16(&r, off, &tag) || exif_u32(&r, off + 8, &v)) break;

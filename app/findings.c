@@ -129,7 +129,7 @@ static void write_descriptor(jw *w, const cvs_keypoints *kp, size_t i) {
         for (size_t k = 0; bytes && k < len; k++) {
             uint32_t u;
             memcpy(&u, &row[k], 4);
-            for (int b = 0; b < 4; b++) bytes[4 * k + b] = (unsigned char)(u >> (8 * b));
+            for (unsigned b = 0; b < 4; b++) bytes[4 * k + b] = (unsigned char)(u >> (8 * b));
         }
         s = bytes ? base64_encode(bytes, len * 4) : NULL;
         free(bytes);

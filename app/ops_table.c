@@ -84,7 +84,7 @@ static int resize_target(op_call *c, int w, int h, int *tw, int *th) {
     double scale = arg_real(c, "scale");
     if (scale > 0) {
         /* OpenCV's own rule: saturate_cast<int>(side * scale), i.e. rounded. */
-        double sw = lrint(w * scale), sh = lrint(h * scale);
+        double sw = (double)lrint(w * scale), sh = (double)lrint(h * scale);
         *tw = sw > CVS_DEFAULT_MAX_SIDE ? CVS_DEFAULT_MAX_SIDE + 1 : (int)sw;
         *th = sh > CVS_DEFAULT_MAX_SIDE ? CVS_DEFAULT_MAX_SIDE + 1 : (int)sh;
     } else if (W > 0 && H > 0 && fit != FIT_FILL) {
@@ -334,7 +334,7 @@ static int min_side(const cvs_image *im) { return im->width < im->height ? im->w
 static int orb_levels(const cvs_image *src, double scale_factor, int nlevels, int first_level) {
     int side = min_side(src);
     while (nlevels > first_level + 1 &&
-           lrint(side / (float)pow(scale_factor, nlevels - 1 - first_level)) < 1)
+           lrint((float)side / (float)pow(scale_factor, nlevels - 1 - first_level)) < 1)
         nlevels--;
     return nlevels;
 }

@@ -731,7 +731,7 @@ START_TEST(jpeg_carries_icc_chunks_and_exif) {
      * sequence number twice, a sequence number 0. */
     size_t seq = app2 + 4 + 12;
     for (int k = 0; k < 3; k++) {
-        uint8_t keep[2] = {j.data[seq], j.data[seq + 1]};
+        const uint8_t keep[2] = {j.data[seq], j.data[seq + 1]};
         if (k == 0) j.data[seq + 1] = 4;
         if (k == 1) j.data[seq] = 2;
         if (k == 2) j.data[seq] = 0;

@@ -367,8 +367,8 @@ START_TEST(blur_median_impulse) {
     *px(&in, 4, 4) = 255;
     cvs_image out = run_spec("blur", &in, NULL);
     /* A 3x3 mean: 255 / 9 = 28 on the 3x3 block, 0 beyond. */
-    ck_assert_int_eq(count_value(&out, 28), 9);
-    ck_assert_int_eq(count_value(&out, 0), 72);
+    ck_assert_uint_eq(count_value(&out, 28), 9);
+    ck_assert_uint_eq(count_value(&out, 0), 72);
     cvs_image_free(&out);
     out = run_spec("median ksize=3", &in, NULL); /* salt noise vanishes */
     ck_assert(all_equal(&out, 0));
@@ -379,7 +379,7 @@ START_TEST(blur_median_impulse) {
     ck_assert_int_eq(*px(&out, 3, 4), 255);
     ck_assert_int_eq(*px(&out, 4, 5), 255);
     ck_assert_int_eq(*px(&out, 3, 3), 0);
-    ck_assert_int_eq(count_value(&out, 255), 5);
+    ck_assert_uint_eq(count_value(&out, 255), 5);
     free_images(&in, &out);
 }
 END_TEST
@@ -564,7 +564,7 @@ static const cvs_keypoints *keypoints_of(const char *spec, const cvs_image *in, 
     ck_assert_int_eq(out.width, in->width);
     ck_assert_int_eq(out.channels, in->channels);
     for (int y = 0; y < in->height; y++)
-        ck_assert_mem_eq(px(&out, 0, y), px(in, 0, y), (size_t)in->width * in->channels);
+        ck_assert_mem_eq(px(&out, 0, y), px(in, 0, y), (size_t)in->width * (size_t)in->channels);
     cvs_image_free(&out);
     ck_assert_uint_eq(f->nsets, 1);
     return &f->sets[0].kp;
