@@ -550,8 +550,8 @@ const op_def op_table[] = {
      .params = {P_REAL("angle", 90, -360, 360, "clockwise angle in degrees (cvapp default 90)"),
                 P_BOOL("expand", 1, "grow the canvas to hold the whole result (cvapp default)"),
                 P_CHOICE("background", "black", color_choices,
-                         "colour of the uncovered corners; on gray, its gray value (cvapp "
-                         "default black)"),
+                         "colour of the uncovered corners (opaque on an image with alpha); "
+                         "on gray, its gray value (cvapp default black)"),
                 P_END}},
     {.name = "blur", .help = "Box blur, the normalized mean (cv::blur).",
      .flags = OPF_KEEPS_ALPHA | OPF_KEEPS_COLOR, .run = run_blur,

@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 
 import cv2
 import numpy as np
@@ -115,44 +116,51 @@ def load_bgra(src):
     return im
 
 
+def check_case(cvapp, samples, tmp, i, name, spec, fn, img):
+    """One case on one image: None when cvapp equals OpenCV, else the FAIL line."""
+    src = os.path.join(samples, img)
+    out, js = os.path.join(tmp, f"{i}-{img}.png"), os.path.join(tmp, f"{i}-{img}.json")
+    r = subprocess.run([cvapp, "-q", "--exact", "-p", spec, "-o", out, "--features", js, src],
+                       capture_output=True, text=True)
+    label = f"{name} on {img}"
+    if r.returncode != 0:
+        return f"FAIL {label}: cvapp exit {r.returncode}: {r.stderr.strip()}"
+    got_img = cv2.imread(out, cv2.IMREAD_UNCHANGED)
+    # A pipeline whose steps all keep alpha keeps a BGRA input's
+    # (docs/images.md): then the reference runs on BGRA too.
+    keeps_alpha = got_img is not None and got_img.ndim == 3 and got_img.shape[2] == 4
+    want_img, want_kp, *more = fn(load_bgra(src).copy() if keeps_alpha else load(src).copy())
+    problems = []
+    if got_img.shape != want_img.shape:
+        problems.append(f"shape {got_img.shape} != {want_img.shape}")
+    elif not np.array_equal(got_img, want_img):
+        d = np.abs(got_img.astype(int) - want_img.astype(int))
+        problems.append(f"{int((d > 0).sum())} pixels differ (max {int(d.max())})")
+    with open(js) as f:
+        doc = json.load(f)
+    if want_kp is not None:
+        got, want = got_keypoints(doc), want_keypoints(want_kp)
+        if got != want:
+            problems.append(f"keypoints differ ({len(got)} vs {len(want)})")
+    for key, want in (more[0] if more else {}).items():
+        got = [ITEM[key](x) for x in doc[key]]
+        if got != want:
+            problems.append(f"{key} differ ({len(got)} vs {len(want)})")
+    return f"FAIL {label}: {'; '.join(problems)}" if problems else None
+
+
 def main():
     cvapp, samples = sys.argv[1], sys.argv[2]
     images = sorted(f for f in os.listdir(samples) if f.endswith((".jpg", ".png")) and ".cvapp." not in f)
     passed = failed = 0
     with tempfile.TemporaryDirectory() as tmp:
-        for name, spec, fn in CASES:
-            for img in images:
-                src = os.path.join(samples, img)
-                out, js = os.path.join(tmp, "o.png"), os.path.join(tmp, "o.json")
-                r = subprocess.run([cvapp, "-q", "--exact", "-p", spec, "-o", out, "--features", js, src],
-                                   capture_output=True, text=True)
-                label = f"{name} on {img}"
-                if r.returncode != 0:
-                    print(f"FAIL {label}: cvapp exit {r.returncode}: {r.stderr.strip()}")
-                    failed += 1
-                    continue
-                got_img = cv2.imread(out, cv2.IMREAD_UNCHANGED)
-                # A pipeline whose steps all keep alpha keeps a BGRA input's
-                # (docs/images.md): then the reference runs on BGRA too.
-                keeps_alpha = got_img is not None and got_img.ndim == 3 and got_img.shape[2] == 4
-                want_img, want_kp, *more = fn(load_bgra(src).copy() if keeps_alpha else load(src).copy())
-                problems = []
-                if got_img.shape != want_img.shape:
-                    problems.append(f"shape {got_img.shape} != {want_img.shape}")
-                elif not np.array_equal(got_img, want_img):
-                    d = np.abs(got_img.astype(int) - want_img.astype(int))
-                    problems.append(f"{int((d > 0).sum())} pixels differ (max {int(d.max())})")
-                doc = json.load(open(js))
-                if want_kp is not None:
-                    got, want = got_keypoints(doc), want_keypoints(want_kp)
-                    if got != want:
-                        problems.append(f"keypoints differ ({len(got)} vs {len(want)})")
-                for key, want in (more[0] if more else {}).items():
-                    got = [ITEM[key](x) for x in doc[key]]
-                    if got != want:
-                        problems.append(f"{key} differ ({len(got)} vs {len(want)})")
-                if problems:
-                    print(f"FAIL {label}: {'; '.join(problems)}")
+        # Every (case, image) pair on its own files, run on all CPUs; the
+        # results are printed in the cases' order.
+        pairs = [(i, name, spec, fn, img) for i, (name, spec, fn) in enumerate(CASES) for img in images]
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            for problem in pool.map(lambda p: check_case(cvapp, samples, tmp, *p), pairs):
+                if problem:
+                    print(problem)
                     failed += 1
                 else:
                     passed += 1

@@ -274,6 +274,8 @@ def rotate_any(angle, expand=True, background=(0, 0, 0)):
         m[0, 2] += (nw - w) / 2
         m[1, 2] += (nh - h) / 2
         bg = background
+        if im.ndim == 3 and im.shape[2] == 4:
+            bg = (*background, 255)  # BGRA: the corners are the background, opaque
         if im.ndim == 2:
             bg = int(cv2.cvtColor(np.uint8([[background]]), cv2.COLOR_BGR2GRAY)[0, 0])
         return cv2.warpAffine(im, m, (nw, nh), flags=cv2.INTER_LINEAR,
