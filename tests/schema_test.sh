@@ -70,6 +70,9 @@ run "$CVAPP" -q -p "sift nfeatures=10 descriptors=true" -o "$W/single/b.png" --f
 expect_rc 0
 cp "$OUT" "$W/single/b.json"
 expect_eq "$(head -c 13 "$W/single/b.json")" '{"input":"-",'
+# No detector: no JSON beside a -d output, but one named with --features is written.
+run "$CVAPP" -q -p "gaussian ksize=3" -o "$W/single/c.png" --features "$W/single/c.json" "$SRC/samples/chessboard.png"
+expect_rc 0
 
 # Without -o or -d: NAME.cvapp.json beside the input, default pipeline.
 t "beside the input"
@@ -80,8 +83,8 @@ expect_file "$W/single/beside.cvapp.json"
 
 find "$W/out" "$W/single" -name '*.json' | sort >"$W/features"
 t "features files written"
-# 3 good inputs x 8 batches with features, the chessboard once, 3 single-image runs
-expect_eq "$(grep -c '' "$W/features")" $((3 * 8 + 1 + 3))
+# 3 good inputs x 7 batches with a detector and features, 4 single-image runs
+expect_eq "$(grep -c '' "$W/features")" $((3 * 7 + 4))
 
 "$PY" - "$SRC/docs/schema" "$W/features" "$W/reports" <<'PYEOF'
 import base64, copy, json, os, sys
