@@ -6,14 +6,14 @@
 set -u
 CVAPP=$1 SRC=$(cd "$2" && pwd)
 . "$SRC/tests/lib.sh"
+D="grayscale | orb nfeatures=50" # a pipeline with a detector
 W=$(mktemp -d)
+IN=$W/in
 trap 'rm -rf "$W"' EXIT
+mkdir -p "$IN"
 cv() { run "$CVAPP" "$@"; }
-D="grayscale | orb nfeatures=50"
 
 # Mixed inputs: JPEG and PNG, upper-case and long extensions, a PNG named .jpg.
-IN=$W/in
-mkdir -p "$IN"
 cp "$SRC/samples/fruits.jpg" "$IN/fruits.jpg"
 cp "$SRC/samples/home.jpg" "$IN/HOME.JPG"
 cp "$SRC/samples/baboon.jpg" "$IN/baboon.jpeg"
