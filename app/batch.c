@@ -86,6 +86,8 @@ typedef struct run_state {
     int progress;
     int report_fd;     /* -1: none */
     int report_failed; /* a row could not be written (said once) */
+    int all_fd;        /* --features-all; -1: none */
+    int all_failed;    /* a line could not be written (said once) */
     char run_id[17];
     char **made;       /* directories this run created (-d) */
     size_t nmade, capmade;
@@ -193,6 +195,21 @@ typedef struct kept {
     int width, height;
 } kept;
 
+/* Ends j's JSON with a newline and writes it to fd with one write() (so
+ * lines of concurrent runs never mix); frees j.  A failure is said once
+ * per run (*failed). */
+static void write_line(jw *j, int fd, int *failed, const char *opt, const char *file, const char *input) {
+    jw_raw(j, "\n");
+    int rc = j->err ? -1 : write_full(fd, j->mem.data, j->mem.len);
+    int e = j->err ? j->err : errno;
+    jw_free(j);
+    if (rc != 0 && !*failed) {
+        *failed = 1;
+        say(STDERR_FILENO, "cvapp: %s %s: cannot write a row (%s): %s", opt, file, input,
+            e == EINTR ? "interrupted" : strerror(e));
+    }
+}
+
 /* One row; under s->lock.  Rows are whole lines written with one write(). */
 static void report_row(run_state *s, const item *it, const char *status, const job_result *r,
                        const findings *found, const double *step_ms, const kept *k) {
@@ -207,6 +224,7 @@ static void report_row(run_state *s, const item *it, const char *status, const j
     jw_key(&j, "time"), jw_str(&j, when);
     jw_path(&j, "input", it->input);
     if (it->output) jw_path(&j, "output", it->output);
+    else if (!it->ignored) jw_key(&j, "image"), jw_bool(&j, 0); /* --no-image */
     jw_key(&j, "status"), jw_str(&j, status);
     if (it->ignored) jw_key(&j, "reason"), jw_str(&j, it->ignored);
     if (r && strcmp(status, "error") == 0) jw_key(&j, "error"), jw_str(&j, r->err);
@@ -229,15 +247,7 @@ static void report_row(run_state *s, const item *it, const char *status, const j
     }
     if (r) jw_key(&j, "ms"), jw_real(&j, r->ms_total, 6);
     jw_end_(&j, '}');
-    jw_raw(&j, "\n");
-    int rc = j.err ? -1 : write_full(s->report_fd, j.mem.data, j.mem.len);
-    int e = j.err ? j.err : errno;
-    jw_free(&j);
-    if (rc != 0 && !s->report_failed) {
-        s->report_failed = 1;
-        say(STDERR_FILENO, "cvapp: --report %s: cannot write a row (%s): %s", s->o->report, it->input,
-            e == EINTR ? "interrupted" : strerror(e));
-    }
+    write_line(&j, s->report_fd, &s->report_failed, "--report", s->o->report, it->input);
 }
 
 static void show_progress(run_state *s, int final) {
@@ -259,7 +269,14 @@ enum { DONE_RUN, DONE_SKIPPED, DONE_IGNORED };
 static void finish_item(run_state *s, const item *it, int rc, int how, const job_result *r,
                         const worker *w, const kept *k) {
     const findings *found = &w->found;
+    jw all; /* --features-all: the line, made before the lock is taken */
+    int all_line = s->all_fd >= 0 && how == DONE_RUN && rc == 0;
+    if (all_line) {
+        jw_init(&all, -1);
+        findings_write_json(found, &all, it->input, r->width, r->height, r->channels);
+    }
     pthread_mutex_lock(&s->lock);
+    if (all_line) write_line(&all, s->all_fd, &s->all_failed, "--features-all", s->o->features_all, it->input);
     s->done++;
     if (how == DONE_IGNORED) {
         s->ignored++;
@@ -275,10 +292,12 @@ static void finish_item(run_state *s, const item *it, int rc, int how, const job
         s->ok++;
         report_row(s, it, "ok", r, found, w->step_ms, NULL);
         if (!s->o->quiet && !s->progress) {
-            int to_stdout = strcmp(it->output, "-") != 0 && !(it->json && strcmp(it->json, "-") == 0) &&
-                            !(s->o->report && strcmp(s->o->report, "-") == 0);
+            int to_stdout = !(it->output && strcmp(it->output, "-") == 0) &&
+                            !(it->json && strcmp(it->json, "-") == 0) &&
+                            !(s->o->report && strcmp(s->o->report, "-") == 0) &&
+                            !(s->o->features_all && strcmp(s->o->features_all, "-") == 0);
             say(to_stdout ? STDOUT_FILENO : STDERR_FILENO, "%s: %dx%dx%d -> %s %dx%dx%d, %zu keypoints, %.1f ms",
-                it->input, r->width, r->height, r->channels, it->output, r->out_width, r->out_height,
+                it->input, r->width, r->height, r->channels, it->output ? it->output : "(no image)", r->out_width, r->out_height,
                 r->out_channels, r->keypoints, r->ms_total);
         }
     }
@@ -292,6 +311,11 @@ static void finish_item(run_state *s, const item *it, int rc, int how, const job
 static int outputs_complete(worker *w, const batch_opts *o, const item *it, kept *k) {
     char err[ERRLEN];
     struct stat st;
+    if (!it->output) { /* --no-image: the JSON alone, when there is one */
+        k->size = k->width = k->height = 0;
+        return it->json && strcmp(it->json, "-") != 0 && stat(it->json, &st) == 0 && S_ISREG(st.st_mode) &&
+               file_read_all(it->json, &w->in, err) == 0 && json_valid((const char *)w->in.data, w->in.len);
+    }
     if (strcmp(it->output, "-") == 0 || stat(it->output, &st) != 0 || !S_ISREG(st.st_mode)) return 0;
     if (file_read_all(it->output, &w->in, err) != 0) return 0;
     const uint8_t *p = w->in.data;
@@ -358,7 +382,8 @@ static void *work(void *arg) {
         set_inflight(s, wa->index, it->input);
         int rc = 0;
         memset(&r, 0, sizeof r);
-        if (o->make_dirs) rc = make_parents(it->output, r.err, dir_made, s);
+        if (o->make_dirs && it->output) rc = make_parents(it->output, r.err, dir_made, s);
+        if (rc == 0 && o->make_dirs && it->json) rc = make_parents(it->json, r.err, dir_made, s);
         if (rc == 0) rc = job_run(&w, &o->job, it->input, it->output, it->json, &r);
         finish_item(s, it, rc, DONE_RUN, &r, &w, NULL);
         set_inflight(s, wa->index, NULL);
@@ -400,25 +425,27 @@ static int by_length_desc(const void *a, const void *b) {
     return (x < y) - (x > y);
 }
 
-static int open_report(run_state *s, const batch_opts *o) {
+/* Opens the JSON Lines file of option opt (--report, --features-all) for
+ * appending; "-" is stdout, NULL none (*fd = -1). */
+static int open_lines(const char *opt, const char *path, int *fd) {
     char err[ERRLEN];
-    s->report_fd = -1;
-    if (!o->report) return 0;
-    if (!*o->report) {
-        say(STDERR_FILENO, "cvapp: --report: the file name is empty");
+    *fd = -1;
+    if (!path) return 0;
+    if (!*path) {
+        say(STDERR_FILENO, "cvapp: %s: the file name is empty", opt);
         return -1;
     }
-    if (strcmp(o->report, "-") == 0) {
-        s->report_fd = STDOUT_FILENO;
+    if (strcmp(path, "-") == 0) {
+        *fd = STDOUT_FILENO;
         return 0;
     }
     struct stat st;
-    if (stat(o->report, &st) == 0 && S_ISDIR(st.st_mode)) {
-        say(STDERR_FILENO, "cvapp: --report %s: is a directory", o->report);
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        say(STDERR_FILENO, "cvapp: %s %s: is a directory", opt, path);
         return -1;
     }
-    if (make_parents(o->report, err, NULL, NULL) != 0 || (s->report_fd = file_open_append(o->report, err)) < 0) {
-        say(STDERR_FILENO, "cvapp: --report %s: %s", o->report, err);
+    if (make_parents(path, err, NULL, NULL) != 0 || (*fd = file_open_append(path, err)) < 0) {
+        say(STDERR_FILENO, "cvapp: %s %s: %s", opt, path, err);
         return -1;
     }
     return 0;
@@ -432,7 +459,11 @@ int batch_run(const item_list *l, const batch_opts *o) {
     pthread_mutex_init(&s.flight_lock, NULL);
     s.progress = o->progress < 0 ? isatty(STDERR_FILENO) && !o->quiet : o->progress;
     make_run_id(s.run_id);
-    if (open_report(&s, o) != 0) return EXIT_USAGE;
+    if (open_lines("--report", o->report, &s.report_fd) != 0) return EXIT_USAGE;
+    if (open_lines("--features-all", o->features_all, &s.all_fd) != 0) {
+        if (s.report_fd > STDERR_FILENO) close(s.report_fd);
+        return EXIT_USAGE;
+    }
 
     unsigned cpus = cpus_available();
     unsigned nw = o->jobs ? o->jobs : cpus;
@@ -504,6 +535,7 @@ int batch_run(const item_list *l, const batch_opts *o) {
     else if (atomic_load(&s.stop) && not_started)
         say(STDERR_FILENO, "cvapp: stopped at the first failure (--fail-fast); %zu inputs not started", not_started);
     int report_failed = s.report_failed;
+    int all_failed = s.all_failed;
     pthread_mutex_unlock(&s.lock);
 
     sigaction(SIGINT, &old_int, NULL);
@@ -519,10 +551,14 @@ int batch_run(const item_list *l, const batch_opts *o) {
         say(STDERR_FILENO, "cvapp: --report %s: %s", o->report, strerror(errno));
         report_failed = 1;
     }
+    if (s.all_fd > STDERR_FILENO && close(s.all_fd) != 0 && !all_failed) {
+        say(STDERR_FILENO, "cvapp: --features-all %s: %s", o->features_all, strerror(errno));
+        all_failed = 1;
+    }
     free(s.inflight);
     free(args);
     pthread_mutex_destroy(&s.lock);
     pthread_mutex_destroy(&s.flight_lock);
     if (sig) return 128 + sig;
-    return s.failed || report_failed ? EXIT_INPUT : EXIT_OK;
+    return s.failed || report_failed || all_failed ? EXIT_INPUT : EXIT_OK;
 }

@@ -14,10 +14,12 @@ typedef struct batch_opts {
     int cv_threads;     /* OpenCV threads; -1 = CPUs / workers */
     int fail_fast;
     int skip_existing;
-    int make_dirs;      /* create the outputs' directories (-d) */
+    int make_dirs;      /* create the outputs' directories (-d, -o, --features) */
     int quiet;
     int progress;       /* 1 on, 0 off, -1 when stderr is a terminal */
     const char *report; /* --report: JSON Lines appended to ("-" = stdout), or NULL */
+    const char *features_all; /* --features-all: each image's features JSON as one line
+                                 appended to it ("-" = stdout), or NULL */
 } batch_opts;
 
 /* Format number of a --report row ("format" in every row), bumped only

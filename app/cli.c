@@ -17,8 +17,9 @@ static const struct {
     const char *name, *note;
 } groups[] = {
     {"Pipeline", NULL},
-    {"Outputs", "Without -o or -d, each input writes `STEM" BESIDE_SUFFIX ".png` and `STEM"
-                BESIDE_SUFFIX ".json` beside it."},
+    {"Outputs", "Without -o or -d, each input writes `STEM" BESIDE_SUFFIX ".png` (PNG whatever the "
+                "input, unless -f) and, when the pipeline has a detector, `STEM" BESIDE_SUFFIX
+                ".json` beside it. Missing directories of -o, -d and --features are created."},
     {"Batch", NULL},
     {"Limits", NULL},
     {"Information", NULL},
@@ -34,13 +35,23 @@ const cli_option cli_options[] = {
     {"output", 'o', "PATH", "Outputs", "the output image (one input only); `-` writes to stdout"},
     {"features", OPT_FEATURES, "PATH", "Outputs",
      "the features JSON (one input only); `-` writes to stdout"},
-    {"out-dir", 'd', "DIR", "Outputs", "one output per input in DIR, named by --name"},
+    {"out-dir", 'd', "DIR", "Outputs",
+     "one output per input in DIR, named by --name, in the input's own format (JPEG or PNG) "
+     "unless -f"},
     {"name", OPT_NAME, "TEMPLATE", "Outputs",
-     "output name under DIR without extension (default `" DEFAULT_NAME "`); fields `{stem}` "
-     "`{ext}` `{dir}` (the subdirectory under -r, with `/`) `{index}` `{index:0N}`"},
+     "output name under DIR (default `" DEFAULT_NAME "`); fields `{stem}` `{ext}` `{dir}` (the "
+     "subdirectory under -r, with `/`) `{index}` `{index:0N}`; the extension is added unless the "
+     "template ends in `.{ext}`, `.jpg`, `.jpeg` or `.png`, which is kept and decides the format"},
     {"format", 'f', "FMT", "Outputs",
-     "output format `png` or `jpg`; default from the output name's extension, PNG otherwise"},
-    {"no-features", OPT_NO_FEATURES, NULL, "Outputs", "do not write features JSON files"},
+     "output format `png` or `jpg`; default from the output name's extension (with -d the "
+     "input's format), PNG otherwise"},
+    {"no-features", OPT_NO_FEATURES, NULL, "Outputs",
+     "do not write features JSON files (none are written when the pipeline has no detector)"},
+    {"no-image", OPT_NO_IMAGE, NULL, "Outputs",
+     "write no image, only the features (JSON files, --features or --features-all)"},
+    {"features-all", OPT_FEATURES_ALL, "FILE", "Outputs",
+     "append every image's features JSON to FILE as one line, in completion order (`-` = "
+     "stdout)"},
     {"quality", OPT_QUALITY, "N", "Outputs",
      "JPEG quality 1..100 (default " STR(CLI_DEFAULT_QUALITY) ")"},
     {"png-level", OPT_PNG_LEVEL, "N", "Outputs",

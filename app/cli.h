@@ -46,7 +46,9 @@ enum cli_key {
     OPT_PROGRESS,
     OPT_EXACT,
     OPT_NO_FSYNC,
-    OPT_MAX_FEATURES
+    OPT_MAX_FEATURES,
+    OPT_NO_IMAGE,
+    OPT_FEATURES_ALL
 };
 
 typedef struct cli_option {

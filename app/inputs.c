@@ -45,16 +45,25 @@ static int add(item_list *l, const char *input, const char *rel, const char *ign
     return 0;
 }
 
-/* NULL when the file starts like a JPEG or PNG, else why it is no input. */
-static const char *not_an_image(const char *path) {
+/* The format the file's first bytes show; IMG_UNKNOWN with *why set. */
+static img_format sniff(const char *path, const char **why) {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) return "cannot be opened";
+    if (fd < 0) return *why = "cannot be opened", IMG_UNKNOWN;
     uint8_t head[8];
     ssize_t n = read(fd, head, sizeof head);
     close(fd);
-    if (n == 0) return "empty file";
-    if (n < 0) return "cannot be read";
-    return image_detect(head, (size_t)n) != IMG_UNKNOWN ? NULL : "not a JPEG or PNG";
+    if (n == 0) return *why = "empty file", IMG_UNKNOWN;
+    if (n < 0) return *why = "cannot be read", IMG_UNKNOWN;
+    img_format f = image_detect(head, (size_t)n);
+    if (f == IMG_UNKNOWN) *why = "not a JPEG or PNG";
+    return f;
+}
+
+/* NULL when the file starts like a JPEG or PNG, else why it is no input. */
+static const char *not_an_image(const char *path) {
+    const char *why = NULL;
+    sniff(path, &why);
+    return why;
 }
 
 size_t items_inputs(const item_list *l) {
@@ -263,10 +272,11 @@ int make_parents(const char *path, char *err, dir_made_fn made, void *ctx) {
     char *p = strdup(path);
     if (!p) return seterr(err, "out of memory");
     for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+        struct stat st;
         *s = '\0';
         if (mkdir(p, 0777) == 0) {
             if (made) made(p, ctx);
-        } else if (errno != EEXIST) {
+        } else if (errno != EEXIST && !(stat(p, &st) == 0 && S_ISDIR(st.st_mode))) {
             int e = errno;
             seterr(err, "cannot create directory %s: %s", p, strerror(e));
             free(p);
@@ -287,8 +297,45 @@ static int by_path(const void *a, const void *b) {
     return strcmp(((const claim *)a)->path, ((const claim *)b)->path);
 }
 
+static const char *format_ext(img_format f) { return f == IMG_JPEG ? ".jpg" : ".png"; }
+
+/* 1 when a --name template ends in an extension: `.{ext}` or a literal
+ * .png, .jpg or .jpeg (any case). */
+static int template_has_ext(const char *tmpl) {
+    size_t n = strlen(tmpl);
+    if (n >= 6 && !strcmp(tmpl + n - 6, ".{ext}")) return 1;
+    const char *dot = strrchr(tmpl, '.');
+    return dot && !strpbrk(dot, "/{}") && image_format_from_name(dot) != IMG_UNKNOWN;
+}
+
+/* The -d output and JSON of one item.  want_json: a JSON file is written. */
+static int plan_out_dir(item *it, const plan_opts *o, int want_json, char *err) {
+    const char *tmpl = o->name ? o->name : DEFAULT_NAME;
+    char name[4096];
+    if (name_expand(tmpl, it, name, sizeof name, err) != 0) return -1;
+    char *full = join(o->out_dir, name);
+    if (!full) return seterr(err, "out of memory");
+    size_t stemlen = strlen(full);
+    img_format named = template_has_ext(tmpl) ? image_format_from_name(name) : IMG_UNKNOWN;
+    const char *ext;
+    if (named != IMG_UNKNOWN) {
+        stemlen = (size_t)(strrchr(full, '.') - full);
+        ext = o->format == IMG_UNKNOWN || o->format == named ? full + stemlen : format_ext(o->format);
+    } else {
+        const char *why = NULL;
+        img_format f = o->format;
+        if (f == IMG_UNKNOWN && strcmp(it->input, "-") != 0) f = sniff(it->input, &why);
+        ext = format_ext(f); /* unknown (stdin, unreadable): PNG */
+    }
+    it->output = o->no_image ? NULL : with_ext(full, stemlen, ext);
+    it->json = want_json ? with_ext(full, stemlen, ".json") : NULL;
+    free(full);
+    if ((!o->no_image && !it->output) || (want_json && !it->json)) return seterr(err, "out of memory");
+    return 0;
+}
+
 int items_plan(item_list *l, const plan_opts *o, char *err) {
-    const char *fmt_ext = o->format == IMG_JPEG ? ".jpg" : ".png";
+    const char *fmt_ext = format_ext(o->format);
     size_t ninputs = items_inputs(l);
     if (o->output && ninputs != 1)
         return seterr(err, "-o takes one input, %zu were given (use -d DIR for several)", ninputs);
@@ -297,7 +344,8 @@ int items_plan(item_list *l, const plan_opts *o, char *err) {
                            "drop --features (or add --no-features)");
     if (o->features && !o->output && ninputs != 1)
         return seterr(err, "--features takes one input, %zu were given", ninputs);
-    char name[4096];
+    /* JSON beside the image only when there are features to write. */
+    int implicit_json = o->detector && !o->no_features;
     for (size_t i = 0; i < l->n; i++) {
         item *it = &l->v[i];
         const char *json_ext = BESIDE_SUFFIX ".json";
@@ -308,36 +356,30 @@ int items_plan(item_list *l, const plan_opts *o, char *err) {
             it->output = strdup(o->output);
             it->json = o->features ? strdup(o->features) : NULL;
             if (!it->output || (o->features && !it->json)) return seterr(err, "out of memory");
-            continue;
-        }
-        if (o->out_dir) {
-            if (name_expand(o->name ? o->name : DEFAULT_NAME, it, name, sizeof name, err) != 0) return -1;
-            char *full = join(o->out_dir, name);
-            if (!full) return seterr(err, "out of memory");
-            it->output = with_ext(full, strlen(full), fmt_ext);
-            it->json = o->no_features ? NULL : with_ext(full, strlen(full), ".json");
-            free(full);
-            if (!it->output || (!o->no_features && !it->json)) return seterr(err, "out of memory");
-            continue;
-        }
-        if (strcmp(it->input, "-") == 0) {
-            it->output = strdup("-");
+        } else if (o->out_dir) {
+            if (plan_out_dir(it, o, implicit_json, err) != 0) return -1;
+        } else if (strcmp(it->input, "-") == 0) {
+            it->output = o->no_image ? NULL : strdup("-");
             it->json = o->features ? strdup(o->features) : NULL;
-            if (!it->output) return seterr(err, "out of memory");
-            continue;
+            if ((!o->no_image && !it->output) || (o->features && !it->json)) return seterr(err, "out of memory");
+        } else {
+            /* Beside the input: DIR/NAME.EXT -> DIR/NAME.cvapp.png + DIR/NAME.cvapp.json */
+            stem = it->input;
+            const char *slash = strrchr(stem, '/');
+            const char *b = slash ? slash + 1 : stem;
+            const char *dot = strrchr(b, '.');
+            stemlen = dot && dot != b ? (size_t)(dot - stem) : strlen(stem);
+            char ext[16];
+            snprintf(ext, sizeof ext, "%s%s", BESIDE_SUFFIX, fmt_ext);
+            int want_json = o->features || implicit_json;
+            it->output = o->no_image ? NULL : with_ext(stem, stemlen, ext);
+            it->json = o->features ? strdup(o->features) : want_json ? with_ext(stem, stemlen, json_ext) : NULL;
+            if ((!o->no_image && !it->output) || (want_json && !it->json)) return seterr(err, "out of memory");
         }
-        /* Beside the input: DIR/NAME.EXT -> DIR/NAME.cvapp.png + DIR/NAME.cvapp.json */
-        stem = it->input;
-        const char *slash = strrchr(stem, '/');
-        const char *b = slash ? slash + 1 : stem;
-        const char *dot = strrchr(b, '.');
-        stemlen = dot && dot != b ? (size_t)(dot - stem) : strlen(stem);
-        char ext[16];
-        snprintf(ext, sizeof ext, "%s%s", BESIDE_SUFFIX, fmt_ext);
-        it->output = with_ext(stem, stemlen, ext);
-        it->json = o->features ? strdup(o->features)
-                               : o->no_features ? NULL : with_ext(stem, stemlen, json_ext);
-        if (!it->output || (!o->no_features && !it->json)) return seterr(err, "out of memory");
+        if (!it->output && !it->json && !o->features_all)
+            return seterr(err, "--no-image: nothing would be written for %s (%s)", it->input,
+                          o->no_features ? "--no-features is given" : "the pipeline has no detector; "
+                          "name a file with --features or --features-all");
     }
     /* No two inputs may write the same file. */
     claim *c = malloc(sizeof *c * (l->n * 2 + 1));
@@ -345,7 +387,7 @@ int items_plan(item_list *l, const plan_opts *o, char *err) {
     size_t nc = 0;
     for (size_t i = 0; i < l->n; i++) {
         if (l->v[i].ignored) continue;
-        if (strcmp(l->v[i].output, "-") != 0) c[nc++] = (claim){l->v[i].output, i};
+        if (l->v[i].output && strcmp(l->v[i].output, "-") != 0) c[nc++] = (claim){l->v[i].output, i};
         if (l->v[i].json && strcmp(l->v[i].json, "-") != 0) c[nc++] = (claim){l->v[i].json, i};
     }
     qsort(c, nc, sizeof *c, by_path);

@@ -12,7 +12,7 @@
 typedef struct item {
     char *input;   /* path as opened ("-" for stdin) */
     char *rel;     /* identity: path under the walked directory, or the file's name */
-    char *output;  /* image output path ("-" = stdout) */
+    char *output;  /* image output path ("-" = stdout), or NULL (--no-image) */
     char *json;    /* features JSON path, or NULL */
     const char *ignored; /* a walked file that is not an input: why (static); NULL for inputs */
     size_t index;  /* position among all inputs, before sharding */
@@ -48,15 +48,24 @@ typedef struct plan_opts {
     const char *features;  /* --features with -o */
     const char *out_dir;   /* -d */
     const char *name;      /* --name template (with -d) */
-    img_format format;     /* output format */
+    img_format format;     /* -f; IMG_UNKNOWN: each input's own format with -d, PNG beside it */
     int no_features;       /* --no-features */
+    int detector;          /* the pipeline has a detector: JSON files unless asked for */
+    int no_image;          /* --no-image: no image output */
+    int features_all;      /* --features-all: every image's JSON goes there too */
 } plan_opts;
 
 #define DEFAULT_NAME "{dir}{stem}"
 #define BESIDE_SUFFIX ".cvapp"
 
 /* Fills output/json of every item; refuses two items with the same
- * output.  Returns 0, or -1 with err. */
+ * output.  With -d the output is DIR/NAME.EXT: a --name template ending in
+ * `.{ext}` (a JPEG or PNG extension) or a literal .png/.jpg/.jpeg is used
+ * as is (-f in another format replaces that extension), else EXT is -f's,
+ * or the input's own format (read from its first bytes; PNG for stdin).
+ * JSON files are written only when asked (--features) or, beside the
+ * image, when the pipeline has a detector and --no-features is not given.
+ * Returns 0, or -1 with err. */
 int items_plan(item_list *l, const plan_opts *o, char *err);
 
 /* mkdir -p of the directory part of path.  Each directory it creates is

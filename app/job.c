@@ -95,7 +95,7 @@ int job_run(worker *w, const job_opts *o, const char *input, const char *output,
     memset(r, 0, sizeof *r);
     findings_clear(&w->found);
     double t0 = now_ms(), t = t0;
-    img_format fmt = job_output_format(o, output);
+    img_format fmt = output ? job_output_format(o, output) : IMG_PNG;
     if (fmt == IMG_UNKNOWN)
         return seterr(r->err, "output %s: unknown image extension (use .png, .jpg or --format)",
                       output);
@@ -133,14 +133,14 @@ int job_run(worker *w, const job_opts *o, const char *input, const char *output,
     r->out_channels = res->channels;
     r->keypoints = findings_keypoint_count(&w->found);
     t = now_ms();
-    if (image_encode(&w->codec, res, fmt, &o->enc, &w->out, r->err) != 0) return -1;
+    if (output && image_encode(&w->codec, res, fmt, &o->enc, &w->out, r->err) != 0) return -1;
     r->ms_encode = now_ms() - t;
     t = now_ms();
     /* Both staged before either is published; the JSON, streamed into its
      * temporary file, goes first, so a present image always has its
      * features beside it. */
-    staged si, sj = {.fd = -1};
-    int rc = file_stage(output, w->out.data, w->out.len, input, &si, r->err);
+    staged si = {.fd = -1}, sj = {.fd = -1};
+    int rc = output ? file_stage(output, w->out.data, w->out.len, input, &si, r->err) : 0;
     if (rc == 0 && features_path && (rc = file_stage_open(features_path, input, &sj, r->err)) == 0) {
         jw j;
         jw_init(&j, sj.fd);
@@ -152,7 +152,7 @@ int job_run(worker *w, const job_opts *o, const char *input, const char *output,
     }
     int json_kind = sj.kind;
     int json_done = rc == 0 && features_path && (rc = file_commit(&sj, r->err)) == 0;
-    if (rc == 0 && (rc = file_commit(&si, r->err)) != 0 && json_done && json_kind == STAGE_TMP)
+    if (rc == 0 && output && (rc = file_commit(&si, r->err)) != 0 && json_done && json_kind == STAGE_TMP)
         unlink(features_path);
     file_abort(&si);
     file_abort(&sj);

@@ -39,8 +39,8 @@ typedef struct job_result {
     char err[ERRLEN]; /* on failure: the reason (the caller adds the input) */
 } job_result;
 
-/* Runs one input.  output may be "-" (stdout); features_path may be NULL
- * (no JSON).  Either both outputs appear or none does.  Returns 0 or -1. */
+/* Runs one input.  output may be "-" (stdout) or NULL (no image, nothing
+ * encoded: --no-image); features_path may be NULL (no JSON).  Either both outputs appear or none does.  Returns 0 or -1. */
 int job_run(worker *w, const job_opts *o, const char *input, const char *output,
             const char *features_path, job_result *r);
 

@@ -109,6 +109,8 @@ int main(int argc, char **argv) {
         case 'd': po.out_dir = optarg; break;
         case OPT_NAME: po.name = optarg; break;
         case OPT_NO_FEATURES: po.no_features = 1; break;
+        case OPT_NO_IMAGE: po.no_image = 1; break;
+        case OPT_FEATURES_ALL: bo.features_all = optarg; break;
         case 'r': recursive = 1; break;
         case 'j':
             if (parse_count("--jobs", optarg, 1, 1024, &v)) return EXIT_USAGE;
@@ -202,6 +204,10 @@ int main(int argc, char **argv) {
         fprintf(stderr, "cvapp: --name needs -d DIR\n");
         goto out;
     }
+    if (po.output && po.no_image) {
+        fprintf(stderr, "cvapp: --no-image writes no image; drop -o (--features PATH names the JSON)\n");
+        goto out;
+    }
     if (po.output && jo.format == IMG_UNKNOWN && file_is_stream(po.output)) jo.format = IMG_PNG;
     if (po.output && jo.format == IMG_UNKNOWN && strcmp(po.output, "-") != 0 &&
         (jo.format = image_format_from_name(po.output)) == IMG_UNKNOWN) {
@@ -233,7 +239,9 @@ int main(int argc, char **argv) {
         goto out;
     }
     items_shard(&items, shard_index, shard_count);
-    po.format = jo.format ? jo.format : IMG_PNG;
+    po.format = jo.format; /* IMG_UNKNOWN: the input's format with -d, PNG otherwise */
+    po.detector = pipeline_has_detector(&pl);
+    po.features_all = bo.features_all != NULL;
     if (items_plan(&items, &po, err) != 0) {
         fprintf(stderr, "cvapp: %s\n", err);
         goto out;
@@ -243,10 +251,15 @@ int main(int argc, char **argv) {
             fprintf(stderr, "cvapp: --report -: stdout already carries an output\n");
             goto out;
         }
+    for (size_t i = 0; bo.features_all && !strcmp(bo.features_all, "-") && i < items.n; i++)
+        if ((items.v[i].output && !strcmp(items.v[i].output, "-")) ||
+            (items.v[i].json && !strcmp(items.v[i].json, "-")) || (report && !strcmp(report, "-"))) {
+            fprintf(stderr, "cvapp: --features-all -: stdout already carries an output\n");
+            goto out;
+        }
     jo.pl = &pl;
     bo.job = jo;
-    bo.job.format = po.format;
-    bo.make_dirs = po.out_dir != NULL;
+    bo.make_dirs = po.out_dir || po.output || po.features;
     bo.report = report;
     status = batch_run(&items, &bo);
 out:

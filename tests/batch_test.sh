@@ -42,7 +42,7 @@ cv -q -r -j 2 -p "$P" -d "$W/out" --report "$W/rep.jsonl" "$IN"
 expect_rc 1
 expect_err "cvapp: $IN/sub/broken.jpg: corrupt JPEG data"
 expect_err "cvapp: $IN/garbage.png: corrupt PNG"
-expect_eq "$(outputs "$W/out" | tr '\n' ' ')" "fruits.png home.png sub/baboon.png sub/chessboard.png sub/deeper/building.png "
+expect_eq "$(outputs "$W/out" | tr '\n' ' ')" "fruits.jpg home.jpg sub/baboon.jpg sub/chessboard.png sub/deeper/building.jpg "
 expect_eq "$(find "$W/out" -name '*.json' | wc -l)" 5
 decodes_all "$W/out"
 no_temporaries "$W/out"
@@ -51,13 +51,13 @@ expect_eq "$(grep -c '"status":"ok"' "$W/rep.jsonl")" 5
 expect_eq "$(grep -c '"status":"error"' "$W/rep.jsonl")" 2
 grep -q '"input":"'"$IN"'/readme.txt","status":"ignored","reason":"not a JPEG or PNG"' "$W/rep.jsonl" && ok || ko "ignored row"
 
-grep -q '"input":"'"$IN"'/sub/broken.jpg","output":"'"$W"'/out/sub/broken.png","status":"error","error":"corrupt JPEG data' "$W/rep.jsonl" && ok || ko "error row"
-grep -q '"input":"'"$IN"'/fruits.jpg","output":"'"$W"'/out/fruits.png","status":"ok","width":512,"height":480,"keypoints":200,"counts":{"orb":200},"features":"'"$W"'/out/fruits.json","stages":{"read":[0-9.e-]*,"decode":[0-9.e-]*,"steps":\[0.0,[0-9.e-]*,[0-9.e-]*,[0-9.e-]*\],"encode":[0-9.e-]*,"write":[0-9.e-]*},"ms":' "$W/rep.jsonl" && ok || ko "ok row: $(grep fruits "$W/rep.jsonl")"
+grep -q '"input":"'"$IN"'/sub/broken.jpg","output":"'"$W"'/out/sub/broken.jpg","status":"error","error":"corrupt JPEG data' "$W/rep.jsonl" && ok || ko "error row"
+grep -q '"input":"'"$IN"'/fruits.jpg","output":"'"$W"'/out/fruits.jpg","status":"ok","width":512,"height":480,"keypoints":200,"counts":{"orb":200},"features":"'"$W"'/out/fruits.json","stages":{"read":[0-9.e-]*,"decode":[0-9.e-]*,"steps":\[0.0,[0-9.e-]*,[0-9.e-]*,[0-9.e-]*\],"encode":[0-9.e-]*,"write":[0-9.e-]*},"ms":' "$W/rep.jsonl" && ok || ko "ok row: $(grep fruits "$W/rep.jsonl")"
 
 t "without -r only the top directory"
 cv -q -p grayscale -d "$W/top" "$IN"
 expect_rc 1
-expect_eq "$(outputs "$W/top" | tr '\n' ' ')" "fruits.png home.png "
+expect_eq "$(outputs "$W/top" | tr '\n' ' ')" "fruits.jpg home.jpg "
 
 t "-j 2 gives exactly the -j 1 results"
 cv -q -r -j 1 -p "$P" -d "$W/serial" "$IN"
@@ -65,7 +65,7 @@ expect_rc 1
 if diff -r "$W/out" "$W/serial" >/dev/null; then ok; else ko "-j 2 and -j 1 outputs differ"; fi
 
 t "--skip-existing resumes"
-rm "$W/out/home.png" "$W/out/sub/baboon.json"
+rm "$W/out/home.jpg" "$W/out/sub/baboon.json"
 cv -q -r -p "$P" -d "$W/out" --skip-existing --report "$W/resume.jsonl" "$IN"
 expect_rc 1
 expect_eq "$(grep -c '"status":"skipped"' "$W/resume.jsonl")" 3
@@ -75,9 +75,9 @@ if diff -r "$W/out" "$W/serial" >/dev/null; then ok; else ko "resumed outputs di
 t "--name templates and --format"
 cv -q -r -p grayscale -d "$W/named" --name "{index:03}-{stem}.{ext}" -f jpg --no-features "$IN/sub"
 expect_rc 1
-expect_eq "$(outputs "$W/named" | tr '\n' ' ')" "000-baboon.jpg.jpg 002-chessboard.png.jpg 003-building.jpg.jpg "
+expect_eq "$(outputs "$W/named" | tr '\n' ' ')" "000-baboon.jpg 002-chessboard.jpg 003-building.jpg "
 expect_eq "$(find "$W/named" -name '*.json' | wc -l)" 0
-expect_magic "$W/named/000-baboon.jpg.jpg" jpg
+expect_magic "$W/named/002-chessboard.jpg" jpg
 cv -p grayscale -d "$W/x" --name "{size}" "$IN/fruits.jpg"
 expect_rc 2; expect_err "--name: unknown field '{size}'"
 cv -p grayscale -d "$W/x" --name "../{stem}" "$IN/fruits.jpg"
@@ -87,10 +87,10 @@ t "two inputs mapping to one output: error before any work"
 mkdir -p "$W/clash"
 cp "$SRC/samples/fruits.jpg" "$W/clash/a.jpg"
 cp "$SRC/samples/chessboard.png" "$W/clash/a.png"
-cv -q -p grayscale -d "$W/clash-out" "$W/clash"
+cv -q -p grayscale -f png -d "$W/clash-out" "$W/clash"
 expect_rc 2; expect_err "inputs $W/clash/a.jpg and $W/clash/a.png would both write $W/clash-out/a."
 expect_no_file "$W/clash-out"
-cv -q -p grayscale -d "$W/clash-out" --name "{stem}-{ext}" "$W/clash"
+cv -q -p grayscale -f png -d "$W/clash-out" --name "{stem}-{ext}" "$W/clash"
 expect_rc 0; expect_file "$W/clash-out/a-jpg.png"; expect_file "$W/clash-out/a-png.png"
 
 t "shards partition the inputs exactly, whatever the argument order"
@@ -151,7 +151,7 @@ signal_test() {
   for i in $(seq 1 300); do ln -s "$SRC/samples/baboon.jpg" "$d/in/i$i.jpg"; done
   "$CVAPP" -q -j 2 -p "$P" -d "$d/out" --report "$d/rep.jsonl" "$d/in" 2>"$d/err" &
   local pid=$! n=0
-  while [ "$(find "$d/out" -name '*.png' 2>/dev/null | wc -l)" -lt 5 ] && [ $n -lt 200 ]; do sleep 0.05; n=$((n + 1)); done
+  while [ "$(find "$d/out" -name '*.jpg' 2>/dev/null | wc -l)" -lt 5 ] && [ $n -lt 200 ]; do sleep 0.05; n=$((n + 1)); done
   kill -"$sig" $pid
   wait $pid
   RC=$?

@@ -118,8 +118,8 @@ expect_rc 1
 expect_file "$W/fruits.cvapp.png"; expect_file "$W/chessboard.cvapp.png"; expect_no_file "$W/trunc.cvapp.png"
 expect_no_file "$W/trunc.cvapp.json"
 
-t "unwritable output directory"
-cv -o "$W/nodir/x.png" "$W/fruits.jpg"
-expect_rc 1; expect_err "cannot create $W/nodir/x.png: No such file or directory"
+t "-o creates a missing directory, as -d does"
+cv -q -p grayscale -o "$W/nodir/x.png" "$W/fruits.jpg"
+expect_rc 0; expect_magic "$W/nodir/x.png" png
 
 finish

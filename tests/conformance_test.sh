@@ -46,7 +46,7 @@ for mode in color color-ign gray gray-ign; do
   case $mode in *-ign) extra=(--ignore-orientation) ;; esac
   case $mode in gray*) step=grayscale in=$W/jpg ;; esac
   cv_out=$W/out/$mode
-  run "$CVAPP" -q -j 2 "${extra[@]}" -p "$step" -d "$cv_out" --name '{stem}' --no-features "$in"
+  run "$CVAPP" -q -j 2 "${extra[@]}" -p "$step" -d "$cv_out" --name '{stem}' -f png --no-features "$in"
   expect_rc 0
 done
 

@@ -185,12 +185,12 @@ same_outputs "$T/data" "$T/ref" "${reports[@]}"
 files=()
 for r in "${reports[@]}"; do files+=("$T/data/out/$r"); done
 if why=$(cover ok "${files[@]}" 2>&1); then ok; else ko "$why"; fi
-sums=$(cd "$T/data/out" && find . -type f -name '*.png' -exec sha256sum {} + | sort)
+sums=$(cd "$T/data/out" && find . -type f \( -name '*.png' -o -name '*.jpg' \) -exec sha256sum {} + | sort)
 
 t "compose up again: every shard skips everything"
 run "${COMPOSE[@]}" -p "$P" -f "$T/docker/compose.yaml" up --no-color
 expect_rc 0
-expect_eq "$(cd "$T/data/out" && find . -type f -name '*.png' -exec sha256sum {} + | sort)" "$sums"
+expect_eq "$(cd "$T/data/out" && find . -type f \( -name '*.png' -o -name '*.jpg' \) -exec sha256sum {} + | sort)" "$sums"
 if why=$(cover skipped "${files[@]}" 2>&1); then ok; else ko "$why"; fi
 "${COMPOSE[@]}" -p "$P" -f "$T/docker/compose.yaml" down >/dev/null 2>&1
 echo "$(date +%T) compose: $nservices shards, run twice"

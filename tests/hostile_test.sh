@@ -151,7 +151,7 @@ cv -q -j 2 -p crop -d "$W/all" --name "{stem}.{ext}" --report "$W/all.jsonl" "$F
 expect_rc 1
 expect_eq "$(grep -c '"status":"ok"' "$W/all.jsonl")" "${#DECODE[@]}"
 expect_eq "$(grep -c '"status":"error"' "$W/all.jsonl")" 6
-expect_eq "$(find "$W/all" -name '*.png' | wc -l)" "${#DECODE[@]}"
+expect_eq "$(find "$W/all" -type f ! -name '.*' | wc -l)" "${#DECODE[@]}" # crop: no detector, no JSON
 expect_eq "$(find "$W/all" -name '.*' | wc -l)" 0
 
 t "one worker goes on after a bad JPEG header (the decoder is not left mid-header)"
@@ -163,7 +163,7 @@ expect_rc 1
 expect_err "cvapp: $W/seq/a.jpg: corrupt JPEG header: Invalid JPEG file structure: missing SOS marker"
 expect_err "cvapp: $W/seq/c.jpg: corrupt JPEG header: Maximum supported image dimension is 65500 pixels"
 expect_err_lines 2
-expect_eq "$(cd "$W/seqout" && ls *.png | tr '\n' ' ')" "b.png d.png "
+expect_eq "$(cd "$W/seqout" && ls | tr '\n' ' ')" "b.jpg d.jpg "
 
 t "disk full: what fits is written whole, the rest fails cleanly and the batch goes on"
 if [ "$(id -u)" -ne 0 ]; then
@@ -187,10 +187,9 @@ EOF
   expect_err "cvapp: $W/fullin/d.png: cannot write $MNT/out/d.png: No space left on device"
   expect_err "cvapp: 4 ok, 1 failed, 0 skipped"
   expect_err_lines 2 # d's error and the summary
-  expect_only_files "$MNT/out" a.png a.json b.png b.json c.png c.json e.png e.json
+  expect_only_files "$MNT/out" a.png b.png c.png e.png # crop: no detector, no JSON
   for n in a b c e; do
     cmp -s <("$CVAPP" -q -p crop -o - "$W/fullin/$n.png") "$MNT/out/$n.png" && ok || ko "$n.png is not whole"
-    $PY -c 'import json,sys; json.load(open(sys.argv[1]))' "$MNT/out/$n.json" && ok || ko "$n.json is not whole"
   done
   expect_eq "$(grep -c '"status":"ok"' "$W/full.jsonl")" 4
   grep -q '"input":"'"$W"'/fullin/d.png","output":"'"$MNT"'/out/d.png","status":"error","error":"cannot write '"$MNT"'/out/d.png: No space left on device"' "$W/full.jsonl" \

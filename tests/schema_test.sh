@@ -56,6 +56,7 @@ batch everything 1 -- -p @"$SRC/samples/features.pipeline"
 batch mixed 7 -- -p "orb nfeatures=20 | sift nfeatures=5 descriptors=true | grayscale | canny | hough_lines threshold=60 | contours min_area=50 | hough_circles min_dist=40 param2=50" --no-features -f jpg
 
 batch capped 5 -- -p "orb nfeatures=100 | grayscale | canny | hough_lines threshold=40 | contours" --max-features 5
+batch noimage 1 -- -p "orb nfeatures=20" --no-image
 
 # A rerun with --skip-existing appends to the first run's report: the three
 # done inputs are skipped, the broken one fails again.
@@ -104,6 +105,9 @@ run "$CVAPP" -q -p "sift nfeatures=10 descriptors=true" -o "$W/single/b.png" --f
 expect_rc 0
 cp "$OUT" "$W/single/b.json"
 expect_eq "$(head -c 24 "$W/single/b.json")" '{"format":1,"input":"-",'
+# No detector: no JSON beside a -d output, but one named with --features is written.
+run "$CVAPP" -q -p "gaussian ksize=3" -o "$W/single/c.png" --features "$W/single/c.json" "$SRC/samples/chessboard.png"
+expect_rc 0
 
 # Without -o or -d: NAME.cvapp.json beside the input, default pipeline.
 t "beside the input"
@@ -114,9 +118,10 @@ expect_file "$W/single/beside.cvapp.json"
 
 find "$W/out" "$W/single" -name '*.json' | sort >"$W/features"
 t "features files written"
-# 3 good inputs x 9 batches with features, the chessboard once, 3 single-image
-# runs, the walked directory's image, the name that is not UTF-8
-expect_eq "$(grep -c '' "$W/features")" $((3 * 9 + 1 + 3 + 1 + 1))
+# 3 good inputs x 9 batches with a detector and features (not nodetector, not
+# mixed), 4 single-image runs, the walked directory's image, the name that is
+# not UTF-8
+expect_eq "$(grep -c '' "$W/features")" $((3 * 9 + 4 + 1 + 1))
 
 "$PY" - "$SRC/docs/schema" "$W/features" "$W/reports" "$W/appended" <<'PYEOF'
 import base64, copy, json, os, sys
@@ -227,7 +232,11 @@ for line in lines_of(reports_list):
         if row["status"] == "ignored":
             seen.add("ignored row")
         if row["status"] == "ok":
-            check(os.path.isfile(path_of(row, "output")), f"{where}: no output {row['output']}")
+            if row.get("image") is False:
+                seen.add("no-image row")
+                check("features" in row, f"{where}: --no-image row without features")
+            else:
+                check(os.path.isfile(path_of(row, "output")), f"{where}: no output {row['output']}")
             check(len(row["stages"]["steps"]) == int(nsteps), f"{where}: {len(row['stages']['steps'])} step times, want {nsteps}")
             if "features" in row:
                 d = load(path_of(row, "features"))
@@ -254,7 +263,7 @@ for report in lines_of(appended_list):
 
 for what in ("uint8 descriptor", "float32 descriptor", "keypoint without descriptor", "lines", "circles",
              "contours", "nested contour", "no detector", "row with features", "row without features",
-             "truncated step", "truncated row", "ignored row", "input_bytes", "output_bytes", "features_bytes",
+             "truncated step", "truncated row", "ignored row", "no-image row", "input_bytes", "output_bytes", "features_bytes",
              "appended report"):
     check(what in seen, f"no output had a {what}: the runs do not cover it")
 check(statuses == {"ok", "error", "skipped", "ignored"}, f"row statuses seen: {sorted(statuses)}")
