@@ -22,11 +22,14 @@ BUILD="cmake make gcc g++ pkg-config ca-certificates
 # (CMake's CVAPP_LINK=static-opencv, the container image's default).
 OPENCV="libopencv-core-dev libopencv-imgproc-dev libopencv-features2d-dev
   liblapack-dev libblas-dev gfortran libglx-dev"
-TEST="valgrind python3-opencv python3-numpy python3-jsonschema file time libjpeg-turbo-progs strace"
+TEST="valgrind python3-opencv python3-numpy python3-jsonschema python3-yaml file time
+  libjpeg-turbo-progs strace libimage-exiftool-perl icc-profiles-free"
 # The fuzz harnesses (make check-fuzz: clang with its libFuzzer runtime) and
 # the static analysis (make lint). Not in the image's test stage, which runs
 # ctest only.
 FUZZ="clang libclang-rt-dev cppcheck"
+# libcvshim's ABI check and Debian packages (the slow tier, host only).
+FUZZ="$FUZZ abi-dumper abi-compliance-checker lintian dpkg-dev"
 # The container tests and the batch engines the slow tier runs for real: a
 # one-node Slurm (with munge), Compose, and kubectl for the manifest check
 # (Debian's kubernetes-client only where no kubectl is installed: they share
