@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Batch outputs (docs/batch.md "Outputs"): -d keeps each input's format,
 # --name with an extension, no JSON without a detector, --no-image,
 # --features-all, missing directories for -o and -d.
