@@ -206,6 +206,17 @@ run bash "$SRC/tests/engines_container_test.sh" "$REPO:latest"
 cat "$OUT"
 expect_rc 0
 
+t "the Debian packages (make deb) install with apt-get in a clean Debian 12 and work (deb_install.sh)"
+if make -C "$SRC" deb DEB_BUILD="$W/debbuild" >"$W/deb.log" 2>&1; then
+  ok
+  run docker run --rm --network host -v "$W/debbuild:/debs:ro" -v "$SRC:/src:ro" debian:bookworm-slim \
+    bash /src/tests/deb_install.sh /debs /src
+  cat "$OUT"
+  expect_rc 0
+else
+  ko "make deb failed: $(tail -n 20 "$W/deb.log")"
+fi
+
 t "slim variant: the same closure and manifest, plus a shell"
 run docker run --rm --network none --entrypoint /bin/sh "$REPO:slim" -c "cvapp --version && cat $MANIFEST_PATH"
 expect_rc 0
