@@ -14,11 +14,24 @@ trap 'rm -rf "$W"' EXIT
 CHROOT=("$(command -v chroot)")
 [ "$(id -u)" -eq 0 ] || CHROOT=("$(command -v unshare)" -r "${CHROOT[0]}")
 R=$W/root N=$W/native
+# A shared-libcvshim build (CVAPP_LINK=shared) loads libcvshim.so from the
+# build tree by an absolute RUNPATH; installed, by $ORIGIN/../lib, which
+# closure.sh's --local covers: stage the installed program, as the image does.
+# The program keeps its installed path inside the root (as in the image, where
+# both are /usr/local).
+DEST=/usr/local/bin/cvapp ENVS=()
+if readelf -dW "$CVAPP" | grep -q 'NEEDED.*libcvshim'; then
+  cmake --install "$(dirname "$CVAPP")" --prefix "$W/prefix" >/dev/null || { echo "cmake --install failed"; exit 1; }
+  CVAPP=$W/prefix/bin/cvapp DEST=$W/prefix/bin/cvapp
+  # glibc finds $ORIGIN through /proc/self/exe, which a bare chroot lacks
+  # (a container has /proc): name the library directory instead.
+  ENVS=("LD_LIBRARY_PATH=$W/prefix/lib")
+fi
 VERSION=$("$CVAPP" --version | sed -n '1s/^cvapp //p')
-in_root() { run env -i "${CHROOT[@]}" "$R" /usr/local/bin/cvapp "$@"; }
+in_root() { run env -i "${ENVS[@]}" "${CHROOT[@]}" "$R" "$DEST" "$@"; }
 
 t "closure.sh stages cvapp, its libraries and the loader; --verify loads them inside"
-run bash "$CLOSURE" --verify --local "cvapp=$VERSION,$SRC/LICENSE" --file /etc/os-release "$R" "$CVAPP=/usr/local/bin/cvapp"
+run bash "$CLOSURE" --verify --local "cvapp=$VERSION,$SRC/LICENSE" --file /etc/os-release "$R" "$CVAPP=$DEST"
 expect_rc 0; expect_err "closure.sh: staged "
 
 t "cvapp's own license is staged as /usr/share/doc/cvapp/copyright"
@@ -33,7 +46,7 @@ expect_no_shell "$R"
 
 t "the manifest lists exactly the staged files, with sizes, packages, licenses, status records"
 expect_manifest "$R"
-for want in "^/usr/local/bin/cvapp	file	[0-9]*	cvapp	$VERSION\$" "^/etc/os-release	file	"; do
+for want in "^$DEST	file	[0-9]*	cvapp	$VERSION\$" "^/etc/os-release	file	"; do
   if grep -q "$want" "$R$MANIFEST_PATH"; then ok; else ko "manifest lacks $want"; fi
 done
 
@@ -75,7 +88,7 @@ t "--linked: the packages of linked static archives get a status record and a li
 printf '%s\n' /usr/lib/x86_64-linux-gnu/libpng.a /usr/lib/x86_64-linux-gnu/libz.a >"$W/linked.txt"
 printf 'license text\n' >"$W/LICENSE"
 run bash "$CLOSURE" --local "cvapp=$VERSION" --linked "$W/linked.txt" --built "opencv=4.6.0+dfsg-12,$W/LICENSE" \
-  "$W/linked" "$CVAPP=/usr/local/bin/cvapp"
+  "$W/linked" "$CVAPP=$DEST"
 expect_rc 0
 for pk in libpng-dev zlib1g-dev; do
   v=$(dpkg-query -W -f='${Version}' "$pk")
@@ -87,10 +100,10 @@ expect_eq "$(sed -n 's/^Version: //p' "$W/linked/var/lib/dpkg/status.d/opencv")"
 expect_eq "$(cat "$W/linked/usr/share/doc/opencv/copyright")" "license text"
 expect_manifest "$W/linked"
 printf '/nonexistent/libnothing.a\n' >"$W/linked2.txt"
-run bash "$CLOSURE" --local "cvapp=$VERSION" --linked "$W/linked2.txt" "$W/bad3" "$CVAPP=/usr/local/bin/cvapp"
+run bash "$CLOSURE" --local "cvapp=$VERSION" --linked "$W/linked2.txt" "$W/bad3" "$CVAPP=$DEST"
 expect_rc 2; expect_err "--linked: /nonexistent/libnothing.a: no such archive"
 printf '%s\n' "$W/LICENSE" >"$W/linked3.txt"
-run bash "$CLOSURE" --local "cvapp=$VERSION" --linked "$W/linked3.txt" "$W/bad4" "$CVAPP=/usr/local/bin/cvapp"
+run bash "$CLOSURE" --local "cvapp=$VERSION" --linked "$W/linked3.txt" "$W/bad4" "$CVAPP=$DEST"
 expect_rc 1; expect_err "no Debian package owns the linked archive $W/LICENSE"
 
 t "an unresolvable DT_NEEDED fails the staging and names the library"
@@ -106,7 +119,7 @@ else
 fi
 
 t "a file that no package owns fails unless --local names its origin"
-run bash "$CLOSURE" "$W/bad2" "$CVAPP=/usr/local/bin/cvapp"
-expect_rc 1; expect_err "no Debian package owns /usr/local/bin/cvapp"
+run bash "$CLOSURE" "$W/bad2" "$CVAPP=$DEST"
+expect_rc 1; expect_err "no Debian package owns $DEST"
 
 finish
