@@ -22,6 +22,13 @@ static void check_value(const step *st, size_t k) {
     double v = st->v[k];
     const char *op = st->op->name;
     FUZZ_CHECK(isfinite(v), "%s %s=%g", op, p->name, v);
+    if (st->pct & (1u << k)) {
+        /* An int given as a percentage: the fraction of the image's side. */
+        FUZZ_CHECK(p->type == PT_INT && (p->flags & PF_PERCENT), "%s %s: a percentage it does not take",
+                   op, p->name);
+        FUZZ_CHECK(v >= 0 && v <= 1, "%s %s=%g%% is out of 0..100%%", op, p->name, 100 * v);
+        return;
+    }
     switch (p->type) {
     case PT_INT: {
         FUZZ_CHECK(v == floor(v), "%s %s=%g is not an integer", op, p->name, v);
@@ -60,6 +67,8 @@ static void write_step(const step *st, char *s, size_t cap) {
             len += (size_t)sprintf(s + len, "%s", p->choices[(int)v].name);
         } else if (p->type == PT_BOOL) {
             len += (size_t)sprintf(s + len, "%s", v != 0 ? "true" : "false");
+        } else if (st->pct & (1u << k)) {
+            len += (size_t)sprintf(s + len, "%.17g%%", v * 100);
         } else if (p->type == PT_INT) {
             len += (size_t)sprintf(s + len, "%.0f", v);
         } else {
@@ -102,9 +111,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         FUZZ_CHECK(pipeline_parse(text, &again, err) == 0, "'%s' does not parse again: %s", text,
                    err);
         FUZZ_CHECK(again.n == 1 && again.steps[0].op == st->op, "'%s' parses to another op", text);
-        for (size_t k = 0; k < op_param_count(st->op); k++)
-            FUZZ_CHECK(again.steps[0].v[k] == st->v[k], "step %zu (%s) %s: %.17g, then %.17g",
-                       i + 1, st->op->name, st->op->params[k].name, st->v[k], again.steps[0].v[k]);
+        FUZZ_CHECK(again.steps[0].pct == st->pct, "step %zu (%s): percentages differ", i + 1,
+                   st->op->name);
+        for (size_t k = 0; k < op_param_count(st->op); k++) {
+            /* A percentage goes through * 100 and / 100: equal to a rounding. */
+            double a = again.steps[0].v[k], b = st->v[k];
+            int same = (st->pct & (1u << k)) ? fabs(a - b) <= 1e-15 : a == b;
+            FUZZ_CHECK(same, "step %zu (%s) %s: %.17g, then %.17g", i + 1, st->op->name,
+                       st->op->params[k].name, b, a);
+        }
         pipeline_free(&again);
     }
     FUZZ_CHECK(pipeline_has_detector(&pl) == detector, "pipeline_has_detector is wrong");
