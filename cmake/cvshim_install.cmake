@@ -61,7 +61,9 @@ else()
     list(INSERT CVSHIM_PC_LIBS_PRIVATE 0 -lopencv_${m})
   endforeach()
 endif()
-list(APPEND CVSHIM_PC_LIBS_PRIVATE -lstdc++ -lm)
+# -pthread: OpenCV's core calls pthread_* (glibc before 2.34, e.g. Debian 11,
+# keeps them in libpthread).
+list(APPEND CVSHIM_PC_LIBS_PRIVATE -lstdc++ -lm -pthread)
 list(JOIN CVSHIM_PC_LIBS_PRIVATE " " CVSHIM_PC_LIBS_PRIVATE)
 file(RELATIVE_PATH CVSHIM_PC_TO_PREFIX ${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig ${CMAKE_INSTALL_PREFIX})
 string(REGEX REPLACE "/$" "" CVSHIM_PC_TO_PREFIX "${CVSHIM_PC_TO_PREFIX}")

@@ -77,19 +77,31 @@ def license_expression(debian, refs):
     return expr or "NOASSERTION"
 
 
+def not_dep5(pkg):
+    """NOT_DEP5's license, also for GCC's versioned runtime packages
+    (gcc-10-base on Debian 11, gcc-14-base on Debian 13, ...)."""
+    if pkg in NOT_DEP5:
+        return NOT_DEP5[pkg]
+    if re.fullmatch(r"gcc-\d+-base|libgcc-s\d+|libstdc\+\+\d+|libgfortran\d+", pkg):
+        return "GPL-3.0-or-later WITH GCC-exception-3.1"
+    if re.fullmatch(r"libquadmath\d+", pkg):
+        return "LGPL-2.1-or-later"
+    return "NOASSERTION"
+
+
 def declared_license(root, pkg, refs):
     path = os.path.join(root, "usr/share/doc", pkg, "copyright")
     try:
         text = open(path, encoding="utf-8", errors="replace").read()
     except OSError:
-        return NOT_DEP5.get(pkg, "NOASSERTION")
+        return not_dep5(pkg)
     # DEP-5: the License of the `Files: *` paragraph.
     for para in re.split(r"\n\s*\n", text):
         if re.search(r"^Files:\s*\*\s*$", para, re.M):
             m = re.search(r"^License:\s*(\S.*)$", para, re.M)
             if m:
                 return license_expression(m.group(1), refs)
-    return NOT_DEP5.get(pkg, "NOASSERTION")
+    return not_dep5(pkg)
 
 
 def hashes(path):

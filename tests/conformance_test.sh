@@ -69,9 +69,15 @@ for b in j_samp_4x2_1x1_1x1 j_samp_1x1_2x2_2x2 j_exif6_prog_1x3 j_samp_2x2_1x1_1
   pairs+=("shrink2:$size" "$W/ok/$b.jpg" "$W/out/shrink/$b.png")
 done
 $PY "$SRC/tests/hostile_cmp.py" "${pairs[@]}" >"$W/cmp.txt" 2>"$W/cmp.err"
+# hostile_cmp.py prints "SKIP ..." for a comparison this OpenCV cannot make
+# (4.5 applies no PNG orientation): a visible skip, never a pass.
 n_cmp=$(grep -c '^ok ' "$W/cmp.txt")
-expect_eq "$n_cmp" "$((${#pairs[@]} / 3))"
-grep -v '^ok ' "$W/cmp.txt" | head -20 | while read -r line; do echo "FAIL [$CURRENT]: $line" >&2; done
+n_skip=$(grep -c '^SKIP ' "$W/cmp.txt")
+expect_eq "$((n_cmp + n_skip))" "$((${#pairs[@]} / 3))"
+grep -v '^ok \|^SKIP ' "$W/cmp.txt" | head -20 | while read -r line; do echo "FAIL [$CURRENT]: $line" >&2; done
+if [ "$n_skip" -gt 0 ]; then
+  skip "$n_skip comparisons with cv2.imread: $(grep -m1 '^SKIP ' "$W/cmp.txt" | sed 's/.*not compared, //') (and the like)"
+fi
 
 t "every other file: exit 1, one line with libjpeg's or libpng's reason, no output"
 n_strict=0
