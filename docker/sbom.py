@@ -47,6 +47,7 @@ NOT_DEP5 = {
     "libquadmath0": "LGPL-2.1-or-later",
     "libturbojpeg0": "IJG AND BSD-3-Clause AND Zlib", "libjpeg62-turbo": "IJG AND BSD-3-Clause AND Zlib",
     "libjpeg-turbo": "IJG AND BSD-3-Clause AND Zlib",
+    "libtbb2": "Apache-2.0", "libtbb12": "Apache-2.0",
     "libx11-6": "X11", "libxau6": "MIT-open-group", "libxcb1": "X11", "libxdmcp6": "MIT-open-group",
 }
 SPDX_ID = re.compile(r"[^A-Za-z0-9.-]+")
@@ -90,6 +91,16 @@ def not_dep5(pkg):
 
 
 def declared_license(root, pkg, refs):
+    """The package's declared license; one this script cannot name is a
+    LicenseRef pointing at the package's copyright file in the image."""
+    lic = declared_license_known(root, pkg, refs)
+    if lic == "NOASSERTION":
+        lic = "LicenseRef-Debian-copyright-" + SPDX_ID.sub("-", pkg)
+        refs.add(lic)
+    return lic
+
+
+def declared_license_known(root, pkg, refs):
     path = os.path.join(root, "usr/share/doc", pkg, "copyright")
     try:
         text = open(path, encoding="utf-8", errors="replace").read()
