@@ -83,7 +83,8 @@ def not_dep5(pkg):
     (gcc-10-base on Debian 11, gcc-14-base on Debian 13, ...)."""
     if pkg in NOT_DEP5:
         return NOT_DEP5[pkg]
-    if re.fullmatch(r"gcc-\d+-base|libgcc-s\d+|libstdc\+\+\d+|libgfortran\d+", pkg):
+    if re.fullmatch(r"gcc-\d+-base|libgcc-s\d+|libgcc-\d+-dev|libstdc\+\+\d+|libgfortran\d+|"
+                    r"libgfortran-\d+-dev", pkg):
         return "GPL-3.0-or-later WITH GCC-exception-3.1"
     if re.fullmatch(r"libquadmath\d+", pkg):
         return "LGPL-2.1-or-later"
