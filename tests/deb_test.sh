@@ -9,6 +9,7 @@
 set -u
 SRC=$(cd "$2" && pwd)
 . "$SRC/tests/lib.sh"
+[ -f "$SRC/Makefile" ] || skip_all "no Makefile in $SRC (the image build copies no Makefile; make deb runs on the host)"
 for tool in cpack dpkg-deb dpkg-shlibdeps make; do
   command -v $tool >/dev/null || skip_all "$tool is missing"
 done
