@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <string.h>
 
+#include "findings.h"
 #include "inputs.h"
 #include "ops.h"
 
@@ -79,7 +80,8 @@ const cli_option cli_options[] = {
     {"progress", OPT_PROGRESS, NULL, "Batch", "progress on stderr even when it is not a terminal"},
     {"quiet", 'q', NULL, "Batch", "print only errors"},
     {"max-features", OPT_MAX_FEATURES, "N", "Limits",
-     "keep at most N items per detector step, the strongest first (default 100000; 0 = all)"},
+     "keep at most N items per detector step, the strongest first (default "
+     STR(DEFAULT_MAX_FEATURES) "; 0 = all)"},
     {"max-pixels", OPT_MAX_PIXELS, "N", "Limits",
      "refuse images over N pixels, checked from the header before any pixel buffer is "
      "allocated (default " STR(CLI_DEFAULT_MAX_PIXELS) ")"},
