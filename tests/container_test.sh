@@ -289,7 +289,13 @@ if [ "$size" -lt "$slim" ] && [ "$slim" -lt "$single" ]; then ok; else ko "sizes
 t "a failing test fails the image build; a source change reinstalls no package"
 P=$W/probe
 mkdir -p "$P"
-cp -a "$SRC/CMakeLists.txt" "$SRC/README.md" "$SRC/.dockerignore" "$SRC/app" "$SRC/shim" "$SRC/samples" "$SRC/tests" "$SRC/docker" "$P/"
+# Every source the Dockerfile copies, read from its COPY lines, so a file
+# added to the image cannot be missing from the probe's context.
+cp -a "$SRC/.dockerignore" "$P/"
+for f in $(sed -n 's/^COPY \([^-].*\) [^ ]*$/\1/p' "$SRC/docker/Dockerfile"); do
+  mkdir -p "$P/$(dirname "$f")"
+  cp -a "$SRC/${f%/}" "$P/$(dirname "$f")/"
+done
 echo '/* container_test probe */' >>"$P/app/main.c"
 echo 'add_test(NAME probe_fails COMMAND false)' >"$P/tests/CMakeLists.txt"
 if docker build --network host -f "$P/docker/Dockerfile" -t "$REPO:probe" "$P" >"$W/probe.log" 2>&1; then
