@@ -24,7 +24,12 @@
 #                  and its license file as /usr/share/doc/NAME/copyright
 #   --manifest P   where the manifest goes inside ROOT (default /usr/share/cvapp/manifest.tsv)
 #   --verify       afterwards run the staged loader in ROOT (chroot) to list
-#                  each program's libraries; any "not found" fails
+#                  each program's libraries; any "not found" fails (a
+#                  program of another architecture runs through the kernel's
+#                  binfmt handler: qemu-user-static)
+#   --arch ARCH    the Debian architecture of the PROGRAMs, recorded for the
+#                  --built components (default: this machine's); the
+#                  libraries are found by ELF class and machine either way
 #
 # How it works:
 # - DT_NEEDED entries are followed recursively (readelf), each name resolved
@@ -50,7 +55,7 @@ set -euo pipefail
 
 die() { echo "closure.sh: $*" >&2; exit 2; }
 
-ROOT="" MANIFEST=/usr/share/cvapp/manifest.tsv VERIFY=0 LOCAL_NAME="" LOCAL_VERSION="" LOCAL_LICENSE=""
+ROOT="" MANIFEST=/usr/share/cvapp/manifest.tsv VERIFY=0 ARCH="" LOCAL_NAME="" LOCAL_VERSION="" LOCAL_LICENSE=""
 PROGS=() FILES=() LINKED=() BUILT=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -68,12 +73,14 @@ while [ $# -gt 0 ]; do
              [ -f "${2#*,}" ] || die "--built: ${2#*,}: no such license file"; BUILT+=("$2"); shift 2 ;;
     --manifest) [ $# -ge 2 ] || die "--manifest needs a path"; MANIFEST=$2; shift 2 ;;
     --verify) VERIFY=1; shift ;;
+    --arch) [ $# -ge 2 ] || die "--arch needs a Debian architecture"; ARCH=$2; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
     -*) die "unknown option $1" ;;
     *) if [ -z "$ROOT" ]; then ROOT=$1; else PROGS+=("$1"); fi; shift ;;
   esac
 done
 if [ -z "$ROOT" ] || [ ${#PROGS[@]} -eq 0 ]; then die "usage: closure.sh [options] ROOT PROGRAM[=DEST]..."; fi
+ARCH=${ARCH:-$(dpkg --print-architecture)}
 for tool in readelf ldconfig dpkg-query; do
   command -v "$tool" >/dev/null || die "$tool is needed (binutils, libc-bin, dpkg)"
 done
@@ -233,7 +240,17 @@ owner() {
       out=$(dpkg-query -S -- "$q" 2>/dev/null | grep -v '^diversion' | head -n1) || true
       [ -n "$out" ] || continue
       out=${out%%: /*}
-      [[ $out == *,* ]] && return 1   # a shared directory, not one package's file
+      if [[ $out == *,* ]]; then
+        # One Multi-Arch: same package of several architectures (their
+        # shared copyright file): the target's; else a directory that
+        # several packages share, not one package's file.
+        local -a owners
+        local o
+        IFS=', ' read -ra owners <<<"$out"
+        for o in "${owners[@]}"; do [ "${o%%:*}" = "${owners[0]%%:*}" ] || return 1; done
+        out=${owners[0]}
+        for o in "${owners[@]}"; do [ "${o#*:}" != "$ARCH" ] || out=$o; done
+      fi
       echo "$out"
       return 0
     done
@@ -321,7 +338,7 @@ for b in "${BUILT[@]}"; do
   name=${b%%=*} s=/var/lib/dpkg/status.d/${b%%=*}
   [ ! -e "$ROOT$s" ] || die "--built $name: a package of that name is already recorded"
   printf 'Package: %s\nStatus: install ok installed\nArchitecture: %s\nVersion: %s\nDescription: %s, built from source into %s\n' \
-    "$name" "$(dpkg --print-architecture)" "${b#*=}" "$name" "${PROGS[0]#*=}" >"$ROOT$s"
+    "$name" "$ARCH" "${b#*=}" "$name" "${PROGS[0]#*=}" >"$ROOT$s"
   KIND[$s]=file BUILTF[$s]=$b
   d=/usr/share/doc/$name
   mirror_dir "$d"

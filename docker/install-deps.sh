@@ -12,6 +12,19 @@
 #   docker/install-deps.sh --no-opencv
 #                                   without Debian's OpenCV (for an OpenCV built
 #                                   from source: docker/opencv-source.sh)
+#   docker/install-deps.sh --arch arm64
+#                                   to cross-build for another Debian architecture
+#                                   (arm64, amd64, ...): that architecture added
+#                                   to dpkg, its cross compilers
+#                                   (crossbuild-essential-ARCH) and its -dev
+#                                   packages; with --test, its python3 with
+#                                   python3-opencv (for the parity test), no
+#                                   python3-jsonschema, and qemu-user-static
+#                                   to run its binaries. An ARCH equal to this machine's, or
+#                                   empty, is a native build. Debian's -dev
+#                                   packages of two architectures cannot be
+#                                   installed together: a cross build needs a
+#                                   machine, chroot or image stage of its own.
 # Debian 11 (bullseye) and 13 (trixie) have the same package names.
 set -eu
 BUILD="cmake make gcc g++ pkg-config ca-certificates
@@ -39,20 +52,57 @@ CONTAINER="debootstrap docker-compose slurm-wlm munge"
 command -v dockerd >/dev/null 2>&1 || CONTAINER="$CONTAINER docker.io"
 command -v kubectl >/dev/null 2>&1 || CONTAINER="$CONTAINER kubernetes-client"
 BENCH="python3-opencv python3-numpy imagemagick libvips-tools hyperfine time"
-pkgs=$BUILD test=0 container=1 opencv=1
-for a in "$@"; do
-  case "$a" in
-    --test) pkgs="$pkgs $TEST" test=1 ;;
+pkgs=$BUILD test=0 container=1 opencv=1 bench=0 arch=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --test) test=1 ;;
     --no-container) container=0 ;;
     --no-opencv) opencv=0 ;;
-    --bench) pkgs="$pkgs $BENCH" ;;
-    *) echo "install-deps.sh: unknown option $a" >&2; exit 2 ;;
+    --bench) bench=1 ;;
+    --arch) [ $# -ge 2 ] || { echo "install-deps.sh: --arch needs an architecture" >&2; exit 2; }
+            arch=$2; shift ;;
+    --arch=*) arch=${1#--arch=} ;;
+    *) echo "install-deps.sh: unknown option $1" >&2; exit 2 ;;
   esac
+  shift
 done
-[ "$test" -eq 0 ] || [ "$container" -eq 0 ] || pkgs="$pkgs $CONTAINER $FUZZ"
-[ "$opencv" -eq 0 ] || pkgs="$pkgs $OPENCV"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
+[ "$arch" != "$(dpkg --print-architecture)" ] || arch=""
+[ "$test" -eq 0 ] || pkgs="$pkgs $TEST"
+[ "$bench" -eq 0 ] || pkgs="$pkgs $BENCH"
+[ "$test" -eq 0 ] || [ "$container" -eq 0 ] || pkgs="$pkgs $CONTAINER $FUZZ"
+[ "$opencv" -eq 0 ] || pkgs="$pkgs $OPENCV"
+if [ -n "$arch" ]; then
+  # Cross: the build tools stay this machine's; the libraries cvapp links,
+  # the compilers' target runtime and the test binaries' libraries are ARCH's
+  # (gfortran's cross package brings that architecture's libgfortran.a).
+  case "$arch" in  # Debian's GNU type of each architecture, as package names spell it
+    amd64) gnu=x86-64-linux-gnu ;; arm64) gnu=aarch64-linux-gnu ;;
+    armhf) gnu=arm-linux-gnueabihf ;; ppc64el) gnu=powerpc64le-linux-gnu ;;
+    s390x) gnu=s390x-linux-gnu ;; riscv64) gnu=riscv64-linux-gnu ;;
+    *) echo "install-deps.sh: no cross compilers known for architecture '$arch'" >&2; exit 2 ;;
+  esac
+  native="cmake make pkg-config ca-certificates crossbuild-essential-$arch"
+  target=""
+  for p in $pkgs; do
+    case "$p" in
+      cmake|make|gcc|g++|pkg-config|ca-certificates) ;;
+      gfortran) native="$native gfortran-$gnu" ;;
+      # python3 of ARCH (run under emulation) with its python3-opencv: the
+      # parity test compares cvapp with OpenCV of the same architecture. An
+      # architecture-independent package's dependencies are this machine's,
+      # so python3-jsonschema (pyrsistent) cannot join it: the checks that
+      # need it skip there (the host's run validates the same documents).
+      lib*-dev|check|python3-opencv|python3-numpy|python3-yaml) target="$target $p:$arch" ;;
+      python3-jsonschema) ;;
+      *) native="$native $p" ;;
+    esac
+  done
+  [ "$test" -eq 0 ] || native="$native qemu-user-static" target="$target python3:$arch"
+  $SUDO dpkg --add-architecture "$arch"
+  pkgs="$native $target"
+fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086

@@ -19,9 +19,17 @@
 #
 # Writes PREFIX/share/opencv-source-version (the package version built) and
 # PREFIX/share/opencv-source-copyright (the source package's license file).
+#
+# With --arch ARCH (a Debian architecture other than this machine's), the
+# build is a cross build for ARCH with crossbuild-essential-ARCH and
+# cmake/debian-cross.cmake (installed beside this script as
+# /usr/local/share/cvapp/debian-cross.cmake, or found in the source tree).
 set -eu
-PREFIX=${1:?usage: opencv-source.sh PREFIX [VERSION]}
+ARCH=""
+if [ "${1:-}" = --arch ]; then ARCH=${2:?--arch needs an architecture}; shift 2; fi
+PREFIX=${1:?usage: opencv-source.sh [--arch ARCH] PREFIX [VERSION]}
 VERSION=${2:-}
+[ "$ARCH" != "$(dpkg --print-architecture)" ] || ARCH=""
 export DEBIAN_FRONTEND=noninteractive
 
 # deb-src entries beside the deb ones, in either sources format.
@@ -32,7 +40,22 @@ if [ -f /etc/apt/sources.list ] && grep -q '^deb ' /etc/apt/sources.list; then
   sed -n 's/^deb /deb-src /p' /etc/apt/sources.list >/etc/apt/sources.list.d/cvapp-src.list
 fi
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends dpkg-dev xz-utils zlib1g-dev libeigen3-dev cmake make g++ >/dev/null
+if [ -n "$ARCH" ]; then
+  dpkg --add-architecture "$ARCH"
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends dpkg-dev xz-utils "zlib1g-dev:$ARCH" libeigen3-dev cmake make \
+    "crossbuild-essential-$ARCH" >/dev/null
+  triplet=$(dpkg-architecture -a"$ARCH" -qDEB_HOST_MULTIARCH 2>/dev/null)
+  toolchain=/usr/local/share/cvapp/debian-cross.cmake
+  [ -f "$toolchain" ] || toolchain=$(cd "$(dirname "$0")/.." && pwd)/cmake/debian-cross.cmake
+  cross="-DCMAKE_TOOLCHAIN_FILE=$toolchain -DCVAPP_CROSS_TRIPLET=$triplet"
+  libz=/usr/lib/$triplet/libz.a
+else
+  apt-get install -y -qq --no-install-recommends dpkg-dev xz-utils zlib1g-dev libeigen3-dev cmake make g++ >/dev/null
+  cross=""
+  libz=/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/libz.a
+fi
+[ -f "$libz" ] || { echo "opencv-source.sh: no $libz (zlib1g-dev)" >&2; exit 1; }
 
 work=$(mktemp -d)
 cd "$work"
@@ -41,12 +64,11 @@ src=$(find . -maxdepth 1 -type d -name 'opencv-*' | head -n1)
 [ -n "$src" ] || { echo "opencv-source.sh: apt-get source unpacked no opencv-* directory" >&2; exit 1; }
 built=$(dpkg-parsechangelog -l "$src/debian/changelog" -S Version)
 
-libz=$(find /usr/lib /lib -name libz.a 2>/dev/null | head -n1)
 size_flags="-Os -ffunction-sections -fdata-sections"
-cpu=""   # as debian/rules: the architecture's baseline
-[ "$(dpkg --print-architecture)" != amd64 ] || cpu="-DCPU_BASELINE=SSE2 -DCPU_BASELINE_DISABLE=SSE3"
-# shellcheck disable=SC2086 # cpu holds two options
-cmake -S "$src" -B build -Wno-dev $cpu \
+cpu=""   # as debian/rules: the architecture's baseline (arm64: NEON, OpenCV's default)
+[ "${ARCH:-$(dpkg --print-architecture)}" != amd64 ] || cpu="-DCPU_BASELINE=SSE2 -DCPU_BASELINE_DISABLE=SSE3"
+# shellcheck disable=SC2086 # cpu and cross hold two options each
+cmake -S "$src" -B build -Wno-dev $cpu $cross \
   -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_INSTALL_PREFIX="$PREFIX" \
   -DCMAKE_C_FLAGS_RELEASE="$size_flags -DNDEBUG" \
@@ -71,4 +93,4 @@ echo "$built" >"$PREFIX/share/opencv-source-version"
 cp "$src/debian/copyright" "$PREFIX/share/opencv-source-copyright"
 cd /
 rm -rf "$work"
-echo "opencv-source.sh: OpenCV $built (core imgproc features2d flann, static, -Os) in $PREFIX"
+echo "opencv-source.sh: OpenCV $built (core imgproc features2d flann, static, -Os${ARCH:+, for $ARCH}) in $PREFIX"
