@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all build deps demo check check-all check-asan check-fuzz lint test docs readme bench bench-docs bench-readme abi-dump deb clean
+.PHONY: all build deps demo check check-all check-matrix check-asan check-fuzz lint test docs readme bench bench-docs bench-readme abi-dump deb clean
 
 all: build
 
@@ -37,6 +37,14 @@ check-all: build
 	$(MAKE) check-fuzz
 	$(MAKE) lint
 	tests/skips_report.sh $(BUILD)/skips $(ASAN_BUILD)/skips || true
+
+# The whole container matrix, beyond what CI runs (docs/containers.md): every
+# OPENCV choice cross-built for each architecture in CVAPP_TEST_ARCHS (default
+# arm64) with its emulated test stage, and a second build of each for the
+# reproducibility check. CI's container test builds the default image of
+# each architecture, the amd64 variants and the amd64 double build.
+check-matrix: build
+	cd $(BUILD) && CVAPP_TEST_MATRIX=full ctest --output-on-failure -R '^container$$'
 
 # OpenCV itself is not instrumented; valgrind cannot run under ASan, and parity
 # exercises no code the other fast suites do not.

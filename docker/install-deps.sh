@@ -48,7 +48,10 @@ FUZZ="$FUZZ abi-dumper abi-compliance-checker lintian dpkg-dev"
 # (Debian's kubernetes-client only where no kubectl is installed: they share
 # a path); docker.io only where no engine is installed (it conflicts with
 # docker-ce).
-CONTAINER="debootstrap docker-compose slurm-wlm munge"
+# The multi-architecture images: qemu-user-static runs the other
+# architecture's programs (docker/binfmt.sh), skopeo and a local registry
+# join and serve the multi-platform index (docker/multiarch.py).
+CONTAINER="debootstrap docker-compose slurm-wlm munge qemu-user-static skopeo docker-registry"
 command -v dockerd >/dev/null 2>&1 || CONTAINER="$CONTAINER docker.io"
 command -v kubectl >/dev/null 2>&1 || CONTAINER="$CONTAINER kubernetes-client"
 BENCH="python3-opencv python3-numpy imagemagick libvips-tools hyperfine time"

@@ -5,9 +5,10 @@
 # cvapp binary's size and the number of files (from the image's manifest,
 # or the image's layers), and the build time when TIMES (lines "TAG<TAB>
 # seconds", as tests/container_test.sh writes them) has it.
-# Expects REPO:builder, :single, :shared, :slim, :latest, :bullseye, :trixie
-# and :source (default REPO cvapp), built as docs/containers.md's
-# section shows; a missing one is left out.
+# Expects REPO:builder, :single, :shared, :slim, :latest, :bullseye, :trixie,
+# :source and the arm64 builds :arm64, :arm64-bullseye, :arm64-trixie,
+# :arm64-source (default REPO cvapp), built as docs/containers.md's section
+# shows; a missing one is left out.
 set -euo pipefail
 REPO=${1:-cvapp}
 TIMES=${2:-}
@@ -20,6 +21,10 @@ rows=(
   "bullseye|\`OPENCV=bullseye\`: OpenCV 4.5 (Debian 11), FROM scratch"
   "trixie|\`OPENCV=trixie\`: OpenCV 4.10 (Debian 13), FROM scratch"
   "source|\`OPENCV=source\`: OpenCV 4.6 built from Debian's source package, minimal and static, FROM scratch"
+  "arm64|\`TARGETARCH=arm64\`: the default, cross-built for arm64, FROM scratch"
+  "arm64-bullseye|\`TARGETARCH=arm64 OPENCV=bullseye\`"
+  "arm64-trixie|\`TARGETARCH=arm64 OPENCV=trixie\`"
+  "arm64-source|\`TARGETARCH=arm64 OPENCV=source\`: minimal and static"
 )
 size_of() { docker image inspect -f '{{.Size}}' "$REPO:$1"; }
 single=$(size_of single)

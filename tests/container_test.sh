@@ -7,7 +7,10 @@
 # user, labels, no shell, a read-only run with a volume, the native build's
 # pixels and keypoints, stdin/stdout, the manifest against the image's
 # layers; that a failing test fails the image build and that a source change
-# reinstalls no package; the sizes table.
+# reinstalls no package; the sizes table. Then the other architectures
+# (CVAPP_TEST_ARCHS, default arm64): cross-built images, their emulated test
+# stages, their runtime files and outputs, and one multi-platform index
+# pushed to a registry on 127.0.0.1 and pulled per platform.
 # usage: container_test.sh CVAPP SRCDIR
 # CVAPP_NO_CONTAINER_TESTS=1 skips (exit 77), for the image build's own test
 # stage only, which has no engine. Anywhere else a missing engine is started.
@@ -23,8 +26,9 @@ BUDGET=30000000                # the runtime image: at most 30 MB
 MIN_BUDGET=12000000            # the minimal static image (OPENCV=source): at most 12 MB
 export DOCKER_BUILDKIT=0       # the classic builder: the one every engine has
 W=$(mktemp -d)
-DOCKERD_PID=""
+DOCKERD_PID="" REGISTRY_PID=""
 cleanup() {
+  if [ -n "$REGISTRY_PID" ]; then kill "$REGISTRY_PID" 2>/dev/null; wait "$REGISTRY_PID" 2>/dev/null; fi
   if [ -n "$DOCKERD_PID" ]; then kill "$DOCKERD_PID" 2>/dev/null; wait "$DOCKERD_PID" 2>/dev/null; fi
   rm -rf "$W"
 }
@@ -268,6 +272,117 @@ if [ -n "${CVAPP_TEST_SHARED:-}" ]; then
   docker run -i --rm --network none "$REPO:shared" -q -p "gaussian ksize=9" -f jpg -o - - <"$SRC/samples/fruits.jpg" >"$W/shared.jpg"
   if cmp -s "$W/native.jpg" "$W/shared.jpg"; then ok; else ko "the shared variant's image differs from the native one"; fi
   if [ "$(inspect shared '{{.Size}}')" -gt "$size" ]; then ok; else ko "the shared variant is not larger than the static-opencv one"; fi
+fi
+
+# Other architectures: cross-built on this machine's (Debian multiarch), run
+# through qemu-user-static's binfmt handler. CVAPP_TEST_ARCHS lists them
+# (default arm64; empty: none). CVAPP_TEST_MATRIX=full (make check-matrix)
+# adds every OPENCV choice and the double build on each.
+ARCHS=${CVAPP_TEST_ARCHS-arm64}
+ARCH_OK=()
+for a in $ARCHS; do
+  t "$a: this machine runs $a programs (docker/binfmt.sh: qemu-user-static's handler)"
+  if "$SRC/docker/binfmt.sh" "$a" 2>"$W/binfmt.log"; then ok; ARCH_OK+=("$a"); else
+    skip "$a images not built: $(cat "$W/binfmt.log")"; continue
+  fi
+
+  t "$a: cross-built (no emulated compiler); its test stage ran the suite under emulation, parity against $a's python3-opencv"
+  build "$a" -f "$SRC/docker/Dockerfile" --build-arg REVISION="$REVISION" --build-arg TARGETARCH="$a"
+  build "$a-test" -f "$SRC/docker/Dockerfile" --build-arg TARGETARCH="$a" --target test
+  run docker run --rm --network none --entrypoint cat "$REPO:$a-test" /src/build/ctest.log
+  expect_out "100% tests passed, 0 tests failed"
+  expect_out "parity ....."
+  grep -E 'Test +#[0-9]+: .*(Skipped|Not Run)' "$OUT" | sed "s/^/  $a test stage: /"
+  run docker run --rm --network none --entrypoint sh "$REPO:$a-test" -c \
+    'uname -m; sed -n "s/^CMAKE_C_COMPILER:[A-Z]*=//p" /src/build/CMakeCache.txt; python3 -c "import platform; print(platform.machine())"'
+  expect_eq "$(sed -n 1p "$OUT")" "$(uname -m)"
+  expect_eq "$(sed -n 2p "$OUT")" "$(dpkg-architecture -a"$a" -qDEB_HOST_GNU_TYPE 2>/dev/null)-gcc"
+  expect_eq "$(sed -n 3p "$OUT")" "$(dpkg-architecture -a"$a" -qDEB_HOST_GNU_CPU 2>/dev/null)"
+
+  t "$a: the runtime image holds $a's cvapp, loader and libraries, no shell, its manifest, a valid SBOM of $a packages"
+  asize=$(inspect "$a" '{{.Size}}')
+  echo "$a runtime image: $asize bytes, budget $BUDGET"
+  if [ "$asize" -le "$BUDGET" ]; then ok; else ko "$asize bytes, over $BUDGET"; fi
+  unpack "$a" "$W/img-$a"
+  machine=$(readelf -hW "$W/img-$a/usr/local/bin/cvapp" | sed -n 's/^ *Machine: *//p')
+  case "$a" in arm64) expect_eq "$machine" AArch64 ;; esac
+  interp=$(readelf -lW "$W/img-$a/usr/local/bin/cvapp" | sed -n 's/.*\[Requesting program interpreter: \(.*\)\]$/\1/p')
+  if [ -n "$interp" ] && [ -e "$W/img-$a$interp" ]; then ok; else ko "no loader '$interp' in the $a image"; fi
+  expect_no_shell "$W/img-$a"
+  expect_manifest "$W/img-$a"
+  run /usr/bin/python3 "$SRC/tests/sbom_check.py" "$W/img-$a"
+  expect_rc 0
+  expect_out "0 problems"
+  if grep -q "?arch=$a\"" "$W/img-$a$SBOM_PATH"; then ok; else ko "no $a package in the $a image's SBOM"; fi
+  if ! grep -q "?arch=$(dpkg --print-architecture)\"" "$W/img-$a$SBOM_PATH"; then ok; else
+    ko "a package of the build machine's architecture is in the $a image's SBOM"
+  fi
+
+  t "$a: the container runs under emulation and gives this machine's pixels, keypoints and JPEG bytes"
+  CA=$W/c-$a
+  copy_samples "$CA"
+  chmod 0777 "$CA"
+  run docker run --rm --read-only --network none -v "$CA:/data" "$REPO:$a" -q "${IMGS[@]}"
+  expect_rc 0
+  run docker run --rm --read-only --network none -v "$CA:/data" "$REPO:$a" -q -j 2 -p @features.pipeline -d out "${IMGS[@]}"
+  expect_rc 0
+  expect_same_outputs "$CA" "$N"
+  docker run -i --rm --network none "$REPO:$a" -q -p "gaussian ksize=9" -f jpg -o - - <"$SRC/samples/fruits.jpg" >"$W/$a.jpg"
+  if cmp -s "$W/native.jpg" "$W/$a.jpg"; then ok; else ko "the $a image's JPEG differs from the native one"; fi
+
+  if [ "${CVAPP_TEST_MATRIX:-}" = full ]; then
+    t "$a (full matrix): every OPENCV choice builds and passes its test stage; a second build gives the same layers"
+    for v in bullseye trixie source; do
+      build "$a-$v" -f "$SRC/docker/Dockerfile" --build-arg REVISION="$REVISION" --build-arg OPENCV=$v --build-arg TARGETARCH="$a"
+      docker run -i --rm --network none "$REPO:$a-$v" -q -p "gaussian ksize=9" -f png -o - - \
+        <"$SRC/samples/fruits.jpg" >"$W/$a-$v.png"
+      expect_magic "$W/$a-$v.png" png
+    done
+    build "$a-repro" -f "$SRC/docker/Dockerfile" --build-arg REVISION="$REVISION" --build-arg TARGETARCH="$a" \
+      --build-arg CVAPP_REBUILD="$$-$RANDOM"
+    expect_eq "$(inspect "$a-repro" '{{json .RootFS.Layers}}')" "$(inspect "$a" '{{json .RootFS.Layers}}')"
+    docker rmi -f "$REPO:$a-repro" >/dev/null 2>&1
+  fi
+done
+
+if [ ${#ARCH_OK[@]} -gt 0 ]; then
+  t "one multi-platform image: docker/multiarch.py joins the images in an OCI index, a registry on 127.0.0.1 serves it, each platform pulls and runs its own"
+  port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  mkdir -p "$W/registry"
+  printf 'version: 0.1\nlog: {level: warn}\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: "127.0.0.1:%s"}\n' \
+    "$W/registry/data" "$port" >"$W/registry/config.yml"
+  docker-registry serve "$W/registry/config.yml" >"$W/registry/log" 2>&1 &
+  REGISTRY_PID=$!
+  for _ in $(seq 30); do curl -sf "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 1; done
+  REF=127.0.0.1:$port/cvapp:$VERSION
+  pairs=("$(dpkg --print-architecture)=$REPO:latest")
+  for a in "${ARCH_OK[@]}"; do pairs+=("$a=$REPO:$a"); done
+  run "$SRC/docker/multiarch.py" --tls-verify=false "$REF" "${pairs[@]}"
+  expect_rc 0
+  expect_out "sha256:"
+  run docker manifest inspect --insecure "$REF"
+  expect_rc 0
+  for p in "${pairs[@]}"; do
+    a=${p%%=*} img=${p#*=}
+    expect_out "\"architecture\": \"$a\","
+    docker rmi -f "$REF" >/dev/null 2>&1
+    plat=linux/$a
+    case "$a" in arm64) want=linux/arm64/v8 ;; *) want=$plat ;; esac
+    run docker pull -q --platform "$plat" "$REF"
+    expect_rc 0
+    expect_eq "$(docker image inspect -f '{{.Os}}/{{.Architecture}}{{with .Variant}}/{{.}}{{end}}' "$REF")" "$want"
+    expect_eq "$(docker image inspect -f '{{json .RootFS.Layers}}' "$REF")" "$(docker image inspect -f '{{json .RootFS.Layers}}' "$img")"
+    run docker run --rm --network none --platform "$plat" "$REF" --version
+    expect_rc 0
+    expect_out "cvapp $VERSION"
+    docker run -i --rm --network none --platform "$plat" "$REF" -q -p "gaussian ksize=9" -f jpg -o - - \
+      <"$SRC/samples/fruits.jpg" >"$W/pulled-$a.jpg"
+    if cmp -s "$W/native.jpg" "$W/pulled-$a.jpg"; then ok; else ko "$plat: the pulled image's JPEG differs"; fi
+  done
+  docker rmi -f "$REF" >/dev/null 2>&1
+  kill "$REGISTRY_PID" 2>/dev/null
+  wait "$REGISTRY_PID" 2>/dev/null
+  REGISTRY_PID=""
 fi
 
 t "the single-stage image runs cvapp"

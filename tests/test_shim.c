@@ -694,6 +694,13 @@ static int enomem_child(void) {
     struct rlimit rl;
     rl.rlim_cur = rl.rlim_max = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + ((rlim_t)64 << 20);
     if (setrlimit(RLIMIT_AS, &rl) != 0) return 4;
+    /* User-mode emulation (qemu-user, running another architecture's
+       build) accepts RLIMIT_AS but does not enforce it. */
+    void *probe = malloc((size_t)1 << 30);
+    if (probe) {
+        free(probe);
+        return 7;
+    }
     cvs_status st = cvs_image_alloc(&img, 32768, 32768, 1);
     const char *want = "out of memory allocating 1073741824 bytes for an image of 32768x32768x1";
     if (st != CVS_ENOMEM || strcmp(cvs_last_error(), want) != 0) {
@@ -716,6 +723,11 @@ START_TEST(malloc_fails_is_enomem) {
     int status = 0;
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
     ck_assert_msg(WIFEXITED(status), "child ended by signal %d", WTERMSIG(status));
+    if (WEXITSTATUS(status) == 7) {
+        test_skip("test_shim", "malloc_fails_is_enomem",
+                  "RLIMIT_AS is not enforced here (user-mode emulation?): a 1 GiB malloc succeeded under it");
+        return;
+    }
     ck_assert_int_eq(WEXITSTATUS(status), 0);
 }
 END_TEST

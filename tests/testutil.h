@@ -25,6 +25,11 @@ static inline uint8_t *px(const cvs_image *im, int x, int y) {
 /* Runs the suite, prints Check's summary, returns the process exit code. */
 int run_suite(Suite *s);
 
+/* A check that cannot run here: prints "SKIP [suite/test]: reason" and
+   records it in $CVAPP_SKIP_DIR (as tests/lib.sh's skip does), so that the
+   skipped_checks test and make check-all list it. The test then returns. */
+void test_skip(const char *suite, const char *test, const char *reason);
+
 /* A fresh temporary directory (mkdtemp); returned string is static per call site. */
 char *test_tmpdir(void);
 
