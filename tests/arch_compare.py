@@ -5,8 +5,8 @@ their results differ?
 
 usage: /usr/bin/python3 arch_compare.py CVAPP_A CVAPP_B SAMPLES_DIR [EXPECTED]
 
-Runs each case of parity.py (and parity_*.py) on each sample with both
-programs (--exact, as parity does) and compares the output images pixel for
+Runs each case of parity.py (and parity_*.py) on each sample (those
+CVAPP_PARITY_MAX_PIXELS leaves, as parity does) with both programs (--exact, as parity does) and compares the output images pixel for
 pixel and the features JSON value for value. CVAPP_B may be a program of
 another architecture: with ROOT=PROGRAM (an unpacked image's root and the
 program's path inside it) it runs through the kernel's binfmt handler with
@@ -98,7 +98,7 @@ def main():
         return 2
     progs = [command(sys.argv[1]), command(sys.argv[2])]
     samples = sys.argv[3]
-    images = sorted(f for f in os.listdir(samples) if f.endswith((".jpg", ".png")) and ".cvapp." not in f)
+    images = parity.sample_images(samples)
     pairs = [(i, name, spec, img) for i, (name, spec, _) in enumerate(parity.CASES) for img in images]
     with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         found = [d for d in pool.map(lambda p: compare(progs, samples, tmp, *p), pairs) if d]

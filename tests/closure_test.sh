@@ -85,13 +85,14 @@ for l in libblas.so.3 liblapack.so.3; do
 done
 
 t "--linked: the packages of linked static archives get a status record and a license"
-printf '%s\n' /usr/lib/x86_64-linux-gnu/libpng.a /usr/lib/x86_64-linux-gnu/libz.a >"$W/linked.txt"
+LIBDIR=${CVAPP_LIBDIR:-/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null)}
+printf '%s\n' "$LIBDIR/libpng.a" "$LIBDIR/libz.a" >"$W/linked.txt"
 printf 'license text\n' >"$W/LICENSE"
 run bash "$CLOSURE" --local "cvapp=$VERSION" --linked "$W/linked.txt" --built "opencv=4.6.0+dfsg-12,$W/LICENSE" \
   "$W/linked" "$CVAPP=$DEST"
 expect_rc 0
 for pk in libpng-dev zlib1g-dev; do
-  v=$(dpkg-query -W -f='${Version}' "$pk")
+  v=$(dpkg-query -W -f='${Version}\n' "$pk" | head -n1)
   if grep -qx "Version: $v" "$W/linked/var/lib/dpkg/status.d/$pk" 2>/dev/null; then ok; else ko "no status record for $pk $v"; fi
   if [ -s "$W/linked/usr/share/doc/$pk/copyright" ]; then ok; else ko "no license for $pk"; fi
 done
@@ -109,13 +110,14 @@ expect_rc 1; expect_err "no Debian package owns the linked archive $W/LICENSE"
 t "an unresolvable DT_NEEDED fails the staging and names the library"
 printf 'int cvapp_missing(void) { return 0; }\n' >"$W/m.c"
 printf 'int cvapp_missing(void);\nint main(void) { return cvapp_missing(); }\n' >"$W/p.c"
-if cc -shared -fPIC -Wl,-soname,libcvapp-missing.so.1 -o "$W/libcvapp-missing.so.1" "$W/m.c" \
-   && cc -o "$W/prog" "$W/p.c" "$W/libcvapp-missing.so.1"; then
+CC=${CVAPP_CC:-cc}
+if "$CC" -shared -fPIC -Wl,-soname,libcvapp-missing.so.1 -o "$W/libcvapp-missing.so.1" "$W/m.c" \
+   && "$CC" -o "$W/prog" "$W/p.c" "$W/libcvapp-missing.so.1"; then
   rm -f "$W/libcvapp-missing.so.1"
   run bash "$CLOSURE" "$W/bad" "$W/prog"
   expect_rc 1; expect_err "closure.sh: unresolved: libcvapp-missing.so.1 (needed by $W/prog)"
 else
-  ko "cc cannot build the test program"
+  ko "$CC cannot build the test program"
 fi
 
 t "a file that no package owns fails unless --local names its origin"

@@ -330,8 +330,20 @@ for a in $ARCHS; do
   docker run -i --rm --network none "$REPO:$a" -q -p "gaussian ksize=9" -f jpg -o - - <"$SRC/samples/fruits.jpg" >"$W/$a.jpg"
   if cmp -s "$W/native.jpg" "$W/$a.jpg"; then ok; else ko "the $a image's JPEG differs from the native one"; fi
 
+  t "$a: every parity case on both architectures: the differences are exactly those tests/arch_differences/$a.txt documents"
+  # As in the test stage: the samples up to a megapixel (all of them in the full matrix).
+  max=1000000
+  [ "${CVAPP_TEST_MATRIX:-}" != full ] || max=0
+  run env CVAPP_PARITY_MAX_PIXELS=$max /usr/bin/python3 "$SRC/tests/arch_compare.py" "$CVAPP" \
+    "$W/img-$a=/usr/local/bin/cvapp" "$SRC/samples" "$SRC/tests/arch_differences/$a.txt"
+  cat "$OUT"
+  expect_rc 0
+
   if [ "${CVAPP_TEST_MATRIX:-}" = full ]; then
-    t "$a (full matrix): every OPENCV choice builds and passes its test stage; a second build gives the same layers"
+    t "$a (full matrix): the whole suite under emulation (CROSS_TESTS=all); every OPENCV choice builds and passes its test stage; a second build gives the same layers"
+    build "$a-all-test" -f "$SRC/docker/Dockerfile" --build-arg TARGETARCH="$a" --build-arg CROSS_TESTS=all --target test
+    run docker run --rm --network none --entrypoint cat "$REPO:$a-all-test" /src/build/ctest.log
+    expect_out "100% tests passed, 0 tests failed"
     for v in bullseye trixie source; do
       build "$a-$v" -f "$SRC/docker/Dockerfile" --build-arg REVISION="$REVISION" --build-arg OPENCV=$v --build-arg TARGETARCH="$a"
       docker run -i --rm --network none "$REPO:$a-$v" -q -p "gaussian ksize=9" -f png -o - - \

@@ -116,6 +116,25 @@ def load_bgra(src):
     return im
 
 
+def sample_images(samples):
+    """The samples to run, sorted. CVAPP_PARITY_MAX_PIXELS (set under
+    user-mode emulation, where a 13-megapixel image takes minutes per
+    case) leaves out the larger ones: each is printed as a SKIP line."""
+    images = sorted(f for f in os.listdir(samples) if f.endswith((".jpg", ".png")) and ".cvapp." not in f)
+    limit = int(os.environ.get("CVAPP_PARITY_MAX_PIXELS", "0") or 0)
+    if not limit:
+        return images
+    kept = []
+    for img in images:
+        im = cv2.imread(os.path.join(samples, img), cv2.IMREAD_UNCHANGED)
+        pixels = im.shape[0] * im.shape[1]
+        if pixels > limit:
+            print(f"SKIP: {img} ({im.shape[1]}x{im.shape[0]}) is over CVAPP_PARITY_MAX_PIXELS={limit}")
+        else:
+            kept.append(img)
+    return kept
+
+
 def check_case(cvapp, samples, tmp, i, name, spec, fn, img):
     """One case on one image: None when cvapp equals OpenCV, else the FAIL line."""
     src = os.path.join(samples, img)
@@ -151,7 +170,7 @@ def check_case(cvapp, samples, tmp, i, name, spec, fn, img):
 
 def main():
     cvapp, samples = sys.argv[1], sys.argv[2]
-    images = sorted(f for f in os.listdir(samples) if f.endswith((".jpg", ".png")) and ".cvapp." not in f)
+    images = sample_images(samples)
     passed = failed = 0
     with tempfile.TemporaryDirectory() as tmp:
         # Every (case, image) pair on its own files, run on all CPUs; the

@@ -10,8 +10,7 @@ CVAPP=$1 SRC=$2
 . "$SRC/tests/lib.sh"
 README=$SRC/README.md
 if ! grep -qx '<!-- options:begin -->' "$README" || ! grep -qx '<!-- options:end -->' "$README"; then
-  echo "SKIP: README.md has no options markers"
-  exit 77
+  skip_all "README.md has no options markers"
 fi
 
 t "cvapp --help --markdown"

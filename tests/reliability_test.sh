@@ -48,7 +48,7 @@ if mknod dev c 1 3 2>/dev/null; then
   [ -c dev ] && ok || ko "dev replaced by --report"
   expect_only_files "$W" dev out.png ref.png
 else
-  echo "SKIP part: mknod needs root (device outputs untested)"
+  skip "mknod needs root (device outputs untested)"
   touch dev out.png
 fi
 
@@ -132,10 +132,13 @@ mkdir -p held
 if strace -o held/probe -e trace=fsync -e inject=fsync:delay_enter=1000 true 2>/dev/null; then
   strace -f -o held/trace -e trace=fsync -e inject=fsync:delay_enter=3000000 \
     "$CVAPP" -p "orb nfeatures=5" -o held/o.png --features held/o.json "$S/fruits.jpg" 2>held/err &
+  tracer=$!
   n=0
   while [ "$(find held -name '.cvapp-tmp-*' | wc -l)" -lt 2 ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
   expect_eq "$(find held -name '.cvapp-tmp-*' | wc -l)" 2
-  p=$(pgrep -f "^$CVAPP -p orb nfeatures=5 -o held/o.png")
+  # strace's child (under user-mode emulation its command line is the
+  # emulator's, not cvapp's).
+  p=$(pgrep -P "$tracer")
   kill -INT "$p"
   sleep 0.3
   kill -INT "$p"
@@ -145,7 +148,7 @@ if strace -o held/probe -e trace=fsync -e inject=fsync:delay_enter=1000 true 2>/
   expect_eq "$(find held -name '.cvapp-tmp-*' | wc -l)" 0
   expect_no_file held/o.png
 else
-  echo "SKIP part: strace cannot delay fsync here"
+  skip "strace cannot delay fsync here"
 fi
 
 t "lines on a shared stdout and stderr are whole"
@@ -186,7 +189,7 @@ if mknod full c 1 7 2>/dev/null; then  # the "full" device (ENOSPC on every writ
   expect_file ro/full.png
   rm -f full
 else
-  echo "SKIP part: mknod needs root (unwritable report untested)"
+  skip "mknod needs root (unwritable report untested)"
 fi
 
 # ---------------------------------------------------------------- item 4
@@ -232,7 +235,7 @@ if strace -f -e trace=fsync -o /dev/stdout true >/dev/null 2>&1; then
   strace -f -e trace=fsync -o trace "$CVAPP" -q -p "$G" --no-fsync -o sync.png "$S/fruits.jpg" 2>/dev/null
   expect_eq "$(grep -c 'fsync(' trace)" 0
 else
-  echo "SKIP part: strace cannot trace here"
+  skip "strace cannot trace here"
 fi
 
 t "a killed run's temporary files are removed; a live writer's are kept; the walk skips them"
