@@ -115,7 +115,7 @@ def compare(progs, samples, tmp, i, name, spec, img):
         problems.append(f"{int((d > 0).sum())} of {d.size} pixel values differ (max {int(d.max())})")
     diffs = describe(ja, jb)
     if diffs:
-        problems.append("JSON " + "; ".join(diffs[:3]) + (" ..." if len(diffs) > 3 else ""))
+        problems.append("JSON " + "; ".join(diffs[:8]) + (" ..." if len(diffs) > 8 else ""))
     return f"{name} on {img}: {', '.join(problems)}" if problems else None
 
 
