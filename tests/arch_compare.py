@@ -16,6 +16,12 @@ Prints one line per difference, "CASE on IMAGE: what differs", then a
 summary. With EXPECTED (a file of such lines, '#' comments allowed), the
 differences found must be exactly those listed there, by "CASE on IMAGE":
 exit 1 otherwise, naming each one that is new or gone.
+
+usage: /usr/bin/python3 arch_compare.py --outputs DIR_A DIR_B
+
+The same output files (*.cvapp.* and everything under out/) in two
+directories: images byte for byte, features JSON equal but for keypoint
+responses and angles within 1e-5 relative. Exit 1 on any other difference.
 """
 import json
 import os
@@ -119,7 +125,55 @@ def compare(progs, samples, tmp, i, name, spec, img):
     return f"{name} on {img}: {', '.join(problems)}" if problems else None
 
 
+def close_enough(ja, jb, tolerance=1e-5):
+    """Two features JSON documents equal but for keypoint scores and angles
+    within a relative tolerance (the float noise between architectures)."""
+    ka, kb = ja.get("keypoints", []), jb.get("keypoints", [])
+    if len(ka) != len(kb) or describe_value({k: v for k, v in ja.items() if k != "keypoints"},
+                                            {k: v for k, v in jb.items() if k != "keypoints"}):
+        return False
+    for x, y in zip(ka, kb):
+        for field in set(x) | set(y):
+            u, v = x.get(field), y.get(field)
+            if u == v:
+                continue
+            if field not in ("response", "angle") or not isinstance(u, float) or not isinstance(v, float):
+                return False
+            if abs(u - v) > tolerance * max(abs(u), abs(v)):
+                return False
+    return True
+
+
+def compare_outputs(dir_a, dir_b):
+    """--outputs: the same files in two output trees; images byte for byte,
+    features JSON equal or close_enough. 0 when they agree."""
+    def files(d):
+        return sorted(os.path.relpath(os.path.join(r, f), d) for r, _, fs in os.walk(d) for f in fs
+                      if ".cvapp." in f or os.path.relpath(r, d).split(os.sep)[0] == "out")
+    fa, fb = files(dir_a), files(dir_b)
+    if fa != fb:
+        print(f"FAIL different files: {sorted(set(fa) ^ set(fb))}")
+        return 1
+    status = close = 0
+    for f in fa:
+        with open(os.path.join(dir_a, f), "rb") as x, open(os.path.join(dir_b, f), "rb") as y:
+            a, b = x.read(), y.read()
+        if a == b:
+            continue
+        if f.endswith(".json") and close_enough(json.loads(a), json.loads(b)):
+            close += 1
+            print(f"close: {f}: {'; '.join(describe(json.loads(a), json.loads(b)))}")
+            continue
+        print(f"FAIL {f} differs" + (f": {'; '.join(describe(json.loads(a), json.loads(b))[:8])}"
+                                     if f.endswith(".json") else ""))
+        status = 1
+    print(f"{len(fa)} files, {len(fa) - close - status} equal byte for byte, {close} within float noise")
+    return status
+
+
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "--outputs":
+        return compare_outputs(sys.argv[2], sys.argv[3])
     if len(sys.argv) not in (4, 5):
         print(__doc__, file=sys.stderr)
         return 2

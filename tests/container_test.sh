@@ -318,7 +318,7 @@ for a in $ARCHS; do
     ko "a package of the build machine's architecture is in the $a image's SBOM"
   fi
 
-  t "$a: the container runs under emulation and gives this machine's pixels, keypoints and JPEG bytes"
+  t "$a: the container runs under emulation and gives this machine's pixels, keypoints and JPEG bytes (scores and angles within float noise)"
   CA=$W/c-$a
   copy_samples "$CA"
   chmod 0777 "$CA"
@@ -326,7 +326,9 @@ for a in $ARCHS; do
   expect_rc 0
   run docker run --rm --read-only --network none -v "$CA:/data" "$REPO:$a" -q -j 2 -p @features.pipeline -d out "${IMGS[@]}"
   expect_rc 0
-  expect_same_outputs "$CA" "$N"
+  run /usr/bin/python3 "$SRC/tests/arch_compare.py" --outputs "$CA" "$N"
+  cat "$OUT"
+  expect_rc 0
   docker run -i --rm --network none "$REPO:$a" -q -p "gaussian ksize=9" -f jpg -o - - <"$SRC/samples/fruits.jpg" >"$W/$a.jpg"
   if cmp -s "$W/native.jpg" "$W/$a.jpg"; then ok; else ko "the $a image's JPEG differs from the native one"; fi
 
