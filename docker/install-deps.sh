@@ -86,7 +86,8 @@ if [ -n "$arch" ]; then
     s390x) gnu=s390x-linux-gnu ;; riscv64) gnu=riscv64-linux-gnu ;;
     *) echo "install-deps.sh: no cross compilers known for architecture '$arch'" >&2; exit 2 ;;
   esac
-  native="cmake make pkg-config ca-certificates crossbuild-essential-$arch"
+  # (dpkg-dev: dpkg-architecture, which trixie's crossbuild-essential lacks)
+  native="cmake make pkg-config ca-certificates dpkg-dev crossbuild-essential-$arch"
   target=""
   for p in $pkgs; do
     case "$p" in
