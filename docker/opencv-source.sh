@@ -10,7 +10,8 @@
 # features2d needs), as static libraries optimised for size (-Os, one section
 # per function so that the final link drops what cvapp never calls), with no
 # IPP, TBB, OpenMP, LAPACK, OpenCL, OpenGL, ITT, imgcodecs, videoio or
-# highgui. Eigen (headers only, no library) stays on as in Debian's build:
+# highgui, and no Carotene (the ARM HAL: Debian's source package removes it
+# and builds without it). Eigen (headers only, no library) stays on as in Debian's build:
 # without it some sources see other math overloads (BRISK's atan2 becomes
 # the double one, and its angles move by one float step). zlib, which core's persistence code calls, is linked as the static
 # libz.a. The CPU options are those of Debian's packages (on amd64: an SSE2
@@ -80,7 +81,7 @@ cmake -S "$src" -B build -Wno-dev $cpu $cross \
   -DBUILD_ZLIB=OFF -DZLIB_LIBRARY="$libz" \
   -DWITH_IPP=OFF -DWITH_TBB=OFF -DWITH_OPENMP=OFF -DWITH_PTHREADS_PF=ON \
   -DWITH_LAPACK=OFF -DWITH_EIGEN=ON -DWITH_OPENCL=OFF -DWITH_OPENGL=OFF -DWITH_ITT=OFF \
-  -DWITH_VA=OFF -DWITH_VA_INTEL=OFF -DWITH_GTK=OFF -DWITH_QT=OFF -DWITH_PROTOBUF=OFF \
+  -DWITH_CAROTENE=OFF -DWITH_VA=OFF -DWITH_VA_INTEL=OFF -DWITH_GTK=OFF -DWITH_QT=OFF -DWITH_PROTOBUF=OFF \
   -DWITH_ADE=OFF -DWITH_QUIRC=OFF -DWITH_CUDA=OFF -DWITH_VULKAN=OFF -DWITH_1394=OFF -DWITH_FFMPEG=OFF \
   -DWITH_GSTREAMER=OFF -DWITH_V4L=OFF -DWITH_OPENEXR=OFF -DWITH_JPEG=OFF -DWITH_PNG=OFF \
   -DWITH_TIFF=OFF -DWITH_WEBP=OFF -DWITH_JASPER=OFF -DWITH_OPENJPEG=OFF -DWITH_IMGCODEC_HDR=OFF \
