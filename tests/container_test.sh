@@ -245,14 +245,18 @@ expect_eq "$(docker run --rm --network none "$REPO:source" --version)" \
   "$(docker run --rm --network none "$REPO:latest" --version)"
 
 t "OPENCV=source gives the packaged 4.6 build's pixels and keypoints (default pipeline, feature batch)"
-CS=$W/cs
-copy_samples "$CS"
-chmod 0777 "$CS"
-run docker run --rm --read-only --network none -v "$CS:/data" "$REPO:source" -q "${IMGS[@]}"
-expect_rc 0
-run docker run --rm --read-only --network none -v "$CS:/data" "$REPO:source" -q -j 2 -p @features.pipeline -d out "${IMGS[@]}"
-expect_rc 0
-expect_same_outputs "$CS" "$N"
+# sample_outputs TAG DIR: the samples copied into DIR (writable by the
+# image's user), then TAG's default pipeline and feature batch run on them
+sample_outputs() {
+  copy_samples "$2"
+  chmod 0777 "$2"
+  run docker run --rm --read-only --network none -v "$2:/data" "$REPO:$1" -q "${IMGS[@]}"
+  expect_rc 0
+  run docker run --rm --read-only --network none -v "$2:/data" "$REPO:$1" -q -j 2 -p @features.pipeline -d out "${IMGS[@]}"
+  expect_rc 0
+}
+sample_outputs source "$W/cs"
+expect_same_outputs "$W/cs" "$N"
 
 t "bullseye and trixie: their own OpenCV (4.5, 4.10), the suite passed in their test stage"
 for v in bullseye trixie; do
@@ -329,14 +333,8 @@ for a in $ARCHS; do
   if [ -z "$native" ]; then ok; else ko "packages of the build machine's architecture in the $a image's SBOM: $native"; fi
 
   t "$a: the container runs under emulation and gives this machine's pixels, keypoints and JPEG bytes (scores and angles within float noise)"
-  CA=$W/c-$a
-  copy_samples "$CA"
-  chmod 0777 "$CA"
-  run docker run --rm --read-only --network none -v "$CA:/data" "$REPO:$a" -q "${IMGS[@]}"
-  expect_rc 0
-  run docker run --rm --read-only --network none -v "$CA:/data" "$REPO:$a" -q -j 2 -p @features.pipeline -d out "${IMGS[@]}"
-  expect_rc 0
-  run /usr/bin/python3 "$SRC/tests/arch_compare.py" --outputs "$CA" "$N"
+  sample_outputs "$a" "$W/c-$a"
+  run /usr/bin/python3 "$SRC/tests/arch_compare.py" --outputs "$W/c-$a" "$N"
   cat "$OUT"
   expect_rc 0
   docker run -i --rm --network none "$REPO:$a" -q -p "gaussian ksize=9" -f jpg -o - - <"$SRC/samples/fruits.jpg" >"$W/$a.jpg"
