@@ -375,7 +375,10 @@ if [ ${#ARCH_OK[@]} -gt 0 ]; then
     "$W/registry/data" "$port" >"$W/registry/config.yml"
   docker-registry serve "$W/registry/config.yml" >"$W/registry/log" 2>&1 &
   REGISTRY_PID=$!
-  for _ in $(seq 30); do curl -sf "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 1; done
+  for _ in $(seq 30); do
+    /usr/bin/python3 -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$port/v2/', timeout=2)" 2>/dev/null && break
+    sleep 1
+  done
   REF=127.0.0.1:$port/cvapp:$VERSION
   pairs=("$(dpkg --print-architecture)=$REPO:latest")
   for a in "${ARCH_OK[@]}"; do pairs+=("$a=$REPO:$a"); done
