@@ -21,28 +21,25 @@ deps:
 demo: build
 	$(BUILD)/cvapp $(filter-out %.cvapp.png,$(wildcard samples/*.jpg samples/*.png))
 
-# Two test tiers (docs/testing.md):
-#   make check      the fast tier, after every change: Check suites, CLI, batch,
-#                   hostile inputs, parity with OpenCV's Python bindings,
-#                   parameters, docs freshness (ctest label `fast`)
-#   make check-all  everything CI runs (.ci/run): both ctest tiers (plus valgrind,
-#                   closure, containers), the ASan+UBSan build, the fuzzers and
-#                   the static analysis; it ends by listing every skipped check.
+# Test tiers (docs/testing.md):
+#   make check        the fast tier (ctest label `fast`), after every change
+#   make check-all    everything CI runs (.ci/run): both ctest tiers, the
+#                     container test (in the background), the ASan+UBSan build,
+#                     the fuzzers and the static analysis; it ends with every
+#                     skipped check and the time of each stage (tests/check_all.sh)
+#   make check-matrix the container matrix beyond CI, whenever docker/ changes
 check test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L fast
 
 check-all: build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
-	$(MAKE) check-asan
-	$(MAKE) check-fuzz
-	$(MAKE) lint
-	tests/skips_report.sh $(BUILD)/skips $(ASAN_BUILD)/skips || true
+	BUILD=$(BUILD) ASAN_BUILD=$(ASAN_BUILD) FUZZ_BUILD=$(FUZZ_BUILD) JOBS=$(JOBS) \
+	  CMAKE_FLAGS="$(CMAKE_FLAGS)" tests/check_all.sh
 
 # The whole container matrix, beyond what CI runs (docs/containers.md): every
-# OPENCV choice cross-built for each architecture in CVAPP_TEST_ARCHS (default
-# arm64) with its emulated test stage, and a second build of each for the
-# reproducibility check. CI's container test builds the default image of
-# each architecture, the amd64 variants and the amd64 double build.
+# variant's whole test stage (CI runs their smoke stage), every OPENCV choice
+# cross-built for each architecture in CVAPP_TEST_ARCHS (default arm64) with
+# its emulated test stage, a second build on each architecture, every parity
+# case compared across architectures, the single-stage image, LINK=shared.
 check-matrix: build
 	CVAPP_TEST_MATRIX=full bash tests/container_test.sh $(BUILD)/cvapp .
 
@@ -66,7 +63,7 @@ lint:
 	$(CPPCHECK) --std=c11 --language=c app tests/*.c tests/fuzz/*.c
 	$(CPPCHECK) --std=c++17 --language=c++ --suppress=useStlAlgorithm shim
 
-# libFuzzer harnesses (tests/fuzz: JPEG, PNG, pipeline parser, whole pipeline) in a clang
+# libFuzzer harnesses (tests/fuzz: JPEG, PNG, EXIF, pipeline parser, whole pipeline) in a clang
 # ASan + UBSan build: every committed corpus input replayed (ctest), then each harness
 # fuzzed FUZZ_TIME seconds from a scratch copy of its corpus (tests/fuzz/run.sh); a failing
 # input lands in $(FUZZ_BUILD)/artifacts/NAME/ and the message names it.

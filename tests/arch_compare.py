@@ -6,7 +6,7 @@ their results differ?
 usage: /usr/bin/python3 arch_compare.py CVAPP_A CVAPP_B SAMPLES_DIR [EXPECTED]
 
 Runs each case of parity.py (and parity_*.py) on each sample (those
-CVAPP_PARITY_MAX_PIXELS leaves, as parity does) with both programs (--exact, as parity does) and compares the output images pixel for
+CVAPP_PARITY_TIER selects, as parity does) with both programs (--exact, as parity does) and compares the output images pixel for
 pixel and the features JSON value for value. CVAPP_B may be a program of
 another architecture: with ROOT=PROGRAM (an unpacked image's root and the
 program's path inside it) it runs through the kernel's binfmt handler with

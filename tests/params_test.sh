@@ -68,7 +68,7 @@ bad() {
 # edge OP PARAM VALUE: an allowed extreme runs (exit 0), or a check across
 # parameters refuses the step (exit 2, the message not about this value).
 edge() {
-  run "$CVAPP" -q -p "$1 $2=$3" -o "$W/out.png" "$(image_for "$1" "$2" "$3")"
+  run "$CVAPP" -q -p "$1 $2=$3" -o "$W/out-$SHARD.png" "$(image_for "$1" "$2" "$3")"
   t "$1 $2=$3 runs"
   [ -n "${SHOW_EDGES:-}" ] && [ "$RC" != 0 ] && echo "edge $1 $2=$3: exit $RC: $ERR"
   case $RC in
@@ -81,39 +81,57 @@ edge() {
 # calc EXPR: arithmetic on reals.
 calc() { awk "BEGIN { printf \"%.10g\", $1 }"; }
 
-while IFS=$'\t' read -r op name type allowed; do
-  if [ -z "$name" ]; then
-    run "$CVAPP" -p "$op nosuch=1" "$W/img.png"
-    t "$op refuses an unknown parameter"
-    expect_rc 2; expect_err "cvapp: pipeline step 1 ($op): unknown parameter 'nosuch'"
-    continue
+# check_params K: the lines of params.tsv numbered K modulo NSHARDS, each
+# shard its own process with its own counters (summed below) and files.
+check_params() {
+  local op name type allowed
+  SHARD=$1 PASS=0 FAIL=0 SKIP=0
+  while IFS=$'\t' read -r op name type allowed; do
+    if [ -z "$name" ]; then
+      run "$CVAPP" -p "$op nosuch=1" "$W/img.png"
+      t "$op refuses an unknown parameter"
+      expect_rc 2; expect_err "cvapp: pipeline step 1 ($op): unknown parameter 'nosuch'"
+      continue
+    fi
+    case $type in
+      bool) bad "$op" "$name" maybe; bad "$op" "$name" 2
+            edge "$op" "$name" true; edge "$op" "$name" false ;;
+      choice) bad "$op" "$name" nosuch; bad "$op" "$name" "${allowed%%|*}x"
+              IFS='|' read -ra choices <<<"$allowed"
+              for c in "${choices[@]}"; do edge "$op" "$name" "$c"; done ;;
+      int | real)
+        odd=0 zero=0 range=$allowed
+        [ "${range#odd, }" != "$range" ] && odd=1 range=${range#odd, }
+        [ "${range#0 or }" != "$range" ] && zero=1 range=${range#0 or }
+        lo=${range%%..*} hi=${range##*..}
+        below=$(calc "$lo - 1")
+        [ "$zero" = 1 ] && [ "$(calc "$below == 0")" = 1 ] && below=-1
+        bad "$op" "$name" "$below"
+        bad "$op" "$name" "$(calc "$hi + 1")"
+        bad "$op" "$name" x
+        if [ "$type" = int ]; then
+          bad "$op" "$name" 1.5
+          [ "$odd" = 1 ] && bad "$op" "$name" "$(calc "$lo + 1")"
+        else
+          bad "$op" "$name" nan
+        fi
+        edge "$op" "$name" "$lo"; edge "$op" "$name" "$hi"
+        [ "$zero" = 1 ] && edge "$op" "$name" 0 ;;
+      *) t "$op $name"; ko "unknown type '$type'" ;;
+    esac
+  done < <(awk -v k="$SHARD" -v n="$NSHARDS" 'NR % n == k' "$W/params.tsv")
+  echo "$PASS $FAIL $SKIP" >"$W/count.$SHARD"
+}
+# Thousands of short runs: one shard per CPU.
+NSHARDS=$(nproc 2>/dev/null || echo 2)
+for k in $(seq 0 $((NSHARDS - 1))); do check_params "$k" & done
+wait
+for k in $(seq 0 $((NSHARDS - 1))); do
+  if read -r p f s <"$W/count.$k"; then
+    PASS=$((PASS + p)) FAIL=$((FAIL + f)) SKIP=$((SKIP + s))
+  else
+    t "params shard $k"; ko "the shard ended without its counts"
   fi
-  case $type in
-    bool) bad "$op" "$name" maybe; bad "$op" "$name" 2
-          edge "$op" "$name" true; edge "$op" "$name" false ;;
-    choice) bad "$op" "$name" nosuch; bad "$op" "$name" "${allowed%%|*}x"
-            IFS='|' read -ra choices <<<"$allowed"
-            for c in "${choices[@]}"; do edge "$op" "$name" "$c"; done ;;
-    int | real)
-      odd=0 zero=0 range=$allowed
-      [ "${range#odd, }" != "$range" ] && odd=1 range=${range#odd, }
-      [ "${range#0 or }" != "$range" ] && zero=1 range=${range#0 or }
-      lo=${range%%..*} hi=${range##*..}
-      below=$(calc "$lo - 1")
-      [ "$zero" = 1 ] && [ "$(calc "$below == 0")" = 1 ] && below=-1
-      bad "$op" "$name" "$below"
-      bad "$op" "$name" "$(calc "$hi + 1")"
-      bad "$op" "$name" x
-      if [ "$type" = int ]; then
-        bad "$op" "$name" 1.5
-        [ "$odd" = 1 ] && bad "$op" "$name" "$(calc "$lo + 1")"
-      else
-        bad "$op" "$name" nan
-      fi
-      edge "$op" "$name" "$lo"; edge "$op" "$name" "$hi"
-      [ "$zero" = 1 ] && edge "$op" "$name" 0 ;;
-    *) t "$op $name"; ko "unknown type '$type'" ;;
-  esac
-done <"$W/params.tsv"
+done
 
 finish

@@ -116,22 +116,31 @@ def load_bgra(src):
     return im
 
 
+# The samples of each tier (CVAPP_PARITY_TIER): "small" those up to a
+# megapixel (the fast tier's `parity`), "large" the others (`parity_large`,
+# check-all: chessboard.png's 13 megapixels take most of parity's time),
+# "all" (or unset) every one.
+LARGE_PIXELS = 1_000_000
+
+
 def sample_images(samples):
-    """The samples to run, sorted. CVAPP_PARITY_MAX_PIXELS (set under
-    user-mode emulation, where a 13-megapixel image takes minutes per
-    case) leaves out the larger ones: each is printed as a SKIP line."""
+    """The samples of CVAPP_PARITY_TIER, sorted; each one left to the other
+    tier is named on a NOTE line (it runs there: not a skip)."""
     images = sorted(f for f in os.listdir(samples) if f.endswith((".jpg", ".png")) and ".cvapp." not in f)
-    limit = int(os.environ.get("CVAPP_PARITY_MAX_PIXELS", "0") or 0)
-    if not limit:
+    tier = os.environ.get("CVAPP_PARITY_TIER", "all") or "all"
+    if tier not in ("small", "large", "all"):
+        sys.exit(f"parity: CVAPP_PARITY_TIER={tier}: not small, large or all")
+    if tier == "all":
         return images
     kept = []
     for img in images:
         im = cv2.imread(os.path.join(samples, img), cv2.IMREAD_UNCHANGED)
-        pixels = im.shape[0] * im.shape[1]
-        if pixels > limit:
-            print(f"SKIP: {img} ({im.shape[1]}x{im.shape[0]}) is over CVAPP_PARITY_MAX_PIXELS={limit}")
-        else:
+        large = im.shape[0] * im.shape[1] > LARGE_PIXELS
+        if large == (tier == "large"):
             kept.append(img)
+        else:
+            other = "parity_large" if large else "parity"
+            print(f"NOTE: {img} ({im.shape[1]}x{im.shape[0]}) runs in {other}, not in this tier")
     return kept
 
 
