@@ -180,18 +180,21 @@ expect_out "0 problems"
 if grep -q '"licenseDeclared": "Apache-2.0' "$W/img$SBOM_PATH"; then ok; else ko "OpenCV's license is not in the SBOM"; fi
 expect_eq "$(stat -c %Y "$W/img/usr/local/bin/cvapp")" 0
 
-t "the README's first command: docker run --rm -v \"\$PWD:/data\" cvapp photo.jpg in a user's directory"
-# A directory that an ordinary host user (1234:2345) owns, mode 0755: the
-# outputs are theirs, with no extra flag.
+t "the README's container command, as written, in a clone an ordinary user owns"
+# A directory that an ordinary host user (1234:2345) owns, mode 0755, with
+# the README's sample: the outputs are theirs, with no extra flag.
 D=$W/vol
-mkdir -m 0755 "$D"
+mkdir -m 0755 "$D" "$D/samples"
 cp "$SRC/samples/fruits.jpg" "$D/photo.jpg"
+cp "$SRC/samples/fruits.jpg" "$D/samples/fruits.jpg"
 chown -R 1234:2345 "$D"
-run env -C "$D" bash -c 'docker run --rm -v "$PWD:/data" '"$REPO:latest"' photo.jpg'
+cmd=$(grep -m1 '^docker run --rm -v "$PWD:/data" cvapp ' "$SRC/README.md")
+expect_eq "$cmd" 'docker run --rm -v "$PWD:/data" cvapp samples/fruits.jpg'
+run env -C "$D" bash -c "${cmd/ cvapp / $REPO:latest }"
 expect_rc 0
-expect_magic "$D/photo.cvapp.png" png
-expect_file "$D/photo.cvapp.json"
-expect_eq "$(stat -c %u:%g "$D/photo.cvapp.png")" 1234:2345
+expect_magic "$D/samples/fruits.cvapp.png" png
+expect_file "$D/samples/fruits.cvapp.json"
+expect_eq "$(stat -c %u:%g "$D/samples/fruits.cvapp.png")" 1234:2345
 
 t "read-only root, no network: the same; a root-owned directory is refused with the uid and the fix"
 run docker run --rm --read-only --network none -v "$D:/data" "$REPO:latest" -q -p grayscale --no-features -o ro.png photo.jpg
