@@ -23,6 +23,7 @@ BUILD=${BUILD:-build} ASAN_BUILD=${ASAN_BUILD:-build-asan} FUZZ_BUILD=${FUZZ_BUI
 JOBS=${JOBS:-$(nproc)}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 cd "$SRC" || exit 2
+BUILD=$(cd "$BUILD" && pwd) || { echo "check_all.sh: no build directory $BUILD (make build)" >&2; exit 2; }
 TIMES=${CVAPP_STAGE_TIMES:-$BUILD/stage-times.tsv}
 [ -n "${CVAPP_STAGE_TIMES:-}" ] || : >"$TIMES"
 T0=$SECONDS
@@ -43,9 +44,9 @@ stage() {
 # The container test, in the background, its output in BUILD/container.log
 # and its skips apart (the ctest stage empties BUILD/skips when it starts).
 CONTAINER_LOG=$BUILD/container.log
-rm -rf "$BUILD/skips-container"
+rm -rf "$BUILD/skips-container" "$BUILD/image-build-times.tsv"
 (
-  stage container env CVAPP_SKIP_DIR="$SRC/$BUILD/skips-container" \
+  stage container env CVAPP_SKIP_DIR="$BUILD/skips-container" \
     timeout 5400 bash tests/container_test.sh "$BUILD/cvapp" . >"$CONTAINER_LOG" 2>&1
   echo "exit $?" >>"$CONTAINER_LOG"
 ) &
@@ -53,7 +54,7 @@ CONTAINER_PID=$!
 echo "== container: started in the background (tests/container_test.sh; log: $CONTAINER_LOG)"
 
 stage ctest bash -c "cd '$BUILD' && ctest --output-on-failure -j '$JOBS' -E '^container\$' \
-  --output-junit '$SRC/$BUILD/ctest-junit.xml'"
+  --output-junit '$BUILD/ctest-junit.xml'"
 stage asan make --no-print-directory check-asan BUILD="$BUILD" ASAN_BUILD="$ASAN_BUILD" JOBS="$JOBS" \
   CMAKE_FLAGS="${CMAKE_FLAGS:-}"
 stage fuzz make --no-print-directory check-fuzz FUZZ_BUILD="$FUZZ_BUILD" JOBS="$JOBS" \
