@@ -13,7 +13,7 @@
 # fuzzers, the static analysis. Every stage runs even when one fails. At
 # the end: the skipped checks of every build tree, then one table of each
 # stage's seconds and status (kept in BUILD/stage-times.tsv), the slowest
-# ctest entries and the container test's image builds. Exit 1 when any
+# ctest entries and the container test's longest checks. Exit 1 when any
 # stage failed.
 #
 # CVAPP_STAGE_TIMES names the table's file; .ci/run sets it and writes its
@@ -44,7 +44,7 @@ stage() {
 # The container test, in the background, its output in BUILD/container.log
 # and its skips apart (the ctest stage empties BUILD/skips when it starts).
 CONTAINER_LOG=$BUILD/container.log
-rm -rf "$BUILD/skips-container" "$BUILD/image-build-times.tsv"
+rm -rf "$BUILD/skips-container" "$BUILD/container-sections.tsv"
 (
   stage container env CVAPP_SKIP_DIR="$BUILD/skips-container" \
     timeout 5400 bash tests/container_test.sh "$BUILD/cvapp" . >"$CONTAINER_LOG" 2>&1
@@ -76,7 +76,7 @@ echo
 tests/skips_report.sh "$BUILD/skips" "$BUILD/skips-container" "$ASAN_BUILD/skips"
 
 echo
-echo "Where the time went (seconds; stages after the first two overlap the container test):"
+echo "Where the time went (ctest, asan, fuzz and lint run while the container test does):"
 printf '%s\t%s\t%s\n' "check-all (wall)" "$((SECONDS - T0))" "${#failed[@]}" >>"$TIMES"
 awk -F'\t' '{ printf "  %-22s %6d s  %s\n", $1, $2, $3 == 0 ? "ok" : "FAILED (" $3 ")" }' "$TIMES"
 if [ -s "$BUILD/ctest-junit.xml" ]; then
@@ -85,9 +85,10 @@ if [ -s "$BUILD/ctest-junit.xml" ]; then
     sed 's/<testcase name="\([^"]*\)".* time="\([0-9.]*\)"/\2 \1/' | sort -rn | head -n 8 |
     awk '{ printf "  %-22s %6.0f s\n", $2, $1 }'
 fi
-if [ -s "$BUILD/image-build-times.tsv" ]; then
-  echo "Container test, image builds:"
-  awk -F'\t' '{ printf "  %-22s %6s s\n", $1, $2 }' "$BUILD/image-build-times.tsv"
+if [ -s "$BUILD/container-sections.tsv" ]; then
+  echo "Container test, its longest checks (image builds among them; build/container-sections.tsv has all):"
+  sort -t "$(printf '\t')" -k1,1rn "$BUILD/container-sections.tsv" | head -n 10 |
+    awk -F'\t' '{ printf "  %6d s  %s\n", $1, length($2) > 100 ? substr($2, 1, 97) "..." : $2 }'
 fi
 if [ ${#failed[@]} -gt 0 ]; then
   echo "FAILED stages: ${failed[*]}"

@@ -37,7 +37,16 @@ MIN_BUDGET=12000000            # the minimal static image (OPENCV=source): at mo
 export DOCKER_BUILDKIT=0       # the classic builder: the one every engine has
 W=$(mktemp -d)
 DOCKERD_PID="" REGISTRY_PID=""
+# Each check's seconds (from one t to the next) go to W/sections.tsv,
+# kept beside the build as container-sections.tsv (make check-all's table).
+SECTION_T0=$SECONDS
+t() {
+  [ -z "$CURRENT" ] || printf '%s\t%s\n' "$((SECONDS - SECTION_T0))" "$CURRENT" >>"$W/sections.tsv"
+  SECTION_T0=$SECONDS CURRENT="$*"
+}
 cleanup() {
+  t ""
+  cp "$W/sections.tsv" "$(dirname "$CVAPP")/container-sections.tsv" 2>/dev/null
   if [ -n "$REGISTRY_PID" ]; then kill "$REGISTRY_PID" 2>/dev/null; wait "$REGISTRY_PID" 2>/dev/null; fi
   if [ -n "$DOCKERD_PID" ]; then kill "$DOCKERD_PID" 2>/dev/null; wait "$DOCKERD_PID" 2>/dev/null; fi
   rm -rf "$W"
