@@ -88,7 +88,7 @@ fi
 if [ -s "$BUILD/container-sections.tsv" ]; then
   echo "Container test, its longest checks (image builds among them; build/container-sections.tsv has all):"
   sort -t "$(printf '\t')" -k1,1rn "$BUILD/container-sections.tsv" | head -n 10 |
-    awk -F'\t' '{ printf "  %6d s  %s\n", $1, length($2) > 100 ? substr($2, 1, 97) "..." : $2 }'
+    awk -F'\t' '{ printf "  %6d s  %s\n", $1, (length($2) > 100 ? substr($2, 1, 97) "..." : $2) }'
 fi
 if [ ${#failed[@]} -gt 0 ]; then
   echo "FAILED stages: ${failed[*]}"
