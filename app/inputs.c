@@ -210,6 +210,15 @@ static int parse_uint(const char *s, size_t len, unsigned *out) {
     return 0;
 }
 
+/* Does PATH have a ".." component ("../a", "a/../b", "a/..")? "photo..jpg"
+   and "v1..v2/a" do not: only a whole component climbs. */
+static int has_parent_component(const char *path) {
+    for (const char *c = path; *c; c += strcspn(c, "/"), c += *c == '/') {
+        if (c[0] == '.' && c[1] == '.' && (c[2] == '/' || c[2] == '\0')) return 1;
+    }
+    return 0;
+}
+
 /* Appends n bytes of s to out (capacity cap, length *len). */
 static int put(char *out, size_t cap, size_t *len, const char *s, size_t n) {
     if (*len + n >= cap) return -1;
@@ -254,7 +263,7 @@ int name_expand(const char *tmpl, const item *it, char *out, size_t n, char *err
         }
         if (rc != 0) return seterr(err, "--name: the name of %s is too long", it->input);
     }
-    if (!len || out[0] == '/' || strstr(out, "..") || out[len - 1] == '/')
+    if (!len || out[0] == '/' || has_parent_component(out) || out[len - 1] == '/')
         return seterr(err, "--name: '%.60s' gives '%.60s' for %s, not a relative file name", tmpl, out,
                       it->input);
     return 0;

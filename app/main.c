@@ -67,6 +67,31 @@ static int parse_color(const char *s, uint32_t *out) {
     return 0;
 }
 
+/* The option getopt_long refused (c: '?' or ':'), named as the user wrote
+   it, one line, EXIT_USAGE. A long option is the whole element, up to '=',
+   and getopt has moved past it (argv[optind - 1]); a short one is optopt,
+   wherever it sits in a group ("-qZ", "-Zq"). glibc sets optopt to 0 for an
+   unknown long option, and to the option's value for a known one given a
+   value it does not take ("--quiet=3"). */
+static int refused_option(int c, char *const argv[], const char *shortopts) {
+    const char *elem = argv[optind - 1];
+    int is_long = !strncmp(elem, "--", 2) &&
+                  (optopt == 0 || optopt > 255 || c == ':' || (optopt != ':' && strchr(shortopts, optopt) != NULL));
+    char name[64];
+    if (is_long) snprintf(name, sizeof name, "%.*s", (int)strcspn(elem, "="), elem);
+    else snprintf(name, sizeof name, "-%c", optopt);
+    if (c == ':') {
+        fprintf(stderr, "cvapp: option %s needs a value\n", name);
+    } else if (is_long && optopt != 0) {
+        fprintf(stderr, "cvapp: option %s takes no value (in '%s')\n", name, elem);
+    } else {
+        const char *s = is_long ? cli_suggest(name) : NULL;
+        fprintf(stderr, "cvapp: unknown option '%s' (%s%s%s)\n", name, s ? "did you mean '--" : "see --help",
+                s ? s : "", s ? "'?" : "");
+    }
+    return EXIT_USAGE;
+}
+
 int main(int argc, char **argv) {
     char drop_err[ERRLEN];
     if (privdrop_in_container(drop_err) != 0) {
@@ -163,15 +188,7 @@ int main(int argc, char **argv) {
                 markdown = !strcmp(argv[i], "--markdown");
             cli_usage(stdout, markdown);
             return EXIT_OK;
-        case ':':
-            fprintf(stderr, "cvapp: option %s needs a value\n", argv[optind - 1]);
-            return EXIT_USAGE;
-        default: {
-            const char *s = cli_suggest(argv[optind - 1]);
-            fprintf(stderr, "cvapp: unknown option '%s' (%s%s%s)\n", argv[optind - 1],
-                    s ? "did you mean '--" : "see --help", s ? s : "", s ? "'?" : "");
-            return EXIT_USAGE;
-        }
+        default: return refused_option(c, argv, shortopts);
         }
     }
     if (list_ops) {

@@ -80,8 +80,24 @@ expect_eq "$(find "$W/named" -name '*.json' | wc -l)" 0
 expect_magic "$W/named/002-chessboard.jpg" jpg
 cv -p grayscale -d "$W/x" --name "{size}" "$IN/fruits.jpg"
 expect_rc 2; expect_err "--name: unknown field '{size}'"
-cv -p grayscale -d "$W/x" --name "../{stem}" "$IN/fruits.jpg"
-expect_rc 2; expect_err "not a relative file name"
+t "--name: only a whole '..' component climbs out of -d; two dots inside a name are a name"
+# Every place a ".." component can stand (first, inside, last, alone) is
+# refused; two or more dots inside a file name, a directory name or the
+# template's own text are kept as written.
+for n in "../{stem}" "a/../{stem}" "{stem}/.." ".." "{dir}../{stem}"; do
+  cv -p grayscale -d "$W/x" --name "$n" "$IN/fruits.jpg"
+  expect_rc 2; expect_err "not a relative file name"; expect_err_lines 1
+done
+expect_no_file "$W/x"
+mkdir -p "$W/dots/v1..v2"
+cp "$SRC/samples/fruits.jpg" "$W/dots/photo..jpg"
+cp "$SRC/samples/home.jpg" "$W/dots/v1..v2/a...jpg"
+cv -q -r -p grayscale --no-features -d "$W/dots-out" "$W/dots"
+expect_rc 0
+expect_eq "$(cd "$W/dots-out" && find . -type f | LC_ALL=C sort | tr '\n' ' ')" "./photo..jpg ./v1..v2/a...jpg "
+cv -q -r -p grayscale --no-features -d "$W/dots-named" --name "{dir}{stem}..{index}" -f png "$W/dots"
+expect_rc 0
+expect_eq "$(cd "$W/dots-named" && find . -type f | LC_ALL=C sort | tr '\n' ' ')" "./photo...0.png ./v1..v2/a....1.png "
 
 t "two inputs mapping to one output: error before any work"
 mkdir -p "$W/clash"

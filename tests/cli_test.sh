@@ -80,6 +80,39 @@ cv -p
 expect_rc 2; expect_err "option -p needs a value"
 cv --quality 0 "$W/fruits.jpg"
 expect_rc 2; expect_err "--quality: '0' is not a whole number from 1 to 100"
+
+# A refused option is named as written, wherever it sits: every option of
+# --help, long and short, with a value it does not take or without the one
+# it needs, alone or last in a group of short options; an unknown short
+# option first, inside and last in a group, after a long option.
+# refused WANT ARGS...: exit 2, one line, WANT in it
+refused() {
+  local want=$1
+  shift
+  cv "$@"
+  t "usage errors name the option as written: $*"
+  expect_rc 2; expect_err "$want"; expect_err_lines 1
+}
+for g in -Z -Zq -qZ -qZq "--quiet -Zq" "--name={stem}.png -qZ" "-q -Z"; do
+  # shellcheck disable=SC2086  # the words of g are the arguments
+  refused "cvapp: unknown option '-Z' (see --help)" $g "$W/fruits.jpg"
+done
+refused "cvapp: unknown option '--frobnicate'" --frobnicate=1 "$W/fruits.jpg"
+n_opts=0
+while read -r short long value; do
+  n_opts=$((n_opts + 1))
+  if [ "$value" = - ]; then
+    refused "cvapp: option $long takes no value (in '$long=1')" "$long=1" "$W/fruits.jpg"
+  else
+    # last on the line: nothing after it to take
+    refused "cvapp: option $long needs a value" "$long"
+    [ "$short" = - ] || refused "cvapp: option $short needs a value" "-q${short#-}"
+  fi
+done < <("$CVAPP" --help | sed -n 's/^ \{2,6\}\(-[a-z]\)\{0,1\}\(, \)\{0,1\}\(--[a-z-]*\)\( [A-Z/]*\)\{0,1\}.*/\1 \3 \4/p' |
+  awk '{ if (NF == 3) print $1, $2, $3; else if (NF == 2 && $1 ~ /^--/) print "-", $1, $2;
+         else if (NF == 2) print $1, $2, "-"; else print "-", $1, "-" }')
+t "every option of --help was tried"
+[ "$n_opts" -ge 30 ] && ok || ko "only $n_opts options read from --help"
 cv
 expect_rc 2; expect_err "no input given"
 cv -o "$W/a.png" "$W/fruits.jpg" "$W/chessboard.png"
