@@ -74,20 +74,29 @@ unsigned cpus_available(void) {
 
 /* ------------------------------------------------------------- the run */
 
+/* A stream the run writes whole lines to, as inputs finish. */
+typedef struct line_stream {
+    int fd;           /* -1: none */
+    int failed;       /* errno of the first failure (said once, or at the end for EPIPE); 0 */
+    const char *opt;  /* "--report", "--features-all"; NULL: the per-image lines on stdout */
+    const char *path; /* as given ("-": stdout) */
+} line_stream;
+
+/* Why workers start no other input (bits of run_state.stop). */
+enum { STOP_FAIL_FAST = 1, STOP_CLOSED = 2 };
+
 typedef struct run_state {
     const item_list *items;
     const batch_opts *o;
     atomic_size_t next;
-    atomic_int stop; /* --fail-fast tripped */
+    atomic_int stop; /* STOP_* bits */
     pthread_mutex_t lock;
     /* under lock: */
     size_t ok, failed, skipped, ignored, done;
     double t_start, t_progress;
     int progress;
-    int report_fd;     /* -1: none */
-    int report_failed; /* a row could not be written (said once) */
-    int all_fd;        /* --features-all; -1: none */
-    int all_failed;    /* a line could not be written (said once) */
+    line_stream report, all, lines; /* --report, --features-all, the per-image lines */
+    const line_stream *closed;       /* the first stream whose reader went away, or NULL */
     char run_id[17];
     char **made;       /* directories this run created (-d) */
     size_t nmade, capmade;
@@ -195,25 +204,49 @@ typedef struct kept {
     int width, height;
 } kept;
 
-/* Ends j's JSON with a newline and writes it to fd with one write() (so
- * lines of concurrent runs never mix); frees j.  A failure is said once
- * per run (*failed). */
-static void write_line(jw *j, int fd, int *failed, const char *opt, const char *file, const char *input) {
+/* "stdout (--report -)", "--report PATH", "stdout (per-image lines)". */
+static void stream_name(const line_stream *st, char *buf, size_t n) {
+    if (!st->opt)
+        snprintf(buf, n, "stdout (per-image lines)");
+    else if (strcmp(st->path, "-") == 0)
+        snprintf(buf, n, "stdout (%s -)", st->opt);
+    else
+        snprintf(buf, n, "%s %s", st->opt, st->path);
+}
+
+/* A write to st failed with errno e; under s->lock.  EPIPE (its reader went
+ * away, for good): the run stops as at a signal, no new input, and says so
+ * once at its end.  Anything else: said at once, once; the run goes on.
+ * Either way it exits 1. */
+static void stream_failed(run_state *s, line_stream *st, int e, const char *input) {
+    if (e == EPIPE) {
+        st->failed = EPIPE;
+        if (!s->closed) s->closed = st;
+        atomic_fetch_or(&s->stop, STOP_CLOSED);
+        return;
+    }
+    if (st->failed) return;
+    st->failed = e ? e : EIO;
+    char name[600];
+    stream_name(st, name, sizeof name);
+    say(STDERR_FILENO, "cvapp: %s: cannot write a %s (%s): %s", name, st->opt ? "row" : "line", input,
+        e == EINTR ? "interrupted" : strerror(st->failed));
+}
+
+/* Ends j's JSON with a newline and writes it to st with one write() (so
+ * lines of concurrent runs never mix); frees j.  Under s->lock. */
+static void write_line(run_state *s, line_stream *st, jw *j, const char *input) {
     jw_raw(j, "\n");
-    int rc = j->err ? -1 : write_full(fd, j->mem.data, j->mem.len);
+    int rc = j->err || st->failed == EPIPE ? -1 : write_full(st->fd, j->mem.data, j->mem.len);
     int e = j->err ? j->err : errno;
     jw_free(j);
-    if (rc != 0 && !*failed) {
-        *failed = 1;
-        say(STDERR_FILENO, "cvapp: %s %s: cannot write a row (%s): %s", opt, file, input,
-            e == EINTR ? "interrupted" : strerror(e));
-    }
+    if (rc != 0 && st->failed != EPIPE) stream_failed(s, st, e, input);
 }
 
 /* One row; under s->lock.  Rows are whole lines written with one write(). */
 static void report_row(run_state *s, const item *it, const char *status, const job_result *r,
                        const findings *found, const double *step_ms, const kept *k) {
-    if (s->report_fd < 0) return;
+    if (s->report.fd < 0 || s->report.failed == EPIPE) return;
     char when[32];
     utc_now(when);
     jw j;
@@ -247,7 +280,7 @@ static void report_row(run_state *s, const item *it, const char *status, const j
     }
     if (r) jw_key(&j, "ms"), jw_real(&j, r->ms_total, 6);
     jw_end_(&j, '}');
-    write_line(&j, s->report_fd, &s->report_failed, "--report", s->o->report, it->input);
+    write_line(s, &s->report, &j, it->input);
 }
 
 static void show_progress(run_state *s, int final) {
@@ -270,13 +303,13 @@ static void finish_item(run_state *s, const item *it, int rc, int how, const job
                         const worker *w, const kept *k) {
     const findings *found = &w->found;
     jw all; /* --features-all: the line, made before the lock is taken */
-    int all_line = s->all_fd >= 0 && how == DONE_RUN && rc == 0;
+    int all_line = s->all.fd >= 0 && s->all.failed != EPIPE && how == DONE_RUN && rc == 0;
     if (all_line) {
         jw_init(&all, -1);
         findings_write_json(found, &all, it->input, r->width, r->height, r->channels);
     }
     pthread_mutex_lock(&s->lock);
-    if (all_line) write_line(&all, s->all_fd, &s->all_failed, "--features-all", s->o->features_all, it->input);
+    if (all_line) write_line(s, &s->all, &all, it->input);
     s->done++;
     if (how == DONE_IGNORED) {
         s->ignored++;
@@ -291,15 +324,14 @@ static void finish_item(run_state *s, const item *it, int rc, int how, const job
     } else {
         s->ok++;
         report_row(s, it, "ok", r, found, w->step_ms, NULL);
-        if (!s->o->quiet && !s->progress) {
-            int to_stdout = !(it->output && strcmp(it->output, "-") == 0) &&
-                            !(it->json && strcmp(it->json, "-") == 0) &&
-                            !(s->o->report && strcmp(s->o->report, "-") == 0) &&
-                            !(s->o->features_all && strcmp(s->o->features_all, "-") == 0);
-            say(to_stdout ? STDOUT_FILENO : STDERR_FILENO, "%s: %dx%dx%d -> %s %dx%dx%d, %zu keypoints, %.1f ms",
-                it->input, r->width, r->height, r->channels, it->output ? it->output : "(no image)", r->out_width, r->out_height,
-                r->out_channels, r->keypoints, r->ms_total);
-        }
+        /* On stdout unless it carries data; there, a line that cannot be
+         * written is a stream failure.  On stderr, as every message, best effort. */
+        if (!s->o->quiet && !s->progress && s->lines.failed != EPIPE &&
+            say(s->lines.fd >= 0 ? s->lines.fd : STDERR_FILENO, "%s: %dx%dx%d -> %s %dx%dx%d, %zu keypoints, %.1f ms",
+                it->input, r->width, r->height, r->channels, it->output ? it->output : "(no image)", r->out_width,
+                r->out_height, r->out_channels, r->keypoints, r->ms_total) != 0 &&
+            s->lines.fd >= 0)
+            stream_failed(s, &s->lines, errno, it->input);
     }
     show_progress(s, 0);
     pthread_mutex_unlock(&s->lock);
@@ -354,6 +386,7 @@ typedef struct worker_arg {
 } worker_arg;
 
 static void set_inflight(run_state *s, unsigned index, const char *input) {
+    if (!s->inflight) return; /* not allocated: one worker, no list of images in flight */
     pthread_mutex_lock(&s->flight_lock);
     s->inflight[index] = input;
     pthread_mutex_unlock(&s->flight_lock);
@@ -387,7 +420,7 @@ static void *work(void *arg) {
         if (rc == 0) rc = job_run(&w, &o->job, it->input, it->output, it->json, &r);
         finish_item(s, it, rc, DONE_RUN, &r, &w, NULL);
         set_inflight(s, wa->index, NULL);
-        if (rc != 0 && o->fail_fast) atomic_store(&s->stop, 1);
+        if (rc != 0 && o->fail_fast) atomic_fetch_or(&s->stop, STOP_FAIL_FAST);
     }
     worker_free(&w);
     return NULL;
@@ -420,16 +453,38 @@ static size_t clean_leftovers(const item_list *l) {
     return removed;
 }
 
+/* Closes a file open_lines opened (stdout stays); returns st->failed, set
+ * when the close fails (said, unless a write failure was). */
+static int close_lines(line_stream *st) {
+    if (st->fd > STDERR_FILENO && close(st->fd) != 0 && !st->failed) {
+        st->failed = errno ? errno : EIO;
+        say(STDERR_FILENO, "cvapp: %s %s: %s", st->opt, st->path, strerror(st->failed));
+    }
+    return st->failed;
+}
+
+/* 1 when an image, a features JSON, the report or --features-all goes to
+ * stdout (the per-image lines then go to stderr). */
+static int stdout_has_data(const item_list *l, const batch_opts *o) {
+    if ((o->report && strcmp(o->report, "-") == 0) || (o->features_all && strcmp(o->features_all, "-") == 0))
+        return 1;
+    for (size_t i = 0; i < l->n; i++)
+        if ((l->v[i].output && strcmp(l->v[i].output, "-") == 0) || (l->v[i].json && strcmp(l->v[i].json, "-") == 0))
+            return 1;
+    return 0;
+}
+
 static int by_length_desc(const void *a, const void *b) {
     size_t x = strlen(*(char *const *)a), y = strlen(*(char *const *)b);
     return (x < y) - (x > y);
 }
 
 /* Opens the JSON Lines file of option opt (--report, --features-all) for
- * appending; "-" is stdout, NULL none (*fd = -1). */
-static int open_lines(const char *opt, const char *path, int *fd) {
+ * appending; "-" is stdout, NULL none (st->fd = -1). */
+static int open_lines(const char *opt, const char *path, line_stream *ls) {
     char err[ERRLEN];
-    *fd = -1;
+    *ls = (line_stream){.fd = -1, .opt = opt, .path = path};
+    int *fd = &ls->fd;
     if (!path) return 0;
     if (!*path) {
         say(STDERR_FILENO, "cvapp: %s: the file name is empty", opt);
@@ -459,11 +514,12 @@ int batch_run(const item_list *l, const batch_opts *o) {
     pthread_mutex_init(&s.flight_lock, NULL);
     s.progress = o->progress < 0 ? isatty(STDERR_FILENO) && !o->quiet : o->progress;
     make_run_id(s.run_id);
-    if (open_lines("--report", o->report, &s.report_fd) != 0) return EXIT_USAGE;
-    if (open_lines("--features-all", o->features_all, &s.all_fd) != 0) {
-        if (s.report_fd > STDERR_FILENO) close(s.report_fd);
+    if (open_lines("--report", o->report, &s.report) != 0) return EXIT_USAGE;
+    if (open_lines("--features-all", o->features_all, &s.all) != 0) {
+        if (s.report.fd > STDERR_FILENO) close(s.report.fd);
         return EXIT_USAGE;
     }
+    s.lines = (line_stream){.fd = stdout_has_data(l, o) ? -1 : STDOUT_FILENO, .path = "-"};
 
     unsigned cpus = cpus_available();
     unsigned nw = o->jobs ? o->jobs : cpus;
@@ -503,6 +559,9 @@ int batch_run(const item_list *l, const batch_opts *o) {
         }
     if (started == 0) { /* one worker, or threads unavailable: this thread */
         worker_arg one = {&s, 0};
+        if (nw > 1 && !o->quiet)
+            say(STDERR_FILENO, "cvapp: cannot start %u workers (%s); running one", nw,
+                tids && args && s.inflight ? "no thread" : "out of memory");
         if (!s.inflight) s.nworkers = 0;
         work(&one);
     }
@@ -530,12 +589,18 @@ int batch_run(const item_list *l, const batch_opts *o) {
         say(STDERR_FILENO, "cvapp: %zu ok, %zu failed, %zu skipped%s in %.2f s (%s%u worker%s)", s.ok, s.failed,
             s.skipped, ign, secs, rate, nw, nw == 1 ? "" : "s");
     }
+    if (s.closed) { /* docs/batch.md, "A reader that goes away" */
+        char name[600];
+        stream_name(s.closed, name, sizeof name);
+        if (sig)
+            say(STDERR_FILENO, "cvapp: %s: %s", name, strerror(EPIPE));
+        else
+            say(STDERR_FILENO, "cvapp: %s: %s; %zu inputs not started", name, strerror(EPIPE), not_started);
+    }
     if (sig)
         say(STDERR_FILENO, "cvapp: interrupted by %s; %zu inputs not started", sig_name(sig), not_started);
-    else if (atomic_load(&s.stop) && not_started)
+    else if (!s.closed && (atomic_load(&s.stop) & STOP_FAIL_FAST) && not_started)
         say(STDERR_FILENO, "cvapp: stopped at the first failure (--fail-fast); %zu inputs not started", not_started);
-    int report_failed = s.report_failed;
-    int all_failed = s.all_failed;
     pthread_mutex_unlock(&s.lock);
 
     sigaction(SIGINT, &old_int, NULL);
@@ -547,18 +612,11 @@ int batch_run(const item_list *l, const batch_opts *o) {
     g_sig_fd = -1;
     if (s.sig_pipe[0] >= 0) close(s.sig_pipe[0]);
     if (s.sig_pipe[1] >= 0) close(s.sig_pipe[1]);
-    if (s.report_fd > STDERR_FILENO && close(s.report_fd) != 0 && !report_failed) {
-        say(STDERR_FILENO, "cvapp: --report %s: %s", o->report, strerror(errno));
-        report_failed = 1;
-    }
-    if (s.all_fd > STDERR_FILENO && close(s.all_fd) != 0 && !all_failed) {
-        say(STDERR_FILENO, "cvapp: --features-all %s: %s", o->features_all, strerror(errno));
-        all_failed = 1;
-    }
+    int streams_failed = close_lines(&s.report) | close_lines(&s.all) | s.lines.failed;
     free(s.inflight);
     free(args);
     pthread_mutex_destroy(&s.lock);
     pthread_mutex_destroy(&s.flight_lock);
     if (sig) return 128 + sig;
-    return s.failed || report_failed || all_failed ? EXIT_INPUT : EXIT_OK;
+    return s.failed || streams_failed ? EXIT_INPUT : EXIT_OK;
 }

@@ -171,8 +171,8 @@ static void usage_text(FILE *out) {
             put_wrapped(out, groups[g].note, 2, 2);
         }
     }
-    fputs("\nExit status: 0 success, 1 an input failed, 2 usage or pipeline error,\n"
-          "130/143 interrupted by SIGINT/SIGTERM.\n"
+    fputs("\nExit status: 0 success, 1 an input or an output stream failed,\n"
+          "2 usage or pipeline error, 130/143 interrupted by SIGINT/SIGTERM.\n"
           "\nExamples:\n"
           "  cvapp photo.jpg                     default pipeline; photo.cvapp.png + .json\n"
           "  cvapp -p 'resize width=800' -d small -r photos/\n"

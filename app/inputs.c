@@ -5,6 +5,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -297,13 +299,120 @@ int make_parents(const char *path, char *err, dir_made_fn made, void *ctx) {
     return 0;
 }
 
+/* A file this run reads or writes: its path as given, whose it is, and a
+ * key that is the same for two paths of one file (the same name, a
+ * symbolic link, a hard link, a directory reached two ways). */
+typedef enum { CL_INPUT, CL_IMAGE, CL_JSON, CL_REPORT, CL_ALL } claim_kind;
 typedef struct claim {
     const char *path;
     size_t item;
+    claim_kind kind;
+    char *key;
 } claim;
 
-static int by_path(const void *a, const void *b) {
-    return strcmp(((const claim *)a)->path, ((const claim *)b)->path);
+static int by_key(const void *a, const void *b) {
+    const claim *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x->item > y->item) - (x->item < y->item);
+}
+
+/* The key of PATH: an existing file's device and inode; else the device
+ * and inode of its deepest existing directory, then the rest of the path
+ * with empty and "." components dropped; "" for a device, FIFO or socket
+ * (written in place, never replaced: outputs may share one). NULL when out
+ * of memory. */
+static char *claim_key(const char *path) {
+    struct stat st;
+    char *key = NULL;
+    if (stat(path, &st) == 0) {
+        if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) return strdup("");
+        if (asprintf(&key, "f:%ju:%ju", (uintmax_t)st.st_dev, (uintmax_t)st.st_ino) < 0) return NULL;
+        return key;
+    }
+    char *dir = strdup(path);
+    if (!dir) return NULL;
+    size_t cut = strlen(dir);
+    for (;;) {
+        while (cut > 1 && dir[cut - 1] == '/') cut--; /* "a//b": the slashes before b */
+        char *slash = NULL;
+        for (size_t i = cut; i-- > 0;)
+            if (dir[i] == '/') { slash = dir + i; break; }
+        const char *d = slash ? (slash == dir ? "/" : (*slash = '\0', dir)) : ".";
+        cut = slash ? (size_t)(slash - dir) : 0;
+        if (stat(d, &st) == 0) break;
+        if (!slash || slash == dir) { free(dir); return strdup(path); } /* nothing exists: as written */
+    }
+    /* The rest, component by component, from path + cut. */
+    const char *rest = path + cut;
+    size_t n = strlen(rest) + 64;
+    key = malloc(n);
+    if (key) {
+        size_t len = (size_t)snprintf(key, n, "d:%ju:%ju", (uintmax_t)st.st_dev, (uintmax_t)st.st_ino);
+        for (const char *c = rest; *c; c += strcspn(c, "/"), c += *c == '/') {
+            size_t cl = strcspn(c, "/");
+            if (cl == 0 || (cl == 1 && c[0] == '.')) continue;
+            len += (size_t)snprintf(key + len, n - len, "/%.*s", (int)cl, c);
+        }
+    }
+    free(dir);
+    return key;
+}
+
+/* "the image of INPUT", "--report", ... for the messages */
+static void claim_name(const claim *c, const item_list *l, char *buf, size_t n) {
+    switch (c->kind) {
+    case CL_INPUT: snprintf(buf, n, "input %s", c->path); break;
+    case CL_IMAGE: snprintf(buf, n, "the image of %s (%s)", l->v[c->item].input, c->path); break;
+    case CL_JSON: snprintf(buf, n, "the features JSON of %s (%s)", l->v[c->item].input, c->path); break;
+    case CL_REPORT: snprintf(buf, n, "--report %s", c->path); break;
+    case CL_ALL: snprintf(buf, n, "--features-all %s", c->path); break;
+    }
+}
+
+/* No two outputs of this run are one file, and no output is one of its
+ * inputs: the image, the features JSON, --report and --features-all, of
+ * one input or of two, by the same name or through a link. stdin and
+ * stdout ("-") are not files here. */
+static int check_claims(const item_list *l, const plan_opts *o, char *err) {
+    claim *c = malloc(sizeof *c * (l->n * 3 + 3));
+    if (!c) return seterr(err, "out of memory");
+    size_t nc = 0;
+#define CLAIM(p, i, k) \
+    do { if ((p) && strcmp((p), "-") != 0) c[nc++] = (claim){(p), (i), (k), NULL}; } while (0)
+    for (size_t i = 0; i < l->n; i++) {
+        if (l->v[i].ignored) continue;
+        CLAIM(l->v[i].input, i, CL_INPUT);
+        CLAIM(l->v[i].output, i, CL_IMAGE);
+        CLAIM(l->v[i].json, i, CL_JSON);
+    }
+    CLAIM(o->report, SIZE_MAX, CL_REPORT);
+    CLAIM(o->features_all_path, SIZE_MAX, CL_ALL);
+#undef CLAIM
+    int rc = 0;
+    for (size_t i = 0; i < nc && rc == 0; i++)
+        if (!(c[i].key = claim_key(c[i].path))) rc = seterr(err, "out of memory");
+    if (rc == 0) qsort(c, nc, sizeof *c, by_key);
+    for (size_t i = 1; i < nc && rc == 0; i++) {
+        const claim *a = &c[i - 1], *b = &c[i];
+        if (!a->key[0] || strcmp(a->key, b->key) != 0 || (a->kind == CL_INPUT && b->kind == CL_INPUT)) continue;
+        const claim *in = a->kind == CL_INPUT ? a : b->kind == CL_INPUT ? b : NULL;
+        char x[PATH_MAX / 2], y[PATH_MAX / 2];
+        if (in) {
+            claim_name(in == a ? b : a, l, x, sizeof x);
+            rc = seterr(err, "%s is also input %s of this run; refusing to overwrite it", x, in->path);
+        } else if (a->kind == CL_IMAGE && b->kind == CL_IMAGE && !strcmp(a->path, b->path)) {
+            rc = seterr(err, "inputs %s and %s would both write %s (use --name with {ext} or {index})",
+                        l->v[a->item].input, l->v[b->item].input, a->path);
+        } else {
+            claim_name(a, l, x, sizeof x);
+            claim_name(b, l, y, sizeof y);
+            rc = seterr(err, "%s and %s would be one file%s", x, y,
+                        strcmp(a->path, b->path) ? " (a link, or one directory reached two ways)" : "");
+        }
+    }
+    for (size_t i = 0; i < nc; i++) free(c[i].key);
+    free(c);
+    return rc;
 }
 
 static const char *format_ext(img_format f) { return f == IMG_JPEG ? ".jpg" : ".png"; }
@@ -390,21 +499,6 @@ int items_plan(item_list *l, const plan_opts *o, char *err) {
                           o->no_features ? "--no-features is given" : "the pipeline has no detector; "
                           "name a file with --features or --features-all");
     }
-    /* No two inputs may write the same file. */
-    claim *c = malloc(sizeof *c * (l->n * 2 + 1));
-    if (!c) return seterr(err, "out of memory");
-    size_t nc = 0;
-    for (size_t i = 0; i < l->n; i++) {
-        if (l->v[i].ignored) continue;
-        if (l->v[i].output && strcmp(l->v[i].output, "-") != 0) c[nc++] = (claim){l->v[i].output, i};
-        if (l->v[i].json && strcmp(l->v[i].json, "-") != 0) c[nc++] = (claim){l->v[i].json, i};
-    }
-    qsort(c, nc, sizeof *c, by_path);
-    int rc = 0;
-    for (size_t i = 1; i < nc && rc == 0; i++)
-        if (strcmp(c[i].path, c[i - 1].path) == 0 && c[i].item != c[i - 1].item)
-            rc = seterr(err, "inputs %s and %s would both write %s (use --name with {ext} or {index})",
-                        l->v[c[i - 1].item].input, l->v[c[i].item].input, c[i].path);
-    free(c);
-    return rc;
+    /* No two outputs may be one file, nor an output an input. */
+    return check_claims(l, o, err);
 }

@@ -53,13 +53,16 @@ typedef struct plan_opts {
     int detector;          /* the pipeline has a detector: JSON files unless asked for */
     int no_image;          /* --no-image: no image output */
     int features_all;      /* --features-all: every image's JSON goes there too */
+    const char *features_all_path; /* its file ("-": stdout), or NULL */
+    const char *report;    /* --report's file ("-": stdout), or NULL */
 } plan_opts;
 
 #define DEFAULT_NAME "{dir}{stem}"
 #define BESIDE_SUFFIX ".cvapp"
 
-/* Fills output/json of every item; refuses two items with the same
- * output.  With -d the output is DIR/NAME.EXT: a --name template ending in
+/* Fills output/json of every item; refuses two outputs that are one file
+ * (the image, the features JSON, --report, --features-all; by name, link or
+ * hard link) and an output that is one of the inputs.  With -d the output is DIR/NAME.EXT: a --name template ending in
  * `.{ext}` (a JPEG or PNG extension) or a literal .png/.jpg/.jpeg is used
  * as is (-f in another format replaces that extension), else EXT is -f's,
  * or the input's own format (read from its first bytes; PNG for stdin).

@@ -146,7 +146,7 @@ int job_run(worker *w, const job_opts *o, const char *input, const char *output,
         jw_init(&j, sj.fd);
         findings_write_json(&w->found, &j, input, r->width, r->height, r->channels);
         if (jw_flush(&j) != 0)
-            rc = seterr(r->err, "cannot write %s: %s", features_path,
+            rc = seterr(r->err, "cannot write %s: %s", strcmp(features_path, "-") ? features_path : "to stdout",
                         j.err == EINTR ? "interrupted" : strerror(j.err));
         jw_free(&j);
     }

@@ -68,13 +68,12 @@ static int parse_color(const char *s, uint32_t *out) {
 }
 
 /* The option getopt_long refused (c: '?' or ':'), named as the user wrote
-   it, one line, EXIT_USAGE. A long option is the whole element, up to '=',
-   and getopt has moved past it (argv[optind - 1]); a short one is optopt,
+   it, one line, EXIT_USAGE. A long option is the whole element elem, up to
+   '=' (getopt has moved past it: argv[optind - 1]); a short one is optopt,
    wherever it sits in a group ("-qZ", "-Zq"). glibc sets optopt to 0 for an
    unknown long option, and to the option's value for a known one given a
    value it does not take ("--quiet=3"). */
-static int refused_option(int c, char *const argv[], const char *shortopts) {
-    const char *elem = argv[optind - 1];
+static int refused_option(int c, const char *elem, const char *shortopts) {
     int is_long = !strncmp(elem, "--", 2) &&
                   (optopt == 0 || optopt > 255 || c == ':' || (optopt != ':' && strchr(shortopts, optopt) != NULL));
     char name[64];
@@ -93,6 +92,7 @@ static int refused_option(int c, char *const argv[], const char *shortopts) {
 }
 
 int main(int argc, char **argv) {
+    streams_init();
     char drop_err[ERRLEN];
     if (privdrop_in_container(drop_err) != 0) {
         fprintf(stderr, "cvapp: %s\n", drop_err);
@@ -188,7 +188,7 @@ int main(int argc, char **argv) {
                 markdown = !strcmp(argv[i], "--markdown");
             cli_usage(stdout, markdown);
             return EXIT_OK;
-        default: return refused_option(c, argv, shortopts);
+        default: return refused_option(c, argv[optind - 1], shortopts);
         }
     }
     if (list_ops) {
@@ -259,6 +259,8 @@ int main(int argc, char **argv) {
     po.format = jo.format; /* IMG_UNKNOWN: the input's format with -d, PNG otherwise */
     po.detector = pipeline_has_detector(&pl);
     po.features_all = bo.features_all != NULL;
+    po.features_all_path = bo.features_all;
+    po.report = report;
     if (items_plan(&items, &po, err) != 0) {
         fprintf(stderr, "cvapp: %s\n", err);
         goto out;

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,7 +117,7 @@ int say_raw(int fd, const void *line, size_t n) {
     pthread_mutex_lock(&g_say_lock);
     /* A line to a terminal or pipe is written even during a stop. */
     const uint8_t *p = line;
-    int rc = 0;
+    int rc = 0, e = 0;
     while (n) {
         ssize_t k = write(fd, p, n);
         if (k < 0 && (errno == EINTR || errno == EAGAIN)) {
@@ -126,25 +127,47 @@ int say_raw(int fd, const void *line, size_t n) {
         }
         if (k < 0) {
             rc = -1;
+            e = errno;
             break;
         }
         p += k;
         n -= (size_t)k;
     }
     pthread_mutex_unlock(&g_say_lock);
+    if (rc) errno = e;
     return rc;
 }
 
-void say(int fd, const char *fmt, ...) {
+int say(int fd, const char *fmt, ...) {
     char buf[4096];
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(buf, sizeof buf - 1, fmt, ap);
     va_end(ap);
-    if (n < 0) return;
+    if (n < 0) return -1;
     size_t len = (size_t)n < sizeof buf - 1 ? (size_t)n : sizeof buf - 2;
     buf[len++] = '\n';
-    say_raw(fd, buf, len);
+    return say_raw(fd, buf, len);
+}
+
+/* ------------------------------------------------- closed readers */
+
+static void check_stdout(void) {
+    errno = 0;
+    int failed = fflush(stdout) != 0;
+    int e = errno;
+    if (!failed && !ferror(stdout)) return;
+    say(STDERR_FILENO, "cvapp: stdout: %s", e ? strerror(e) : "write error");
+    _exit(EXIT_INPUT);
+}
+
+void streams_init(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_IGN;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGPIPE, &sa, NULL);
+    atexit(check_stdout);
 }
 
 /* ---------------------------------------------------------------- UTF-8 */

@@ -52,10 +52,22 @@ void stop_request(int sig);
 /* ------------------------------------------------------- whole lines */
 
 /* Formats one line (a '\n' is added) and writes it with one write() under a
- * process-wide lock, so lines from workers never interleave. */
-void say(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+ * process-wide lock, so lines from workers never interleave.  Returns 0, or
+ * -1 with errno (EPIPE: the reader went away). */
+int say(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The same for a ready line of n bytes (no '\n' added). */
 int say_raw(int fd, const void *line, size_t n);
+
+/* ------------------------------------------------- closed readers */
+
+/* The first call in main.  SIGPIPE is ignored (for every thread), so that
+ * a pipe or FIFO whose reader went away makes a write fail with EPIPE
+ * where the stream is written, whether cvapp was started with SIGPIPE
+ * ignored, blocked or default, or as PID 1.  What the stdio stdout holds
+ * (--help, --list-ops, --version, help OP) is checked at exit: when it
+ * could not be written, one line "cvapp: stdout: REASON" and exit 1
+ * (docs/batch.md, "A reader that goes away"). */
+void streams_init(void);
 
 /* ---------------------------------------------- JSON written as a stream */
 

@@ -138,12 +138,64 @@ cv --max-pixels 1000 -o "$W/m.png" "$W/fruits.jpg"
 expect_rc 1; expect_err "over --max-pixels 1000"
 expect_only_files "$W" fruits.jpg chessboard.png trunc.jpg text.png
 
-t "an output that is the input is refused"
-cp "$W/chessboard.png" "$W/same.png"
-before=$(md5sum <"$W/same.png")
-cv -p grayscale -o "$W/same.png" "$W/same.png"
-expect_rc 1; expect_err "is the input file"
-expect_eq "$(md5sum <"$W/same.png")" "$before"
+# Two outputs of one run that are one file, or an output that is an input,
+# are refused before anything is read or written (exit 2, one line): every
+# pair of the four outputs (image, features JSON, --report,
+# --features-all), by the same name, through a symbolic link, as hard links
+# to one inode, and through a directory reached two ways; across inputs; and
+# an output that is an input by each of those ways. The files are unchanged.
+C=$W/claims
+mkdir -p "$C/real"
+ln -s real "$C/alias"
+# refused_claim WANT ARGS...: exit 2, one line with WANT, nothing written in C
+refused_claim() {
+  local want=$1 before
+  shift
+  before=$(cd "$C" && find . | LC_ALL=C sort | xargs -d '\n' md5sum 2>/dev/null)
+  cv -p "grayscale | orb" "$@"
+  t "outputs that are one file are refused: $*"
+  expect_rc 2; expect_err "$want"; expect_err_lines 1
+  expect_eq "$(cd "$C" && find . | LC_ALL=C sort | xargs -d '\n' md5sum 2>/dev/null)" "$before"
+}
+opt_of() { case $1 in image) echo -o ;; json) echo --features ;; report) echo --report ;; all) echo --features-all ;; esac; }
+roles=(image json report all)
+for i in 0 1 2 3; do
+  for j in $(seq $((i + 1)) 3); do
+    a=${roles[$i]} b=${roles[$j]}
+    rm -f "$C/real/"*
+    for way in name symlink hardlink dir; do
+      p=$C/real/x.png q=$C/real/x.png
+      case $way in
+        symlink) q=$C/real/y.png; : >"$p"; ln -sf x.png "$q" ;;
+        hardlink) q=$C/real/y.png; : >"$p"; ln -f "$p" "$q" ;;
+        dir) q=$C/alias/x.png ;;
+      esac
+      refused_claim "would be one file" "$(opt_of "$a")" "$p" "$(opt_of "$b")" "$q" "$W/fruits.jpg"
+      rm -f "$C/real/"*
+    done
+  done
+done
+# Across inputs: b's image is a link to a's (left by an earlier run).
+mkdir -p "$C/in" "$C/out"
+cp "$W/fruits.jpg" "$C/in/a.jpg"
+cp "$W/fruits.jpg" "$C/in/b.jpg"
+: >"$C/out/a.jpg"
+ln -s a.jpg "$C/out/b.jpg"
+refused_claim "the image of $C/in/a.jpg ($C/out/a.jpg) and the image of $C/in/b.jpg ($C/out/b.jpg) would be one file (a link" \
+  --no-features -d "$C/out" "$C/in/a.jpg" "$C/in/b.jpg"
+# An output that is an input: by name, link, hard link; beside the input
+# (a.jpg writes a.cvapp.png, given as an input too); a report.
+cp "$W/chessboard.png" "$C/same.png"
+ln -s same.png "$C/same-link.png"
+ln -f "$C/same.png" "$C/same-hard.png"
+for o in same.png same-link.png same-hard.png; do
+  refused_claim "the image of $C/same.png ($C/$o) is also input $C/same.png of this run; refusing to overwrite it" \
+    -o "$C/$o" "$C/same.png"
+done
+cp "$W/chessboard.png" "$C/in/a.cvapp.png"
+refused_claim "the image of $C/in/a.jpg ($C/in/a.cvapp.png) is also input $C/in/a.cvapp.png of this run" \
+  "$C/in/a.jpg" "$C/in/a.cvapp.png"
+refused_claim "--report $C/in/b.jpg is also input $C/in/b.jpg of this run" --report "$C/in/b.jpg" "$C/in/a.jpg" "$C/in/b.jpg"
 
 t "one bad input among good ones: exit 1, the good ones written"
 cv -q "$W/fruits.jpg" "$W/trunc.jpg" "$W/chessboard.png"
