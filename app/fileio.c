@@ -203,18 +203,31 @@ static int make_temp(staged *s, char *err) {
 
 /* Opens a FIFO or device for writing in place; a FIFO without a reader is
  * waited for, until a stop request. */
-static int open_in_place(staged *s, char *err) {
+/* open(2) for writing (flags besides O_WRONLY), waiting while PATH is a
+ * FIFO without a reader (ENXIO; a signal ends the wait). ENXIO from
+ * anything else, a socket or a device without a driver, is an error at
+ * once, never a wait. Returns the fd, or -1 with err: the reason alone. */
+static int open_writer(const char *path, int flags, char *err) {
     for (;;) {
-        int fd = open(s->path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-        if (fd >= 0) {
-            s->fd = fd;
-            return 0;
-        }
-        if (errno != ENXIO && errno != EINTR) return seterr(err, "cannot open %s: %s", s->path, strerror(errno));
-        if (stop_requested()) return seterr(err, "%s: interrupted waiting for a reader", s->path);
+        int fd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | flags, 0666);
+        if (fd >= 0) return fd;
+        int e = errno;
+        struct stat st;
+        if (e == ENXIO && stat(path, &st) == 0 && !S_ISFIFO(st.st_mode))
+            return seterr(err, "%s", S_ISSOCK(st.st_mode) ? "is a socket; cvapp cannot write to one"
+                                     : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device without a driver (No such device or address)"
+                                     : strerror(e));
+        if (e != ENXIO && e != EINTR) return seterr(err, "%s", strerror(e));
+        if (stop_requested()) return seterr(err, "interrupted waiting for a reader");
         struct timespec ts = {0, 50 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
+}
+
+static int open_in_place(staged *s, char *err) {
+    char why[ERRLEN];
+    s->fd = open_writer(s->path, 0, why);
+    return s->fd >= 0 ? 0 : seterr(err, "cannot open %s: %s", s->path, why);
 }
 
 int file_stage_open(const char *path, const char *protect, staged *s, char *err) {
@@ -353,26 +366,19 @@ size_t file_clean_dir(const char *dir) {
 }
 
 int file_open_append(const char *path, char *err) {
-    for (;;) {
-        int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0666);
-        if (fd >= 0) {
-            struct stat st;
-            char last = '\n';
-            if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-                int rfd = open(path, O_RDONLY | O_CLOEXEC);
-                if (rfd >= 0 && pread(rfd, &last, 1, st.st_size - 1) != 1) last = '\n';
-                if (rfd >= 0) close(rfd);
-            }
-            if (last != '\n' && write_full(fd, "\n", 1) != 0) {
-                seterr(err, "cannot write: %s", strerror(errno));
-                close(fd);
-                return -1;
-            }
-            return fd;
-        }
-        if (errno != ENXIO && errno != EINTR) return seterr(err, "%s", strerror(errno));
-        if (stop_requested()) return seterr(err, "interrupted waiting for a reader");
-        struct timespec ts = {0, 50 * 1000 * 1000};
-        nanosleep(&ts, NULL);
+    int fd = open_writer(path, O_APPEND | O_CREAT, err);
+    if (fd < 0) return -1;
+    struct stat st;
+    char last = '\n';
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+        int rfd = open(path, O_RDONLY | O_CLOEXEC);
+        if (rfd >= 0 && pread(rfd, &last, 1, st.st_size - 1) != 1) last = '\n';
+        if (rfd >= 0) close(rfd);
     }
+    if (last != '\n' && write_full(fd, "\n", 1) != 0) {
+        seterr(err, "cannot write: %s", strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
 }

@@ -337,6 +337,38 @@ expect_rc 1
 expect_no_file allbad-out/sub
 expect_no_file allbad-out
 
+# Every kind of file that is no place to write (a socket, a character or
+# block device without a driver, a directory) at every output option: one
+# line naming it, exit 2 for the run's own files (--report,
+# --features-all), exit 1 for an input's outputs (-o, --features, -d);
+# never a wait (only a FIFO without a reader is waited for).
+t "no place to write: one line and an exit status, never a hang"
+mkdir -p kinds
+python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' kinds/sock
+mkdir -p kinds/dir
+kinds=(sock dir)
+# major 240 ("local/experimental use") has no driver: open() gives ENXIO
+if mknod kinds/chr c 240 0 2>/dev/null && mknod kinds/blk b 240 0 2>/dev/null; then
+  kinds+=(chr blk)
+else
+  skip "mknod needs root (devices without a driver untested)"
+fi
+for k in "${kinds[@]}"; do
+  for opt in --report --features-all -o --features -d; do
+    case $opt in
+      --report | --features-all) args=("$opt" "kinds/$k" -o ok.png) want=2 ;;
+      -o) args=(-f png -o "kinds/$k") want=1 ;;
+      --features) args=(-o ok.png --features "kinds/$k") want=1 ;;
+      -d) args=(-d "kinds/$k") want=1 ;;
+    esac
+    [ "$k" = dir ] && [ "$opt" = -d ] && continue   # a directory is -d's place
+    run timeout 20 "$CVAPP" -q -p "$G | orb" "${args[@]}" "$S/fruits.jpg"
+    t "no place to write: $opt on a $k"
+    expect_rc "$want"; expect_err "kinds/$k"; expect_err_lines 1
+  done
+done
+no_temporaries kinds
+
 t "umask is respected without changing it (no umask(0) window)"
 (umask 027 && "$CVAPP" -q -p "$G" -o um.png "$S/fruits.jpg")
 expect_eq "$(stat -c %a um.png)" 640
