@@ -433,16 +433,28 @@ static char *dir_of(const char *path) {
     return slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
 }
 
-/* Removes the temporary files a killed run left in the directories this
- * run writes.  Returns how many. */
+/* The directories where writing PATH makes its temporary file, into
+ * dirs[*n...]: PATH's own, and, when PATH is a symbolic link, its target's
+ * (file_stage_open writes beside the target). */
+static void temp_dirs_of(const char *path, char **dirs, size_t *n) {
+    if (!path || strcmp(path, "-") == 0) return;
+    if ((dirs[*n] = dir_of(path))) (*n)++;
+    struct stat st;
+    if (lstat(path, &st) != 0 || !S_ISLNK(st.st_mode)) return;
+    char *target = realpath(path, NULL);
+    if (target && (dirs[*n] = dir_of(target))) (*n)++;
+    free(target);
+}
+
+/* Removes the temporary files a killed run left wherever this run makes
+ * its own (temp_dirs_of).  Returns how many. */
 static size_t clean_leftovers(const item_list *l) {
-    char **dirs = malloc((2 * l->n + 1) * sizeof *dirs);
+    char **dirs = malloc((4 * l->n + 1) * sizeof *dirs);
     size_t n = 0, removed = 0;
     if (!dirs) return 0;
     for (size_t i = 0; i < l->n; i++) {
-        const item *it = &l->v[i];
-        if (it->output && strcmp(it->output, "-") != 0 && (dirs[n] = dir_of(it->output))) n++;
-        if (it->json && strcmp(it->json, "-") != 0 && (dirs[n] = dir_of(it->json))) n++;
+        temp_dirs_of(l->v[i].output, dirs, &n);
+        temp_dirs_of(l->v[i].json, dirs, &n);
     }
     if (n) qsort(dirs, n, sizeof *dirs, by_str);
     for (size_t i = 0; i < n; i++) {

@@ -255,6 +255,33 @@ expect_file left-out/.cvapp-tmp-livelivelive
 expect_eq "$(grep -c 'cvapp-tmp' <<<"$ERR")" 0
 kill "${PIDS[-1]}" 2>/dev/null
 
+# A symlinked output is written beside its target (the target is replaced),
+# so a killed run leaves its temporary there: the next run looks there too.
+# Every output that can be a link: -o, --features, -d's outputs, the
+# outputs beside the input.
+t "a killed run's temporary files beside a symlinked output's target are removed"
+mkdir -p lk/store lk/out lk/in
+cp "$S/fruits.jpg" lk/in/a.jpg
+cp "$S/fruits.jpg" lk/in/b.jpg
+: >lk/store/o.png; : >lk/store/f.json; : >lk/store/d.png; : >lk/store/b.png
+ln -s store/o.png lk/o.png
+ln -s store/f.json lk/f.json
+ln -s ../store/d.png lk/out/a.png
+ln -s ../store/b.png lk/in/b.cvapp.png
+for case in "o -o lk/o.png lk/in/a.jpg" "f -o lk/x.png --features lk/f.json lk/in/a.jpg" \
+            "d -d lk/out -f png --no-features lk/in/a.jpg" "b --no-features lk/in/b.jpg"; do
+  set -- $case
+  tmp=lk/store/.cvapp-tmp-$1$1$1$1$1$1$1$1$1$1$1$1
+  echo partial >"$tmp"
+  shift
+  run "$CVAPP" -p "$G | orb" "$@"
+  expect_rc 0
+  expect_err "removed 1 temporary file left by an interrupted run"
+  expect_no_file "$tmp"
+done
+expect_eq "$(find lk -type l | wc -l)" 4
+no_temporaries lk
+
 t "a 252-byte output name works (the temporary name has a fixed length)"
 long=$(printf 'a%.0s' $(seq 1 248))
 cv -q -p "$G" -o "$long.png" "$S/fruits.jpg"
