@@ -120,8 +120,15 @@ static void exif_put16(const exif_rd *r, uint8_t *p, uint32_t v) {
     p[r->le ? 1 : 0] = (uint8_t)(v >> 8);
 }
 
-/* IFD0 must be whole (its entries and the next-IFD offset); the
- * orientation entry (SHORT) is set to 1 unless keep_orientation; IFD0's
+static void exif_put32(const exif_rd *r, uint8_t *p, uint32_t v) {
+    exif_put16(r, p + (r->le ? 0 : 2), v & 0xFFFF);
+    exif_put16(r, p + (r->le ? 2 : 0), v >> 16);
+}
+
+/* IFD0 must be whole (its entries and the next-IFD offset); unless
+ * keep_orientation, every orientation entry, whatever its type (SHORT,
+ * LONG, a byte, an offset) and however many there are, becomes SHORT 1,
+ * count 1: the output's pixels are upright as written; IFD0's
  * link to IFD1 (the thumbnail's IFD) is cut, and a thumbnail that ends
  * the block is cut off with it. */
 int exif_clean(uint8_t *d, size_t *n, int keep_orientation) {
@@ -134,7 +141,12 @@ int exif_clean(uint8_t *d, size_t *n, int keep_orientation) {
     if (exif_u32(&r, link, &next)) return -1;
     for (uint64_t i = 0, off = (uint64_t)ifd + 2; i < count; i++, off += 12) {
         if (exif_u16(&r, off, &tag) || exif_u16(&r, off + 2, &type)) return -1;
-        if (tag == 0x0112 && type == 3 && !keep_orientation) exif_put16(&r, d + off + 8, 1);
+        if (tag == 0x0112 && !keep_orientation) {
+            exif_put16(&r, d + off + 2, 3); /* SHORT */
+            exif_put32(&r, d + off + 4, 1); /* one value, */
+            memset(d + off + 8, 0, 4);      /* in the entry itself */
+            exif_put16(&r, d + off + 8, 1);
+        }
     }
     memset(d + link, 0, 4);
     /* IFD1's JPEGInterchangeFormat (0x0201) and its length (0x0202). */

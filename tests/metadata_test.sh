@@ -223,4 +223,61 @@ open(sys.argv[1], 'wb').write(p)" "$W/big.icc" 2>/dev/null || head -c 150000 /de
   exiftool -b -icc_profile "$W/big_out.jpg" | cmp -s - "$W/big.icc" && ok || ko "the 150000-byte profile changed"
   expect_eq "$(grep -c ICC_PROFILE "$W/big_out.jpg" | head -1)" "$(grep -c ICC_PROFILE "$W/big.jpg" | head -1)"
 fi
+
+# Every encoding of the orientation tag the reader takes: SHORT, LONG, a
+# BYTE, either byte order, the tag twice (LONG 6 first, SHORT 3 second), IFD0
+# at an odd offset. The pixels turn as cv2.imread turns them, and the
+# output's every orientation entry says 1 (SHORT); with --ignore-orientation
+# nothing turns and the entries stay as they were.
+if [ $have_exiftool = 0 ] || [ $have_cv2 = 0 ]; then
+  t "orientation encodings"; skip "exiftool or python3-opencv missing"
+else
+  "$PY" - "$SRC/tests/fixtures/orient_1.jpg" "$W/enc" <<'EOF2'
+import os, struct, sys
+src, out = sys.argv[1], sys.argv[2]
+os.makedirs(out, exist_ok=True)
+import cv2
+jpg = cv2.imencode(".jpg", cv2.imread(src))[1].tobytes()  # no EXIF of its own
+def tiff(order, entries, pad=0):
+    e = "<" if order == "II" else ">"
+    ifd = 8 + pad
+    body = struct.pack(e + "H", len(entries))
+    for tag, typ, val in entries:
+        if typ == 3:
+            body += struct.pack(e + "HHIHH", tag, 3, 1, val, 0)
+        elif typ == 4:
+            body += struct.pack(e + "HHII", tag, 4, 1, val)
+        else:  # BYTE
+            body += struct.pack(e + "HHIBBBB", tag, 1, 1, val, 0, 0, 0)
+    return order.encode() + struct.pack(e + "HI", 42, ifd) + b"\0" * pad + body + struct.pack(e + "I", 0)
+cases = {}
+for order in ("II", "MM"):
+    cases[f"short-{order}"] = tiff(order, [(0x0112, 3, 6)])
+    cases[f"long-{order}"] = tiff(order, [(0x0112, 4, 6)])
+    cases[f"byte-{order}"] = tiff(order, [(0x0112, 1, 6)])
+    cases[f"twice-{order}"] = tiff(order, [(0x0112, 4, 6), (0x0112, 3, 3)])
+    cases[f"odd-{order}"] = tiff(order, [(0x0112, 3, 8)], pad=1)
+at = 4 + struct.unpack(">H", jpg[4:6])[0] if jpg[2:4] == b"\xff\xe0" else 2
+for name, t in cases.items():
+    seg = b"Exif\0\0" + t
+    open(f"{out}/{name}.jpg", "wb").write(jpg[:at] + b"\xff\xe1" + struct.pack(">H", len(seg) + 2) + seg + jpg[at:])
+EOF2
+  shape() { "$PY" -c 'import cv2, sys; print("x".join(map(str, cv2.imread(sys.argv[1]).shape[:2])))' "$1"; }
+  n_enc=0
+  for f in "$W"/enc/*.jpg; do
+    n_enc=$((n_enc + 1))
+    name=$(basename "$f" .jpg)
+    t "orientation stored as $name: turned as cv2.imread turns it, every entry 1 in the output"
+    cv -q -p crop -o "$W/enc/$name.out.jpg" "$f"
+    expect_rc 0
+    expect_eq "$(shape "$W/enc/$name.out.jpg")" "$(shape "$f")"
+    expect_eq "$(exiftool -a -s3 -n -Orientation "$W/enc/$name.out.jpg" | sort -u | tr '\n' ' ')" "1 "
+    t "orientation stored as $name, --ignore-orientation: not turned, the entries as they were"
+    cv -q --ignore-orientation -p crop -o "$W/enc/$name.kept.jpg" "$f"
+    expect_rc 0
+    expect_eq "$(exiftool -a -s3 -n -Orientation "$W/enc/$name.kept.jpg")" "$(exiftool -a -s3 -n -Orientation "$f")"
+  done
+  t "orientation encodings"
+  expect_eq "$n_enc" 10
+fi
 finish
