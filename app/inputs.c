@@ -400,7 +400,7 @@ static int check_claims(const item_list *l, const plan_opts *o, char *err) {
         if (in) {
             claim_name(in == a ? b : a, l, x, sizeof x);
             rc = seterr(err, "%s is also input %s of this run; refusing to overwrite it", x, in->path);
-        } else if (a->kind == CL_IMAGE && b->kind == CL_IMAGE && !strcmp(a->path, b->path)) {
+        } else if (a->kind == b->kind && (a->kind == CL_IMAGE || a->kind == CL_JSON) && !strcmp(a->path, b->path)) {
             rc = seterr(err, "inputs %s and %s would both write %s (use --name with {ext} or {index})",
                         l->v[a->item].input, l->v[b->item].input, a->path);
         } else {

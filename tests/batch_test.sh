@@ -106,6 +106,10 @@ cp "$SRC/samples/chessboard.png" "$W/clash/a.png"
 cv -q -p grayscale -f png -d "$W/clash-out" "$W/clash"
 expect_rc 2; expect_err "inputs $W/clash/a.jpg and $W/clash/a.png would both write $W/clash-out/a."
 expect_no_file "$W/clash-out"
+# the JSON files clash too, whichever pair is found first: the same hint
+cv -q -p "grayscale | orb" -d "$W/clash-out" --name "{stem}.png" "$W/clash"
+expect_rc 2; expect_err "inputs $W/clash/a.jpg and $W/clash/a.png would both write $W/clash-out/a."
+expect_err "(use --name with {ext} or {index})"; expect_no_file "$W/clash-out"
 cv -q -p grayscale -f png -d "$W/clash-out" --name "{stem}-{ext}" "$W/clash"
 expect_rc 0; expect_file "$W/clash-out/a-jpg.png"; expect_file "$W/clash-out/a-png.png"
 
