@@ -60,7 +60,7 @@ check-asan:
 CPPCHECK = cppcheck --enable=warning,style,performance,portability --inline-suppr \
 	--quiet --error-exitcode=1 -I app -I shim
 lint:
-	$(CPPCHECK) --std=c11 --language=c app tests/*.c tests/fuzz/*.c
+	$(CPPCHECK) --std=c11 --language=c app tests/*.c tests/fuzz/*.c tests/fault/*.c
 	$(CPPCHECK) --std=c++17 --language=c++ --suppress=useStlAlgorithm shim
 
 # libFuzzer harnesses (tests/fuzz: JPEG, PNG, EXIF, pipeline parser, whole pipeline) in a clang

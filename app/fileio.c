@@ -299,28 +299,104 @@ static void sync_dir_of(const char *path) {
     free(dir);
 }
 
-int file_commit(staged *s, char *err) {
-    int rc = 0;
-    if (s->kind == STAGE_STDOUT || s->kind == STAGE_INPLACE) {
-        if (s->data && write_full(s->fd, s->data, s->len) != 0)
-            rc = seterr(err, "cannot write %s: %s", s->kind == STAGE_STDOUT ? "to stdout" : s->path,
-                        errno == EINTR ? "interrupted" : strerror(errno));
-    } else if (s->kind == STAGE_TMP) {
-        int sync = atomic_load(&g_fsync);
-        if (sync && fsync(s->fd) != 0) {
-            rc = seterr(err, "cannot write %s: %s", s->path, strerror(errno));
-        } else if (rename(s->tmp, s->path) != 0) {
-            rc = seterr(err, "cannot write %s: %s", s->path, strerror(errno));
-        } else {
-            flight_remove(s->tmp);
-            free(s->tmp);
-            s->tmp = NULL;
-            if (sync) sync_dir_of(s->path);
+/* An output's previous file, kept under a temporary name beside it (a hard
+ * link, locked like every temporary so that no cleanup takes it) until the
+ * commit it belongs to is over. */
+typedef struct backup {
+    char *name; /* NULL: none was made */
+    int fd;
+    int had_old; /* path held a regular file before the commit */
+} backup;
+
+static void backup_make(const char *path, int wanted, backup *b) {
+    struct stat st;
+    b->name = NULL;
+    b->fd = -1;
+    b->had_old = !wanted || (lstat(path, &st) == 0 && S_ISREG(st.st_mode));
+    if (!wanted || !b->had_old) return;
+    const char *slash = strrchr(path, '/');
+    size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0, cap = dirlen + 32;
+    if (!(b->name = malloc(cap))) return;
+    for (int attempt = 0; attempt < 100; attempt++) {
+        char r[32];
+        random_name(r, sizeof r);
+        snprintf(b->name, cap, "%.*s%s", (int)dirlen, path, r);
+        if (link(path, b->name) == 0) {
+            if ((b->fd = open(b->name, O_RDONLY | O_CLOEXEC)) >= 0) flock(b->fd, LOCK_EX);
+            flight_add(b->name);
+            return;
+        }
+        if (errno != EEXIST) break;
+    }
+    /* No hard links here: a failure after this rename cannot be undone. */
+    free(b->name);
+    b->name = NULL;
+}
+
+/* Ends a backup: path's old file put back (restore) or the link removed.
+ * With nothing to put back, a restore removes the new file only where
+ * there was none before. */
+static void backup_end(backup *b, const char *path, int restore) {
+    if (restore && !b->had_old) unlink(path);
+    if (b->name) {
+        flight_remove(b->name);
+        if (!restore || rename(b->name, path) != 0) unlink(b->name);
+        free(b->name);
+    }
+    if (b->fd >= 0) close(b->fd);
+}
+
+int file_commit_all(staged *const *s, size_t n, char *err) {
+    if (n > FILE_COMMIT_MAX) {
+        for (size_t i = 0; i < n; i++) file_abort(s[i]);
+        return seterr(err, "internal error: %zu outputs in one commit", n);
+    }
+    int rc = 0, sync = atomic_load(&g_fsync);
+    size_t i, last_tmp = n;
+    /* 1. The files' data made durable, 2. the streams written: nothing is
+     * replaced yet, so a failure here leaves every file output old. */
+    for (i = 0; i < n && rc == 0; i++) {
+        if (s[i]->kind == STAGE_TMP) {
+            last_tmp = i;
+            if (sync && fsync(s[i]->fd) != 0) rc = seterr(err, "cannot write %s: %s", s[i]->path, strerror(errno));
         }
     }
-    file_abort(s);
+    for (i = 0; i < n && rc == 0; i++) {
+        staged *t = s[i];
+        if ((t->kind == STAGE_STDOUT || t->kind == STAGE_INPLACE) && t->data &&
+            write_full(t->fd, t->data, t->len) != 0)
+            rc = seterr(err, "cannot write %s: %s", t->kind == STAGE_STDOUT ? "to stdout" : t->path,
+                        errno == EINTR ? "interrupted" : strerror(errno));
+    }
+    /* 3. The renames, each file's old version kept aside until the last
+     * one is done: a failed rename puts every earlier one back. */
+    backup old[FILE_COMMIT_MAX];
+    int renamed[FILE_COMMIT_MAX] = {0};
+    for (i = 0; i < n && rc == 0; i++) {
+        staged *t = s[i];
+        if (t->kind != STAGE_TMP) continue;
+        backup_make(t->path, i != last_tmp, &old[i]);
+        if (rename(t->tmp, t->path) != 0) {
+            rc = seterr(err, "cannot write %s: %s", t->path, strerror(errno));
+            backup_end(&old[i], t->path, 0);
+            break;
+        }
+        renamed[i] = 1;
+        flight_remove(t->tmp);
+        free(t->tmp);
+        t->tmp = NULL;
+    }
+    for (i = 0; i < n; i++) {
+        if (renamed[i]) {
+            backup_end(&old[i], s[i]->path, rc != 0);
+            if (rc == 0 && sync) sync_dir_of(s[i]->path);
+        }
+        file_abort(s[i]);
+    }
     return rc;
 }
+
+int file_commit(staged *s, char *err) { return file_commit_all(&s, 1, err); }
 
 void file_abort(staged *s) {
     if (s->tmp) {

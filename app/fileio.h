@@ -60,6 +60,16 @@ int file_stage(const char *path, const void *data, size_t len, const char *prote
  * place, the target itself, which is then written as the data comes). */
 int file_stage_open(const char *path, const char *protect, staged *s, char *err);
 int file_commit(staged *s, char *err);
+/* Publishes the outputs of one input together (at most FILE_COMMIT_MAX),
+ * in the order given: first every file's data is made durable, then the
+ * streams (stdout, in place) are written, then the files are renamed into
+ * place, each one's previous file kept aside (a hard link) until the last
+ * rename is done.  A failure at any step leaves every file output as it
+ * was: renamed ones are put back, or removed where there was none.  A
+ * stream's bytes, once written, cannot be taken back; a symlink and its
+ * target are never removed.  Every s[i] is finished (aborted) on return. */
+#define FILE_COMMIT_MAX 4
+int file_commit_all(staged *const *s, size_t n, char *err);
 void file_abort(staged *s);
 
 /* Removes every temporary file (FILE_TMP_PREFIX) in dir that no live

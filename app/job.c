@@ -150,10 +150,10 @@ int job_run(worker *w, const job_opts *o, const char *input, const char *output,
                         j.err == EINTR ? "interrupted" : strerror(j.err));
         jw_free(&j);
     }
-    int json_kind = sj.kind;
-    int json_done = rc == 0 && features_path && (rc = file_commit(&sj, r->err)) == 0;
-    if (rc == 0 && output && (rc = file_commit(&si, r->err)) != 0 && json_done && json_kind == STAGE_TMP)
-        unlink(features_path);
+    if (rc == 0) {
+        staged *both[] = {&sj, &si};
+        rc = file_commit_all(both, 2, r->err);
+    }
     file_abort(&si);
     file_abort(&sj);
     r->ms_write = now_ms() - t;

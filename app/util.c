@@ -167,6 +167,9 @@ void streams_init(void) {
     sa.sa_handler = SIG_IGN;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGPIPE, &sa, NULL);
+    /* Past a file size limit (ulimit -f) a write fails with EFBIG, one
+     * message like any full disk, instead of the signal ending the run. */
+    sigaction(SIGXFSZ, &sa, NULL);
     atexit(check_stdout);
 }
 

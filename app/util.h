@@ -66,7 +66,8 @@ int say_raw(int fd, const void *line, size_t n);
  * ignored, blocked or default, or as PID 1.  What the stdio stdout holds
  * (--help, --list-ops, --version, help OP) is checked at exit: when it
  * could not be written, one line "cvapp: stdout: REASON" and exit 1
- * (docs/batch.md, "A reader that goes away"). */
+ * (docs/batch.md, "A reader that goes away").  SIGXFSZ is ignored too: past
+ * a file size limit a write fails with EFBIG, a message like a full disk. */
 void streams_init(void);
 
 /* ---------------------------------------------- JSON written as a stream */
