@@ -53,6 +53,7 @@ static int not_an_image(size_t len, char *err) {
 
 int image_probe(codec *c, const uint8_t *buf, size_t len, const decode_opts *o, int *width,
                 int *height, int *channels, char *err) {
+    if (image_meta_check(buf, len, err) != 0) return -1;
     switch (image_detect(buf, len)) {
     case IMG_JPEG: return imageio_jpeg_probe(c, buf, len, o, width, height, channels, err);
     case IMG_PNG: return imageio_png_probe(buf, len, o, width, height, channels, err);
@@ -62,6 +63,7 @@ int image_probe(codec *c, const uint8_t *buf, size_t len, const decode_opts *o, 
 
 int image_decode(codec *c, const uint8_t *buf, size_t len, const decode_opts *o,
                  cvs_image *out, char *err) {
+    if (image_meta_check(buf, len, err) != 0) return -1;
     switch (image_detect(buf, len)) {
     case IMG_JPEG: return imageio_jpeg_decode(c, buf, len, o, out, err);
     case IMG_PNG: return imageio_png_decode(buf, len, o, out, err);

@@ -41,6 +41,17 @@ typedef struct image_meta {
 
 #define META_MAX_ICC (16u << 20) /* a larger profile is left out */
 
+/* Metadata bombs (docs/limits-and-security.md): a JPEG's APPn and COM
+ * segments before its first scan, or a PNG's ancillary chunks, more than
+ * META_MAX_SEGMENTS of them or more than META_MAX_BYTES in all, make the
+ * file one cvapp does not read. */
+#define META_MAX_SEGMENTS 1000u
+#define META_MAX_BYTES (32u << 20)
+/* Checked before any decoding (image_probe, image_decode): 0, or -1 with
+ * err ("PNG metadata: more than 1000 ancillary chunks, ..."). Walks the
+ * segment or chunk headers only. */
+int image_meta_check(const uint8_t *buf, size_t len, char *err);
+
 /* Reads the ICC profile and EXIF of a JPEG or PNG file (app/meta.c) into m
  * (buffers reused).  Malformed metadata is left out, never an error.  The
  * EXIF is made ready to write (exif_clean: orientation 1 unless

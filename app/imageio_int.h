@@ -34,6 +34,10 @@ int imageio_png_encode(const cvs_image *img, const encode_opts *o, membuf *out, 
 /* Inserts m's EXIF (APP1) and ICC profile (APP2 chunks, when it fits an
  * image of `channels`) into an encoded JPEG, after SOI and the JFIF APP0.
  * EXIF over one segment's room is left out.  0, or -1 out of memory. */
+/* The next chunk of a PNG (from *pos, 8 at the start): 1 with its type,
+ * data and length, or 0 at IEND or where the data ends (app/meta.c). */
+int png_chunk(const uint8_t *buf, size_t len, size_t *pos, const uint8_t **type,
+              const uint8_t **d, uint32_t *n);
 int meta_jpeg_insert(membuf *jpeg, const image_meta *m, int channels);
 
 #endif

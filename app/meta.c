@@ -84,29 +84,41 @@ static int icc_join(const icc_parts *ip, membuf *icc) {
     return 0;
 }
 
+/* The next marker segment of a JPEG's header (from *i, 2 at the start):
+ * 1 with its marker, body and length, or 0 at the first scan, EOI or the
+ * end of the data. */
+static int jpeg_segment(const uint8_t *buf, size_t len, size_t *i, uint8_t *mk,
+                        const uint8_t **body, size_t *n) {
+    for (;;) {
+        while (*i < len && buf[*i] != 0xFF) (*i)++;
+        while (*i < len && buf[*i] == 0xFF) (*i)++;
+        if (*i >= len) return 0;
+        *mk = buf[(*i)++];
+        if (*mk == 0x00 || *mk == 0x01 || (*mk >= 0xD0 && *mk <= 0xD7)) continue; /* no length */
+        if (*mk == 0xD9 || *mk == 0xDA) return 0; /* EOI, SOS: the header is over */
+        if (len - *i < 2) return 0;
+        size_t seg = (size_t)buf[*i] << 8 | buf[*i + 1];
+        if (seg < 2 || seg > len - *i) return 0;
+        *body = buf + *i + 2;
+        *n = seg - 2;
+        *i += seg;
+        return 1;
+    }
+}
+
 static int meta_read_jpeg(const uint8_t *buf, size_t len, image_meta *m) {
     icc_parts *ip = calloc(1, sizeof *ip);
     if (!ip) return -1;
-    size_t i = 2;
+    size_t i = 2, n;
+    uint8_t mk;
+    const uint8_t *body;
     int rc = 0, have_exif = 0;
-    for (;;) {
-        while (i < len && buf[i] != 0xFF) i++;
-        while (i < len && buf[i] == 0xFF) i++;
-        if (i >= len) break;
-        uint8_t mk = buf[i++];
-        if (mk == 0x00 || mk == 0x01 || (mk >= 0xD0 && mk <= 0xD7)) continue; /* no length */
-        if (mk == 0xD9 || mk == 0xDA) break; /* EOI, SOS: the header is over */
-        if (len - i < 2) break;
-        size_t seg = (size_t)buf[i] << 8 | buf[i + 1];
-        if (seg < 2 || seg > len - i) break;
-        const uint8_t *body = buf + i + 2;
-        size_t n = seg - 2;
+    while (jpeg_segment(buf, len, &i, &mk, &body, &n)) {
         if (mk == 0xE2) icc_part(ip, body, n);
         if (mk == 0xE1 && !have_exif && n > EXIF_HEAD && !memcmp(body, "Exif\0\0", EXIF_HEAD)) {
             have_exif = 1;
             if (set_bytes(&m->exif, body + EXIF_HEAD, n - EXIF_HEAD) != 0) rc = -1;
         }
-        i += seg;
     }
     if (rc == 0) rc = icc_join(ip, &m->icc);
     free(ip);
@@ -129,18 +141,18 @@ static int png_iccp(const uint8_t *d, size_t n, membuf *icc) {
     s.next_in = (Bytef *)(uintptr_t)z;
     s.avail_in = (uInt)(zn > UINT32_MAX ? UINT32_MAX : zn);
     for (;;) {
-        if (icc->len == icc->cap) {
-            if (icc->cap > META_MAX_ICC) { /* over the limit: left out */
-                zr = Z_DATA_ERROR;
-                break;
-            }
-            if (membuf_reserve(icc, icc->cap ? 2 * icc->cap : 4096) != 0) {
-                rc = -1;
-                zr = Z_MEM_ERROR;
-                break;
-            }
+        if (icc->len > META_MAX_ICC) { /* over the limit: left out */
+            zr = Z_DATA_ERROR;
+            break;
         }
-        size_t room = icc->cap - icc->len;
+        if (icc->len == icc->cap && membuf_reserve(icc, icc->cap ? 2 * icc->cap : 4096) != 0) {
+            rc = -1;
+            zr = Z_MEM_ERROR;
+            break;
+        }
+        /* Inflated up to one byte past the limit, to see it is. */
+        size_t room = icc->cap - icc->len, left = META_MAX_ICC + 1 - icc->len;
+        if (room > left) room = left;
         s.next_out = icc->data + icc->len;
         s.avail_out = (uInt)(room > UINT32_MAX ? UINT32_MAX : room);
         uInt before = s.avail_out;
@@ -154,13 +166,23 @@ static int png_iccp(const uint8_t *d, size_t n, membuf *icc) {
     return rc;
 }
 
+int png_chunk(const uint8_t *buf, size_t len, size_t *pos, const uint8_t **type,
+              const uint8_t **d, uint32_t *n) {
+    if (len - *pos < 12) return 0;
+    *n = be32(buf + *pos);
+    *type = buf + *pos + 4;
+    *d = buf + *pos + 8;
+    if (*n > len - *pos - 12 || !memcmp(*type, "IEND", 4)) return 0;
+    *pos += (size_t)*n + 12;
+    return 1;
+}
+
 static int meta_read_png(const uint8_t *buf, size_t len, image_meta *m) {
     size_t pos = 8;
+    uint32_t n;
+    const uint8_t *type, *d;
     int seen_idat = 0, have_icc = 0, have_exif = 0;
-    while (len - pos >= 12) {
-        uint32_t n = be32(buf + pos);
-        const uint8_t *type = buf + pos + 4, *d = buf + pos + 8;
-        if (n > len - pos - 12 || !memcmp(type, "IEND", 4)) break;
+    while (png_chunk(buf, len, &pos, &type, &d, &n)) {
         int ok = crc32(crc32(0L, Z_NULL, 0), type, n + 4) == be32(d + n);
         if (!memcmp(type, "IDAT", 4)) seen_idat = 1;
         if (ok && !have_icc && !seen_idat && !memcmp(type, "iCCP", 4)) {
@@ -171,7 +193,47 @@ static int meta_read_png(const uint8_t *buf, size_t len, image_meta *m) {
             have_exif = 1;
             if (set_bytes(&m->exif, d, n) != 0) return -1;
         }
-        pos += (size_t)n + 12;
+    }
+    return 0;
+}
+
+/* Past a bound: the format, what was counted, the count and the limit. */
+static int over(char *err, const char *fmt, const char *what, size_t count, size_t bytes) {
+    if (count > META_MAX_SEGMENTS)
+        return seterr(err, "%s metadata: more than %u %s (cvapp's limit)", fmt,
+                      META_MAX_SEGMENTS, what);
+    if (bytes > META_MAX_BYTES)
+        return seterr(err, "%s metadata: more than %u MiB in %s (cvapp's limit)", fmt,
+                      META_MAX_BYTES >> 20, what);
+    return 0;
+}
+
+int image_meta_check(const uint8_t *buf, size_t len, char *err) {
+    size_t count = 0, bytes = 0;
+    switch (image_detect(buf, len)) {
+    case IMG_JPEG: {
+        size_t i = 2, n;
+        uint8_t mk;
+        const uint8_t *body;
+        while (jpeg_segment(buf, len, &i, &mk, &body, &n))
+            if ((mk >= 0xE0 && mk <= 0xEF) || mk == 0xFE) {
+                bytes += n;
+                if (over(err, "JPEG", "APPn and COM segments", ++count, bytes)) return -1;
+            }
+        break;
+    }
+    case IMG_PNG: {
+        size_t pos = 8;
+        uint32_t n;
+        const uint8_t *type, *d;
+        while (png_chunk(buf, len, &pos, &type, &d, &n))
+            if (type[0] & 0x20) { /* ancillary */
+                bytes += n;
+                if (over(err, "PNG", "ancillary chunks", ++count, bytes)) return -1;
+            }
+        break;
+    }
+    default: break;
     }
     return 0;
 }

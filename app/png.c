@@ -113,10 +113,29 @@ static int png_orientation(png_structp p, png_infop info, png_infop end) {
     return exif && n ? exif_orientation(exif, n) : 1;
 }
 
+/* The chunks libpng is told to skip unread (png_run): no pixel depends on
+ * them, and what would be inflated or kept of them is a metadata bomb's
+ * way in.  Skipped, they lose libpng's one check of theirs that makes a
+ * file corrupt (as imread finds it), made here: none comes before IHDR. */
+static const png_byte skipped[] = "tEXt\0zTXt\0iTXt\0iCCP\0sPLT";
+enum { NSKIPPED = 5 };
+
+static int skipped_before_ihdr(const uint8_t *buf, size_t len, char *err) {
+    size_t pos = 8;
+    uint32_t n;
+    const uint8_t *type, *d;
+    while (png_chunk(buf, len, &pos, &type, &d, &n) && memcmp(type, "IHDR", 4) != 0)
+        for (int k = 0; k < NSKIPPED; k++)
+            if (!memcmp(type, skipped + 5 * k, 4))
+                return seterr(err, "corrupt PNG: %.4s: missing IHDR", (const char *)type);
+    return 0;
+}
+
 /* Decodes into out, or with probe_only reads the header only (pw, ph, pc). */
 static int png_run(const uint8_t *buf, size_t len, const decode_opts *o, cvs_image *out,
                    int probe_only, int *pw, int *ph, int *pc, char *err) {
     err[0] = '\0';
+    if (skipped_before_ihdr(buf, len, err) != 0) return -1;
     png_io io = {buf, len, 0, NULL, err, ""};
     png_structp p = png_create_read_struct(PNG_LIBPNG_VER_STRING, &io, png_on_error,
                                            png_on_warning);
@@ -131,6 +150,10 @@ static int png_run(const uint8_t *buf, size_t len, const decode_opts *o, cvs_ima
         return -1;
     }
     png_set_read_fn(p, &io, png_read_mem);
+    /* Text, the ICC profile (app/meta.c reads it, bounded) and suggested
+     * palettes: skipped, never inflated or kept (after setjmp: it
+     * allocates, and libpng's out of memory is a longjmp). */
+    png_set_keep_unknown_chunks(p, PNG_HANDLE_CHUNK_NEVER, skipped, NSKIPPED);
     int w, h, ch = png_setup(p, info, o && o->keep_alpha && !probe_only, &w, &h);
     if (imageio_check_pixels(w, h, o, err) != 0) png_longjmp(p, 1);
     int apply = !(o && o->ignore_orientation);

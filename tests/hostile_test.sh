@@ -47,7 +47,7 @@ DECODE=(orient_1.jpg orient_2.jpg orient_3.jpg orient_4.jpg orient_5.jpg orient_
   1x1.jpg 1x65500.jpg jpeg_named.png sampling_410_orient_6.jpg
   rgb16.png gray16.png palette.png palette_trns_4bit.png gray1.png gray_alpha.png rgba.png
   interlaced.png interlaced_rgba16.png 1x1.png 1x65535.png
-  exif_6.png exif_3_end.png exif_bad_crc.png exif_two.png text_bad_crc.png)
+  exif_6.png exif_3_end.png exif_bad_crc.png exif_two.png text_bad_crc.png text_1000.png com_1000.jpg)
 
 t "every decodable fixture equals OpenCV's imread, with and without --ignore-orientation"
 # crop with no arguments copies the image: the output PNG is the decode.
@@ -129,7 +129,60 @@ header_only.jpg|corrupt JPEG header: Invalid JPEG file structure: missing SOS ma
 bad_crc.png|corrupt PNG: IDAT: CRC error|none
 header_only.png|truncated PNG: data ends at byte 33|none
 trailer_marker.jpg|corrupt JPEG data: Unsupported marker type 0x02|reads
+text_1001.png|PNG metadata: more than 1000 ancillary chunks (cvapp's limit)|reads
+app_1001.jpg|JPEG metadata: more than 1000 APPn and COM segments (cvapp's limit)|reads
 EOF
+
+t "metadata bombs: nothing inflated or kept past a bound, the bound refused"
+# Made here (too large to commit). Each compressed one inflates to 1.6 GB;
+# what cvapp reads of metadata is bounded (docs/limits-and-security.md,
+# "Metadata"), so its peak memory stays near a tiny image's. Peak RSS from
+# getrusage, in KiB.
+mkdir -p "$W/bomb"
+python3 - "$W/bomb" "$FX/1x1.jpg" <<'PY'
+import os, struct, sys, zlib
+out = sys.argv[1]
+def chunk(t, d): return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xFFFFFFFF)
+def png(meta, after=b""):
+    raw = b"".join(b"\0" + bytes(8) for _ in range(16))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 16, 8, 0, 0, 0, 0)) + meta
+            + chunk(b"IDAT", zlib.compress(raw)) + after + chunk(b"IEND", b""))
+z8 = zlib.compress(bytes(8 << 20), 9)  # 8 MiB of zeros in 8 KB
+jpg = open(sys.argv[2], "rb").read()
+bombs = {
+    "ztxt.png": png(chunk(b"zTXt", b"Comment\0\0" + z8) * 200),
+    "itxt_after.png": png(b"", chunk(b"iTXt", b"XML:com.adobe.xmp\0\1\0\0\0" + z8) * 200),
+    "iccp.png": png(chunk(b"iCCP", b"ICC Profile\0\0" + zlib.compress(bytes(200 << 20), 9))),
+    "exif_big.png": png(chunk(b"eXIf", b"MM\0*" + bytes(33 << 20))),
+    # 520 APP1 segments of 64 KiB before the scan: more than 32 MiB.
+    "app_big.jpg": jpg[:2] + (b"\xff\xe1\xff\xff" + b"x" * 65533) * 520 + jpg[2:],
+}
+for name, data in bombs.items():
+    with open(os.path.join(out, name), "wb") as f:
+        f.write(data)
+PY
+peak() { python3 -c 'import resource, subprocess, sys
+r = subprocess.run(sys.argv[1:], capture_output=True)
+print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$@"; }
+read -r _ base < <(peak "$CVAPP" -q -o "$W/bomb/base.png" "$FX/1x1.png")
+for f in ztxt.png itxt_after.png iccp.png; do
+  read -r rc kb < <(peak "$CVAPP" -q -o "$W/bomb/$f.out.png" "$W/bomb/$f")
+  expect_eq "$f exit $rc" "$f exit 0"
+  # 24 MiB: the most of an ICC profile cvapp inflates (16 MiB, META_MAX_ICC)
+  # and the compressed input; the bombs' 1.6 GB never comes near.
+  [ "$kb" -lt $((base + 24 * 1024)) ] && ok || ko "$f: peak $kb KiB, a 1x1 PNG's is $base KiB"
+done
+while IFS='|' read -r f msg; do
+  cv -o "$W/bomb/out.png" "$W/bomb/$f"
+  expect_rc 1
+  expect_err "cvapp: $W/bomb/$f: $msg"
+  expect_err_lines 1
+  expect_no_file "$W/bomb/out.png"
+done <<'EOF'
+exif_big.png|PNG metadata: more than 32 MiB in ancillary chunks (cvapp's limit)
+app_big.jpg|JPEG metadata: more than 32 MiB in APPn and COM segments (cvapp's limit)
+EOF
+rm -rf "$W/bomb"
 
 t "an image JPEG cannot hold (65535 rows) fails at encoding, nothing written"
 mkdir -p "$W/enc"
@@ -150,7 +203,8 @@ t "a batch over every fixture: the bad ones reported, the rest written"
 cv -q -j 2 -p crop -d "$W/all" --name "{stem}.{ext}" --report "$W/all.jsonl" "$FX"
 expect_rc 1
 expect_eq "$(grep -c '"status":"ok"' "$W/all.jsonl")" "${#DECODE[@]}"
-expect_eq "$(grep -c '"status":"error"' "$W/all.jsonl")" 6
+# Every fixture not in DECODE is one of the hostile files that fail.
+expect_eq "$(grep -c '"status":"error"' "$W/all.jsonl")" "$(($(ls "$FX" | grep -vc '\.py$') - ${#DECODE[@]}))"
 expect_eq "$(find "$W/all" -type f ! -name '.*' | wc -l)" "${#DECODE[@]}" # crop: no detector, no JSON
 expect_eq "$(find "$W/all" -name '.*' | wc -l)" 0
 

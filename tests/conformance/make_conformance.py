@@ -417,7 +417,12 @@ def corrupt_pngs(rgb, g8):
     put("p_bad_signature_only.png", good[:8], "refuse", "truncated PNG: data ends at byte 8")
     # Structure: IHDR not first, palette image without PLTE, IDAT before PLTE.
     put("p_bad_no_ihdr.png", good[:8] + chunk(b"tEXt", b"a\x00b") + good[8:], "refuse",
-        "corrupt PNG: ")
+        "corrupt PNG: tEXt: missing IHDR")
+    # Every chunk cvapp has libpng skip unread (app/png.c) is still refused
+    # before IHDR, as libpng's own handler of it refuses it.
+    for kind in (b"zTXt", b"iTXt", b"iCCP", b"sPLT"):
+        put(f"p_bad_{kind.decode()}_before_ihdr.png", good[:8] + chunk(kind, b"a\x00\x00\x00\x00b") + good[8:],
+            "refuse", f"corrupt PNG: {kind.decode()}: missing IHDR")
     put("p_bad_no_plte.png", png((g8 >> 6).astype(np.uint8), 3, 2), "refuse",
         "corrupt PNG: ")
 
