@@ -61,6 +61,12 @@ set -euo pipefail
 
 me=slurm-array.sh
 refuse() { echo "$me: $*" >&2; exit 2; }
+# CVAPP_RUNTIME, else podman if installed, else docker
+container_runtime() {
+  if [ -n "${CVAPP_RUNTIME:-}" ]; then echo "$CVAPP_RUNTIME"
+  elif command -v podman >/dev/null; then echo podman
+  else echo docker; fi
+}
 usage="usage: docker/slurm-array.sh [--SBATCH-OPTION=VALUE...] IN_DIR OUT_DIR [cvapp option...]"
 
 # ------------------------------------------------------------ submission
@@ -81,10 +87,7 @@ if [ -z "${SLURM_JOB_ID:-}" ]; then
   shift 2
   self=$(realpath -e -- "${BASH_SOURCE[0]}")
   if [ -n "${CVAPP_IMAGE:-}" ]; then
-    runtime=${CVAPP_RUNTIME:-}
-    if [ -z "$runtime" ]; then
-      if command -v podman >/dev/null; then runtime=podman; else runtime=docker; fi
-    fi
+    runtime=$(container_runtime)
     command -v "$runtime" >/dev/null || refuse "CVAPP_IMAGE is set but $runtime is not installed (CVAPP_RUNTIME)"
     what="image $CVAPP_IMAGE ($runtime)"
   else
@@ -140,16 +143,13 @@ args=(-r --shard "${CVAPP_SHARD:-auto}" --skip-existing -j "$jobs")
 
 if [ -z "${CVAPP_IMAGE:-}" ]; then
   command -v "${CVAPP:-cvapp}" >/dev/null || {
-    echo "$me: task ${SLURM_ARRAY_TASK_ID:-?} on $(hostname): ${CVAPP:-cvapp} not found (CVAPP, PATH); submit with docker/slurm-array.sh IN_DIR OUT_DIR, which finds it before submitting" >&2
+    echo "$me: task ${SLURM_ARRAY_TASK_ID:-?} on $HOSTNAME: ${CVAPP:-cvapp} not found (CVAPP, PATH); submit with docker/slurm-array.sh IN_DIR OUT_DIR, which finds it before submitting" >&2
     exit 127
   }
   exec "${CVAPP:-cvapp}" "${args[@]}" --report "$reports/$report" -d "$out" "$@" "$in"
 fi
 
-runtime=${CVAPP_RUNTIME:-}
-if [ -z "$runtime" ]; then
-  if command -v podman >/dev/null; then runtime=podman; else runtime=docker; fi
-fi
+runtime=$(container_runtime)
 # The container sees the array task's variables and nothing else of the
 # job's environment; it runs as the submitting user so outputs are theirs.
 exec "$runtime" run --rm --init --read-only --network none --cpus "$jobs" \

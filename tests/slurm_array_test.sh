@@ -12,7 +12,8 @@
 #   3. sbatch gets --output=OUT/logs/%A_%a.log first, the user's sbatch
 #      options after it, then the script, IN and OUT made absolute, and the
 #      cvapp options; OUT/logs and OUT/reports exist before submission;
-#   4. a task that finds no cvapp says so in one line and exits 127.
+#   4. with CVAPP_IMAGE, the container runtime is checked instead;
+#   5. a task that finds no cvapp says so in one line and exits 127.
 set -u
 CVAPP=$(realpath "$1")
 SRC=$(realpath "$2")
@@ -23,7 +24,7 @@ trap 'rm -rf "$T"' EXIT
 
 # A PATH of the few tools the script uses, a stand-in sbatch, and no cvapp.
 mkdir -p "$T/bin" "$T/in" "$T/repo/docker" "$T/repo/build" "$T/elsewhere"
-for c in bash dirname realpath mkdir mktemp head rm hostname; do
+for c in bash dirname realpath mkdir mktemp head rm; do
   ln -s "$(command -v "$c")" "$T/bin/$c"
 done
 cat >"$T/bin/sbatch" <<'EOF'
@@ -122,12 +123,22 @@ submit "$SRC" CVAPP="$CVAPP" -- "$SCRIPT" "$T/nowhere" "$T/none"
 expect_rc 2
 expect_err "slurm-array.sh: input directory $T/nowhere not found"
 
+t "CVAPP_IMAGE: the runtime must be there; no cvapp is looked for"
+submit "$T" CVAPP_IMAGE=cvapp:latest CVAPP_RUNTIME=nosuch-runtime -- "$SCRIPT" "$T/in" "$T/none"
+expect_rc 2
+expect_err "slurm-array.sh: CVAPP_IMAGE is set but nosuch-runtime is not installed (CVAPP_RUNTIME)"
+expect_eq "$(called)" "not called"
+submit "$T" CVAPP_IMAGE=cvapp:latest CVAPP_RUNTIME=bash -- "$SCRIPT" "$T/in" "$T/image"
+expect_rc 0
+expect_err "with image cvapp:latest (bash)"
+expect_eq "$(called)" "sbatch called: --output=$T/image/logs/%A_%a.log $SCRIPT $T/in $T/image CVAPP= "
+
 t "a task without cvapp: one line, exit 127"
 run env -C "$T" -u CVAPP PATH="$T/bin" SLURM_JOB_ID=7 SLURM_ARRAY_JOB_ID=7 SLURM_ARRAY_TASK_ID=1 \
   "$SCRIPT" "$T/in" "$T/taskout"
 expect_rc 127
 expect_err_lines 1
-expect_err "slurm-array.sh: task 1 on $(hostname): cvapp not found (CVAPP, PATH); submit with docker/slurm-array.sh IN_DIR OUT_DIR"
+expect_err "slurm-array.sh: task 1 on $HOSTNAME: cvapp not found (CVAPP, PATH); submit with docker/slurm-array.sh IN_DIR OUT_DIR"
 
 t "a task runs its shard"
 run env -C "$T" CVAPP="$CVAPP" SLURM_JOB_ID=7 SLURM_ARRAY_JOB_ID=7 SLURM_ARRAY_TASK_ID=0 SLURM_ARRAY_TASK_MIN=0 \
