@@ -11,9 +11,10 @@
 #
 # The procedure of docs/sharding.md is run as written: its offline step
 # (the block marked `<!-- test: k8s-offline -->`) as it stands, and every
-# kubectl command of its cluster steps against an API server that is not
-# there (127.0.0.1:1), which must be what stops it, not a flag or an
-# argument.  No cluster runs here, and `kubectl create --dry-run=client`
+# kubectl command of its cluster steps (the blocks k8s-cluster, k8s-watch,
+# k8s-resume, k8s-cleanup) against an API server that is not there
+# (127.0.0.1:1), which must be what stops it, not a flag or an argument.
+# No cluster runs here, and `kubectl create --dry-run=client`
 # still asks an API server for discovery (kubectl 1.20 and 1.32 alike), so
 # the manifests are decoded with `kubectl label --local --dry-run=client -o
 # json`, which needs none.  Skipped when kubectl is not installed.
@@ -328,7 +329,7 @@ cluster_line() {
 
 t "each kubectl command of the docs' cluster steps is well formed"
 n=0
-for name in k8s-cluster k8s-resume; do
+for name in k8s-cluster k8s-watch k8s-resume k8s-cleanup; do
   while IFS= read -r line; do
     case "$line" in *kubectl*) ;; *) continue ;; esac
     n=$((n + 1))
@@ -336,7 +337,10 @@ for name in k8s-cluster k8s-resume; do
     [ -z "$why" ] && ok || ko "$why"
   done < <(block "$name")
 done
-[ "$n" -ge 9 ] && ok || ko "only $n kubectl commands in the blocks k8s-cluster and k8s-resume"
+[ "$n" -ge 15 ] && ok || ko "only $n kubectl commands in the blocks k8s-cluster, k8s-watch, k8s-resume and k8s-cleanup"
+# Every kubectl command in the page's code blocks is one of those run here.
+all=$(awk '/^ *```/ { f = !f; next } f && /kubectl/' "$PAGE" | wc -l)
+expect_eq "$all" "$((n + $(grep -c kubectl <<<"$offline")))"
 
 t "the check fires on commands broken on purpose"
 for line in "kubectl wait --for=condition=complete --timout=1h job/cvapp-batch" \
