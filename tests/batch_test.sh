@@ -213,7 +213,7 @@ for idx in 0 1 2 3; do
   expect_rc 0
 done
 expect_eq "$(outputs "$W/data/k8s" | wc -l)" 9
-expect_eq "$(ls "$W"/data/k8s/report-*.jsonl | wc -l)" 4
+expect_eq "$(ls "$W"/data/k8s/reports/*.jsonl | wc -l)" 4
 
 t "peak memory is flat in the batch size"
 if ldd "$CVAPP" | grep -q libasan; then

@@ -4,9 +4,10 @@
 # spans, shell blocks, indented blocks), each rule naming the page and the line:
 # - options: in a cvapp command (`cvapp ...`, `build/cvapp ...`, the image's
 #   arguments in `docker run ... cvapp ...`, the cvapp options after
-#   `sbatch ... docker/slurm-array.sh IN OUT`) and in the first column of an
-#   "option" table, every option is one `cvapp --help` lists; the options of
-#   other programs (docker's --rm, install-deps.sh's --test, ...) are not checked;
+#   `[sbatch ...] docker/slurm-array.sh [--SBATCH-OPTION...] IN OUT`) and in
+#   the first column of an "option" table, every option is one `cvapp --help`
+#   lists; the options of other programs (docker's --rm, install-deps.sh's
+#   --test, ...) are not checked;
 # - ops: every step of a `-p`/`--pipeline` spec in such a command, every op of
 #   `cvapp help OP` and `--list-ops OP`, and every code span written as a
 #   pipeline (`grayscale | canny low=30`, `harris threshold=0`) names an op of
@@ -179,10 +180,13 @@ def check_code(page, n, text, prose):
             image = next((k for k, w in enumerate(cmd) if k > 1 and IMAGE_WORD.match(w)), None)
             if image is not None:
                 check_cvapp_args(page, n, cmd[image + 1:])
-        elif cmd[0] == "sbatch":
+        elif cmd[0] == "sbatch" or cmd[0].endswith("slurm-array.sh"):
             script = next((k for k, w in enumerate(cmd) if w.endswith("slurm-array.sh")), None)
             if script is not None:
-                check_cvapp_args(page, n, cmd[script + 3:])
+                rest = cmd[script + 1:]
+                while rest and rest[0].startswith("--"):  # the script's own sbatch options
+                    rest = rest[1:]
+                check_cvapp_args(page, n, rest[2:])
         elif cmd[0] == "make" and tree:
             rest = iter(cmd[1:])
             for w in rest:
@@ -273,7 +277,7 @@ Run `cvapp --frobnicate samples/fruits.jpg` or
 
 ```sh
 docker run --rm --network none -v "$PWD:/data" cvapp --nosuch-flag x.jpg
-sbatch --array=0-3 docker/slurm-array.sh /in /out --invented
+sbatch --array=0-3 docker/slurm-array.sh /in /out --invented && docker/slurm-array.sh --array=0-1 --wait /in /out -q --invented2
 make nosuch-target
 docker run --rm --read-only --user "$(id -u):$(id -g)" \
   -v "$PWD:/data" cvapp -rqz in/
@@ -302,16 +306,17 @@ selfcheck "a made-up op in -p" 4 "pipeline step 'blurr ksize=3': cvapp --list-op
 selfcheck "a made-up op of cvapp help" 4 "pipeline step 'nosuchop': cvapp --list-ops lists no op 'nosuchop'"
 selfcheck "a made-up option after docker run's image" 7 "--nosuch-flag: cvapp --help lists no option --nosuch-flag"
 selfcheck "a made-up option after slurm-array.sh IN OUT" 8 "--invented: cvapp --help lists no option --invented"
+selfcheck "a made-up option after slurm-array.sh SBATCH-OPTIONS IN OUT" 8 "--invented2: cvapp --help lists no option --invented2"
 selfcheck "a made-up short option among others, in a continued line" 10 "-z: cvapp --help lists no option -z"
 selfcheck "a made-up parameter in an indented block" 16 "pipeline step 'gaussian ksize=5 radius=2': op gaussian has no parameter 'radius'"
 selfcheck "a made-up op in a pipeline span" 18 "pipeline step 'sharpish': cvapp --list-ops lists no op 'sharpish'"
 selfcheck "a made-up option in an option table" 24 "--made-up: cvapp --help lists no option --made-up"
-n=9
+n=10
 if [ "$TREE" = 1 ]; then
   selfcheck "a make target the Makefile lacks" 9 "make nosuch-target: the Makefile has no target 'nosuch-target'"
   selfcheck "a path that does not exist" 18 "docker/nosuch.sh: no such file or directory"
   selfcheck "a script that does not exist" 18 "no_such_script.py: no file of that name in the tree"
-  n=12
+  n=13
 fi
 t "self-check: nothing else (docker's, make's and install-deps.sh's options, shell pipes, placeholders, outputs)"
 expect_eq "$(grep -c "^$broken:" "$W/selfcheck")" "$n"

@@ -1,16 +1,23 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# k8s_manifest_test.sh CVAPP SRCDIR: docker/k8s-indexed-job.yaml, decoded by
-# kubectl, meets the Kubernetes Pod Security Standard "restricted" (every
-# control of the baseline and restricted profiles, checked field by field)
-# and is a consistent Indexed Job (--shard=auto/N with N = completions, the
-# index from the pod's annotation, one report per index, --skip-existing).
-# Each rule is also shown to fire on a manifest broken on purpose.
+# k8s_manifest_test.sh CVAPP SRCDIR: docker/k8s-indexed-job.yaml and
+# docker/k8s-data-pod.yaml, decoded by kubectl, meet the Kubernetes Pod
+# Security Standard "restricted" (every control of the baseline and
+# restricted profiles, checked field by field); the Job is a consistent
+# Indexed Job (--shard=auto/N with N = completions, the index from the pod's
+# annotation, one report per index where docs/sharding.md says,
+# --skip-existing) on docker/k8s-pvc.yaml's ReadWriteMany volume.  Each rule
+# is also shown to fire on a manifest broken on purpose.
 #
-# No cluster runs here, and `kubectl create --dry-run=client` still asks an
-# API server for discovery (kubectl 1.20 and 1.32 alike), so the manifest is
-# decoded with `kubectl label --local --dry-run=client -o json`, which needs
-# none.  Skipped when kubectl is not installed.
+# The procedure of docs/sharding.md is run as written: its offline step
+# (the block marked `<!-- test: k8s-offline -->`) as it stands, and every
+# kubectl command of its cluster steps (the blocks k8s-cluster, k8s-watch,
+# k8s-resume, k8s-cleanup) against an API server that is not there
+# (127.0.0.1:1), which must be what stops it, not a flag or an argument.
+# No cluster runs here, and `kubectl create --dry-run=client`
+# still asks an API server for discovery (kubectl 1.20 and 1.32 alike), so
+# the manifests are decoded with `kubectl label --local --dry-run=client -o
+# json`, which needs none.  Skipped when kubectl is not installed.
 set -u
 SRC=$(realpath "$2")
 # shellcheck source=lib.sh
@@ -23,6 +30,24 @@ command -v kubectl >/dev/null || skip_all "kubectl is not installed (Debian pack
 [ -x "$PY" ] || skip_all "$PY is missing"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
+PAGE=$SRC/docs/sharding.md
+# No kubectl command here may reach a cluster: the only one it knows is an
+# API server on a closed port of the loopback.
+cat >"$T/kubeconfig" <<'EOF'
+apiVersion: v1
+kind: Config
+clusters:
+  - name: absent
+    cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}
+users:
+  - name: absent
+    user: {token: absent}
+contexts:
+  - name: absent
+    context: {cluster: absent, user: absent}
+current-context: absent
+EOF
+export KUBECONFIG=$T/kubeconfig
 
 t "kubectl decodes the manifest"
 run kubectl label --local --dry-run=client -f "$MANIFEST" cvapp-check=pss -o json
@@ -54,8 +79,10 @@ def containers(pod):
 
 def violations(job):
     v = []
-    meta = job["spec"]["template"].get("metadata") or {}
-    pod = job["spec"]["template"]["spec"]
+    if job.get("kind") == "Pod":
+        meta, pod = job.get("metadata") or {}, job["spec"]
+    else:
+        meta, pod = job["spec"]["template"].get("metadata") or {}, job["spec"]["template"]["spec"]
     psc = pod.get("securityContext") or {}
     # baseline
     for f in ("hostNetwork", "hostPID", "hostIPC"):
@@ -185,8 +212,14 @@ else:
         print(line)
 EOF
 
-t "the manifest meets the restricted Pod Security Standard"
+t "the manifests meet the restricted Pod Security Standard"
 bad=$("$PY" "$T/pss.py" "$T/job.json")
+expect_eq "$bad" ""
+run kubectl label --local --dry-run=client -f "$SRC/docker/k8s-data-pod.yaml" cvapp-check=pss -o json
+expect_rc 0
+cp "$OUT" "$T/pod.json"
+rm -f "$OUT"
+bad=$("$PY" "$T/pss.py" "$T/pod.json")
 expect_eq "$bad" ""
 
 t "each restricted rule fires on a manifest broken on purpose"
@@ -212,5 +245,108 @@ EOF
 n=$(sed -n 's/^Indexed \([0-9]*\) .*/\1/p' <<<"$facts")
 expect_eq "$facts" "Indexed $n ['auto/$n'] metadata.annotations['batch.kubernetes.io/job-completion-index'] True True Never"
 [ -n "$n" ] && [ "$n" -ge 2 ] && ok || ko "completions '$n'"
+
+t "the volume: one ReadWriteMany PVC, the Job's and the data pod's; the report where the docs say"
+run kubectl label --local --dry-run=client -f "$SRC/docker/k8s-pvc.yaml" cvapp-check=pvc -o json
+expect_rc 0
+cp "$OUT" "$T/pvc.json"
+rm -f "$OUT"
+# The report path of the page's general command (OUT/reports/TASK.jsonl),
+# with OUT the Job's --out-dir and TASK its index.
+doc_report=$(sed -n 's/^ *cvapp .*--report \(OUT\/[^ ]*\) .*/\1/p' "$PAGE" | head -n 1)
+expect_eq "$doc_report" "OUT/reports/TASK.jsonl"
+facts=$("$PY" - "$T/pvc.json" "$T/job.json" "$T/pod.json" "$doc_report" <<'EOF'
+import json, sys
+pvc, job, pod = (json.load(open(f)) for f in sys.argv[1:4])
+doc = sys.argv[4]
+jpod = job["spec"]["template"]["spec"]
+def claims(p):
+    return [v["persistentVolumeClaim"]["claimName"] for v in p.get("volumes") or [] if "persistentVolumeClaim" in v]
+args = jpod["containers"][0].get("args") or []
+opt = {a.split("=", 1)[0]: a.split("=", 1)[1] for a in args if a.startswith("--") and "=" in a}
+want = doc.replace("OUT", opt.get("--out-dir", "?"), 1).replace("TASK", "$(JOB_COMPLETION_INDEX)")
+print(pvc["kind"], pvc["spec"].get("accessModes"), claims(jpod) == claims(pod["spec"]) == [pvc["metadata"]["name"]],
+      jpod["securityContext"]["runAsUser"] == pod["spec"]["securityContext"]["runAsUser"],
+      opt.get("--report") == want or f"report {opt.get('--report')}, docs {want}")
+EOF
+)
+expect_eq "$facts" "PersistentVolumeClaim ['ReadWriteMany'] True True True"
+
+# The docs' blocks run in a directory whose docker/ is the tree's, so that
+# what they write (cvapp-job.yaml) stays in the test's directory.
+mkdir -p "$T/root" "$T/broken/docker"
+ln -s "$SRC/docker" "$T/root/docker"
+IMAGE=registry.example.com/team/cvapp:1.0
+block() { # NAME: the page's block NAME, or a failure
+  doc_block "$PAGE" "$1" || ko "docs/sharding.md has no block '<!-- test: $1 -->'"
+}
+
+t "the docs' offline step, as written"
+offline=$(block k8s-offline)
+expect_eq "$(wc -l <<<"$offline")" 2
+run env -C "$T/root" IMAGE="$IMAGE" bash -euo pipefail -c "$offline"
+expect_rc 0
+expect_eq "$(tr '\n' ' ' <"$OUT")" "persistentvolumeclaim/cvapp-data pod/cvapp-data job.batch/cvapp-batch "
+rm -f "$OUT"
+# cvapp-job.yaml is the shipped Job with the image, nothing else changed.
+same=$("$PY" - "$T/root/cvapp-job.yaml" "$SRC/docker/k8s-indexed-job.yaml" "$IMAGE" <<'EOF'
+import sys, yaml
+got, want = (yaml.safe_load(open(f)) for f in sys.argv[1:3])
+c = want["spec"]["template"]["spec"]["containers"][0]
+c["image"] = sys.argv[3]
+# kubectl adds empty creation times and an empty status.
+got["metadata"].pop("creationTimestamp", None)
+got.pop("status", None)
+tmeta = got["spec"]["template"].get("metadata") or {}
+tmeta.pop("creationTimestamp", None)
+if not tmeta:
+    got["spec"]["template"].pop("metadata", None)
+print("same" if got == want else f"differs:\n{yaml.safe_dump(got)}")
+EOF
+)
+expect_eq "$same" same
+
+t "the offline step stops on a Job broken on purpose"
+cp "$SRC"/docker/k8s-pvc.yaml "$SRC"/docker/k8s-data-pod.yaml "$T/broken/docker/"
+sed 's/^  completions: [0-9]*$/  completions: four/' "$SRC/docker/k8s-indexed-job.yaml" >"$T/broken/docker/k8s-indexed-job.yaml"
+run env -C "$T/broken" IMAGE="$IMAGE" bash -euo pipefail -c "$offline"
+[ "$RC" -ne 0 ] && ok || ko "the offline step passed a Job whose completions is 'four'"
+expect_err "cannot unmarshal string into Go struct field JobSpec.spec.completions"
+rm -f "$OUT"
+
+# cluster_line LINE: LINE run as a user would (bash, from the docs' root),
+# where no API server answers: it must fail for that reason alone. Prints
+# the problem, if any.
+cluster_line() {
+  local err
+  err=$(env -C "$T/root" IN="$SRC/samples" OUT="$T/fetched" bash -o pipefail -c "$1" 2>&1 >"$T/line.out" </dev/null)
+  if grep -qiE 'unknown (flag|shorthand|command)|unrecognized|invalid argument|usage:|required flag|must specify|error: (you must|unable to read|the path)' <<<"$err"; then
+    echo "$1: $(grep -m 1 -iE 'unknown|unrecognized|invalid|usage|required|must|unable|path' <<<"$err")"
+  elif ! grep -q '127.0.0.1:1.*refused' <<<"$err"; then
+    echo "$1: did not stop at the absent API server: $(head -n 2 <<<"$err" | tr '\n' ' ')"
+  fi
+}
+
+t "each kubectl command of the docs' cluster steps is well formed"
+n=0
+for name in k8s-cluster k8s-watch k8s-resume k8s-cleanup; do
+  while IFS= read -r line; do
+    case "$line" in *kubectl*) ;; *) continue ;; esac
+    n=$((n + 1))
+    why=$(cluster_line "$line")
+    [ -z "$why" ] && ok || ko "$why"
+  done < <(block "$name")
+done
+[ "$n" -ge 15 ] && ok || ko "only $n kubectl commands in the blocks k8s-cluster, k8s-watch, k8s-resume and k8s-cleanup"
+# Every kubectl command in the page's code blocks is one of those run here.
+all=$(awk '/^ *```/ { f = !f; next } f && /kubectl/' "$PAGE" | wc -l)
+expect_eq "$all" "$((n + $(grep -c kubectl <<<"$offline")))"
+
+t "the check fires on commands broken on purpose"
+for line in "kubectl wait --for=condition=complete --timout=1h job/cvapp-batch" \
+  "kubectl apply -f docker/k8s-pvcs.yaml" "kubectl exec cvapp-data -x -- true"; do
+  why=$(cluster_line "$line")
+  [ -n "$why" ] && ok || ko "'$line' passed"
+done
 
 finish

@@ -68,3 +68,17 @@ finish() {
   echo "$PASS passed, $FAIL failed, $SKIP skipped"
   [ "$FAIL" -eq 0 ]
 }
+
+# doc_block PAGE NAME: the lines of the fenced code block that follows the
+# line `<!-- test: NAME -->` in PAGE (indented or not): the commands a test
+# runs as the docs write them. Fails when PAGE has no such block.
+doc_block() {
+  awk -v name="$2" '
+    function strip(s) { sub(/^[ \t]*/, "", s); return s }
+    !want && strip($0) == "<!-- test: " name " -->" { want = 1; next }
+    want == 1 && strip($0) ~ /^```/ { want = 2; indent = index($0, "`") - 1; next }
+    want == 1 && strip($0) != "" { exit }
+    want == 2 && strip($0) ~ /^```/ { found = 1; exit }
+    want == 2 { print substr($0, indent + 1) }
+    END { exit !found }' "$1"
+}

@@ -1,16 +1,21 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # slurm_test.sh CVAPP SRCDIR: docker/slurm-array.sh on a real single-node
-# Slurm cluster that this script starts on the machine (Debian's slurm-wlm
-# and munge; it installs nothing): its own slurm.conf for localhost, munged
-# (as the munge user), slurmctld and slurmd in a temporary directory, all
-# stopped at the end.  Checks:
-#   1. sbatch --wait --array=0-3 over 40 images: the union of the four
-#      shards' outputs equals one `cvapp -r -d` run byte for byte, and the
-#      four per-task reports name every input exactly once;
-#   2. one array task cancelled mid-way (scancel) and resubmitted alone
-#      (CVAPP_SHARD=K/4 sbatch --array=K): the rerun skips what was done,
-#      processes the rest, and the outputs again equal the single run.
+# Slurm cluster, started and stopped by docker/slurm-one-node.sh the way
+# docs/sharding.md says: the page's blocks marked `<!-- test: slurm-up -->`,
+# `slurm-run` and `slurm-down` are run as they stand, from the repository's
+# root, with the page's SLURM_DIR, IN and OUT set to this test's directories
+# and CVAPP to the cvapp under test.  Checks:
+#   1. the docs' batch over 40 images: the union of the four shards' outputs
+#      equals one `cvapp -r -d` run byte for byte, the per-task reports name
+#      every input exactly once, one log per task under OUT/logs;
+#   2. each task's shard is the one --shard K/4 gives by hand;
+#   3. one array task cancelled mid-way (scancel) and resubmitted alone
+#      (CVAPP_SHARD=K/4 docker/slurm-array.sh --array=K): the rerun skips
+#      what was done, processes the rest, and the outputs again equal the
+#      single run; then the same with scontrol requeue;
+#   4. an array with a step is three shards; a list array is refused;
+#   5. the docs' slurm-down block stops every daemon.
 # Needs root (daemons, munge key ownership); skipped when slurm or munge is
 # not installed.
 set -u
@@ -18,114 +23,51 @@ CVAPP=$(realpath "$1")
 SRC=$(realpath "$2")
 # shellcheck source=lib.sh
 . "$SRC/tests/lib.sh"
+PAGE=$SRC/docs/sharding.md
+ONE_NODE=$SRC/docker/slurm-one-node.sh
 
 t "prerequisites"
 [ "$(id -u)" -eq 0 ] || skip_all "needs root to start munged, slurmctld and slurmd"
-for c in munged slurmctld slurmd slurmstepd sbatch squeue scancel sinfo scontrol setpriv /usr/bin/python3; do
+for c in munged slurmctld slurmd slurmstepd sbatch squeue scancel sinfo scontrol setpriv setsid /usr/bin/python3; do
   command -v "$c" >/dev/null || skip_all "$c is not installed (Debian packages slurm-wlm and munge)"
 done
 id munge >/dev/null 2>&1 || skip_all "there is no munge user (Debian package munge)"
 
 T=$(mktemp -d)
-chmod 0711 "$T" # munged runs as munge and must reach its directory
-M=$T/munge S=$T/slurm W=$T/work
-mkdir -p "$M" "$S/state" "$S/spool" "$W/in/sub"
-chown munge: "$M"
-chmod 0711 "$M" # clients (root here) connect to the socket inside
-PIDS=()
-export SLURM_CONF=$S/slurm.conf
+chmod 0711 "$T" # munged runs as munge and must reach the cluster's directory
+SLURM_DIR=$T/cluster W=$T/work
+mkdir -p "$W/in/sub"
 
 cleanup() {
-  # Cancel what is left, then stop the daemons this script started.
-  if [ -e "$S/ctld.started" ]; then
-    scancel --full --quiet --user=root 2>/dev/null
-    for _ in $(seq 1 50); do
-      [ -z "$(squeue -h -o %i 2>/dev/null)" ] && break
-      sleep 0.2
-    done
-  fi
-  local p
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${PIDS[@]}"; do
-    for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$p" 2>/dev/null
-  done
-  wait 2>/dev/null
   if [ "$FAIL" -ne 0 ]; then
-    echo "--- daemon logs (last lines) ---" >&2
-    tail -n 15 "$M/munged.log" "$S"/*.log "$S"/*.out "$W"/log-* 2>/dev/null >&2
+    echo "--- daemon and task logs (last lines) ---" >&2
+    tail -n 15 "$SLURM_DIR"/munge/munged.* "$SLURM_DIR"/slurm/*.log "$SLURM_DIR"/slurm/*.out "$W"/*/logs/* 2>/dev/null >&2
   fi
+  "$ONE_NODE" down "$SLURM_DIR" 2>/dev/null
   rm -rf "$T"
 }
 trap cleanup EXIT
 trap 'exit 143' TERM INT
 
-# --- munged, with its own key and socket
-dd if=/dev/urandom of="$M/munge.key" bs=1024 count=1 status=none
-chown munge: "$M/munge.key"
-chmod 0400 "$M/munge.key"
-setpriv --reuid=munge --regid=munge --init-groups -- munged --foreground --force \
-  --key-file="$M/munge.key" --socket="$M/munge.socket" --pid-file="$M/munged.pid" \
-  --log-file="$M/munged.log" --seed-file="$M/munged.seed" 2>"$M/munged.err" &
-PIDS+=($!)
-t "munged starts"
-for _ in $(seq 1 50); do [ -S "$M/munge.socket" ] && break; sleep 0.1; done
-[ -S "$M/munge.socket" ] && ok || { ko "no munge socket after 5 s"; finish; exit 1; }
+# block NAME: the page's block NAME (fails the test when there is none)
+block() {
+  doc_block "$PAGE" "$1" && return
+  ko "docs/sharding.md has no block '<!-- test: $1 -->'"
+  finish
+  exit 1
+}
+up=$(block slurm-up) run_block=$(block slurm-run) down_block=$(block slurm-down)
 
-# --- slurm.conf for this machine only
-read -r PORT_CTLD PORT_SLURMD < <(/usr/bin/python3 -c '
-import socket
-s = [socket.socket() for _ in range(2)]
-for x in s: x.bind(("127.0.0.1", 0))
-print(*[x.getsockname()[1] for x in s])')
-HOST=$(hostname -s)
-CPUS=$(nproc --all)
-MEM=$(slurmd -C | sed -n 's/.*RealMemory=\([0-9]*\).*/\1/p')
-cat >"$SLURM_CONF" <<EOF
-ClusterName=cvapptest
-SlurmctldHost=$HOST(127.0.0.1)
-SlurmctldPort=$PORT_CTLD
-SlurmdPort=$PORT_SLURMD
-SlurmUser=root
-SlurmdUser=root
-AuthType=auth/munge
-AuthInfo=socket=$M/munge.socket
-CredType=cred/munge
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-SelectType=select/cons_tres
-SelectTypeParameters=CR_CPU
-JobAcctGatherType=jobacct_gather/none
-AccountingStorageType=accounting_storage/none
-JobCompType=jobcomp/none
-MpiDefault=none
-ReturnToService=2
-KillWait=5
-MinJobAge=600
-StateSaveLocation=$S/state
-SlurmdSpoolDir=$S/spool
-SlurmctldPidFile=$S/slurmctld.pid
-SlurmdPidFile=$S/slurmd.pid
-SlurmctldLogFile=$S/slurmctld.log
-SlurmdLogFile=$S/slurmd.log
-NodeName=$HOST NodeAddr=127.0.0.1 CPUs=$CPUS RealMemory=$MEM State=UNKNOWN
-PartitionName=batch Nodes=$HOST Default=YES MaxTime=INFINITE State=UP
-EOF
-
-# --- slurmctld and slurmd in the foreground, in the background
-slurmctld -D -i >"$S/slurmctld.out" 2>&1 &
-PIDS+=($!)
-touch "$S/ctld.started"
-slurmd -D -N "$HOST" >"$S/slurmd.out" 2>&1 &
-PIDS+=($!)
-t "the node becomes idle"
-state=
-for _ in $(seq 1 120); do
-  state=$(sinfo -h -N -o %T 2>/dev/null)
-  [ "$state" = idle ] && break
-  sleep 0.5
-done
-[ "$state" = idle ] && ok || { ko "node state '$state' after 60 s"; finish; exit 1; }
+t "the docs' one-node cluster starts as written"
+run env -C "$SRC" SLURM_DIR="$SLURM_DIR" bash -euo pipefail -c "$up"$'\necho "SLURM_CONF=$SLURM_CONF"'
+expect_rc 0
+expect_out "SLURM_CONF=$SLURM_DIR/slurm/slurm.conf"
+expect_out " idle "
+if [ "$RC" -ne 0 ]; then finish; exit 1; fi
+export SLURM_CONF=$SLURM_DIR/slurm/slurm.conf
+run "$ONE_NODE" status "$SLURM_DIR"
+expect_rc 0
+expect_out "slurmd: running"
 
 # --- 40 images: 5 samples x 8, half of them in a subdirectory
 for i in 0 1 2 3 4 5 6 7; do
@@ -140,16 +82,20 @@ run "$CVAPP" -q -r -j 2 -d "$W/single" "$IN"
 expect_rc 0
 nout=$(find "$W/single" -type f | wc -l)
 expect_eq "$ninputs $nout" "40 80"
+run "$CVAPP" -q -r -j 2 -p "@$SRC/samples/edges.pipeline" -d "$W/single-edges" "$IN"
+expect_rc 0
 
+# files DIR: the files under DIR but its reports/ and logs/
+files() { find "$1" \( -path "$1/reports" -o -path "$1/logs" \) -prune -o -type f -print; }
 # outputs_equal DIR [REF]: DIR (without reports/) holds the files of the
 # single run REF (default $W/single), byte for byte
 outputs_equal() {
   local got want ref=${2:-$W/single}
-  got=$(cd "$1" && find . -path ./reports -prune -o -type f -print | sort)
+  got=$(cd "$1" && files . | sort)
   want=$(cd "$ref" && find . -type f | sort)
   if [ "$got" != "$want" ]; then
     ko "$1 holds $(wc -l <<<"$got") files, not the single run's $(wc -l <<<"$want"): $(diff <(echo "$want") <(echo "$got") | head -5 | tr '\n' ' ')"
-  elif ! diff -r -q -x reports "$ref" "$1" >"$T/diff.txt"; then
+  elif ! diff -r -q -x reports -x logs "$ref" "$1" >"$T/diff.txt"; then
     ko "$(wc -l <"$T/diff.txt") files differ from the single run: $(head -3 "$T/diff.txt" | tr '\n' ' ')"
   else
     ok
@@ -181,25 +127,28 @@ EOF
 }
 rows() { /usr/bin/python3 -c 'import json,sys; print(sum(1 for l in open(sys.argv[1]) if json.loads(l)["status"] == sys.argv[2]))' "$@"; }
 
-# submit OUT SBATCH-OPTION... [-- CVAPP-OPTION...]: sbatch of the shipped
-# script in binary mode; prints the job id
+# submit OUT SBATCH-OPTION... [-- CVAPP-OPTION...]: the shipped script,
+# which submits itself, in binary mode; prints the job id
 submit() {
   local out=$1 sb=()
   shift
   while [ $# -gt 0 ] && [ "$1" != -- ]; do sb+=("$1"); shift; done
   [ $# -gt 0 ] && shift
-  (cd "$W" && CVAPP=$CVAPP sbatch --parsable --cpus-per-task=1 --output="$W/log-%A_%a.txt" "${sb[@]}" \
-    "$SRC/docker/slurm-array.sh" "$IN" "$out" "$@")
+  (cd "$W" && CVAPP=$CVAPP "$SRC/docker/slurm-array.sh" --parsable --cpus-per-task=1 "${sb[@]}" \
+    "$IN" "$out" "$@" 2>>"$W/submit.err")
 }
 
-t "sbatch --wait --array=0-3: four shards equal one run"
-jobid=$(submit "$W/out" --wait --array=0-3)
-RC=$? ERR=$(cat "$W"/log-* 2>/dev/null)
+t "the docs' batch, as written: four shards equal one run"
+run env -C "$SRC" IN="$IN" OUT="$W/out" CVAPP="$CVAPP" bash -euo pipefail -c "$run_block"
 expect_rc 0
-outputs_equal "$W/out"
+jobid=$(sed -n 's/^Submitted batch job \([0-9]*\)$/\1/p' "$OUT")
+expect_eq "$(grep -c '"status":"ok"' "$OUT")" 40
+expect_err "slurm-array.sh: $IN -> $W/out with $CVAPP (cvapp "
+outputs_equal "$W/out" "$W/single-edges"
 reports=$(ls "$W/out/reports" | tr "\n" " ")
 expect_eq "$reports" "${jobid}_0.jsonl ${jobid}_1.jsonl ${jobid}_2.jsonl ${jobid}_3.jsonl "
 if why=$(reports_cover ok "$W/out/reports/"*.jsonl); then ok; else ko "$why"; fi
+expect_eq "$(ls "$W/out/logs" | tr "\n" " ")" "${jobid}_0.log ${jobid}_1.log ${jobid}_2.log ${jobid}_3.log "
 t "each task ran its own non-empty shard"
 sizes=()
 for k in 0 1 2 3; do
@@ -236,7 +185,7 @@ done_before=$(rows "$rep" ok)
 if [ "$done_before" -ge 1 ] && [ "$done_before" -lt "${sizes[$K]}" ]; then ok; else
   ko "the cancelled task processed $done_before of ${sizes[$K]} inputs: not mid-way"
 fi
-n2=$(find "$W/out2" -path "$W/out2/reports" -prune -o -type f -print | wc -l)
+n2=$(files "$W/out2" | wc -l)
 expect_eq "$n2" "$((80 - 2 * (sizes[K] - done_before)))"
 leftovers=$(find "$W/out2" -name '.*' -type f | head -3)
 expect_eq "$leftovers" ""
@@ -244,7 +193,7 @@ expect_eq "$leftovers" ""
 echo "$(date +%T) array $jobid2: task $K cancelled after $done_before of ${sizes[$K]} inputs"
 t "the cancelled index resubmitted alone resumes and completes"
 jobid3=$(CVAPP_SHARD=$K/4 submit "$W/out2" --wait --array="$K")
-RC=$? ERR=$(cat "$W"/log-"$jobid3"_* 2>/dev/null)
+RC=$? ERR=$(cat "$W/out2/logs/$jobid3"_* 2>/dev/null)
 expect_rc 0
 outputs_equal "$W/out2"
 rerun=$W/out2/reports/${jobid3}_$K.jsonl
@@ -292,7 +241,7 @@ t "--array=1-7:3 (a step): three tasks are shards 0..2 of 3"
 run "$CVAPP" -q -r -j 2 -p grayscale --no-features -d "$W/single-gray" "$IN"
 expect_rc 0
 jobid5=$(submit "$W/out4" --wait --array=1-7:3 -- -p grayscale --no-features)
-RC=$? ERR=$(cat "$W"/log-"$jobid5"_* 2>/dev/null)
+RC=$? ERR=$(cat "$W/out4/logs/$jobid5"_* 2>/dev/null)
 expect_rc 0
 outputs_equal "$W/out4" "$W/single-gray"
 expect_eq "$(ls "$W/out4/reports" | tr '\n' ' ')" "${jobid5}_1.jsonl ${jobid5}_4.jsonl ${jobid5}_7.jsonl "
@@ -300,11 +249,19 @@ if why=$(reports_cover ok "$W/out4/reports/"*.jsonl); then ok; else ko "$why"; f
 
 t "--array=1,3,10 (not one range) is refused by every task"
 jobid6=$(submit "$W/out5" --wait --array=1,3,10 -- -p grayscale --no-features)
-RC=$? ERR=$(cat "$W"/log-"$jobid6"_* 2>/dev/null)
+RC=$? ERR=$(cat "$W/out5/logs/$jobid6"_* 2>/dev/null)
 expect_rc 2
 expect_eq "$(grep -c 'the Slurm array is not one evenly spaced range' <<<"$ERR")" 3
 expect_err "--shard auto: the Slurm array is not one evenly spaced range (SLURM_ARRAY_TASK_MIN=1, SLURM_ARRAY_TASK_MAX=10"
-expect_eq "$(find "$W/out5" -type f | wc -l)" 0
+expect_eq "$(files "$W/out5" | wc -l)" 0
 echo "$(date +%T) step and list arrays checked"
+
+t "the docs' one-node cluster stops as written"
+run env -C "$SRC" SLURM_DIR="$SLURM_DIR" bash -euo pipefail -c "$down_block"
+expect_rc 0
+run "$ONE_NODE" status "$SLURM_DIR"
+expect_rc 3
+expect_eq "$(grep -c ': stopped$' "$OUT")" 3
+rm -f "$OUT"
 
 finish
