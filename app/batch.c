@@ -399,6 +399,8 @@ static void *work(void *arg) {
     worker w = {0};
     job_result r;
     w.found.max_items = o->job.max_features;
+    /* The detectors of this thread keep no more while collecting. */
+    cvs_set_max_items(o->job.max_features);
     while (!stop_requested() && !atomic_load(&s->stop)) {
         size_t i = atomic_fetch_add(&s->next, 1);
         if (i >= s->items->n) break;

@@ -53,7 +53,8 @@ static int cut_set(feature_set *s, size_t max) {
 }
 
 int findings_add(findings *f, const char *detector, feature_set *s) {
-    s->found = feature_set_count(s);
+    size_t count = feature_set_count(s);
+    if (s->found < count) s->found = count;
     if (f->max_items && cut_set(s, f->max_items) != 0) {
         feature_set_free(s);
         return -1;

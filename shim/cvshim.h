@@ -74,7 +74,7 @@
  * fixes.  CVS_VERSION is MAJOR * 10000 + MINOR * 100 + PATCH, comparable
  * with cvs_version(). */
 #define CVS_VERSION_MAJOR 0
-#define CVS_VERSION_MINOR 1
+#define CVS_VERSION_MINOR 2
 #define CVS_VERSION_PATCH 0
 #define CVS_VERSION (CVS_VERSION_MAJOR * 10000 + CVS_VERSION_MINOR * 100 + CVS_VERSION_PATCH)
 
@@ -173,6 +173,18 @@ typedef struct cvs_keypoints {
     int desc_len;        /* elements per descriptor row */
     void *descriptors;   /* count * desc_len elements, or NULL */
 } cvs_keypoints;
+
+/* The most items a detector called from this thread keeps (0, the
+ * default: all).  Keypoints: the `max` with the strongest response (ties:
+ * the first), in the order found, their descriptors with them; lines,
+ * circles, contours: the first `max` (a kept contour whose parent is cut
+ * gets parent -1).  They are chosen while the results are collected, so a
+ * detector's own memory for them is O(max) however many it finds (harris,
+ * fast; the others collect inside OpenCV first).  Added in 0.2. */
+CVS_API cvs_status cvs_set_max_items(size_t max);
+/* How many items the last successful detector call on this thread found,
+ * before cvs_set_max_items cut them (its count when nothing was cut). */
+CVS_API size_t cvs_last_found(void);
 
 /* Releases the arrays of `kp` and zeroes it; NULL is allowed. */
 CVS_API void cvs_keypoints_free(cvs_keypoints *kp);

@@ -11,6 +11,7 @@
 #include <opencv2/features2d.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -49,6 +50,62 @@ template <typename T> c_ptr<T> c_copy(const std::vector<T> &v) {
     return p;
 }
 
+// cvs_set_max_items and what the last detector found (cvs_last_found).
+thread_local size_t max_items = 0;
+thread_local size_t last_found = 0;
+
+// Collects keypoints in the order found, keeping only the max_items
+// strongest (response, ties: the first), so that memory is O(max_items)
+// however many are offered; take() gives them in their order.
+class Strongest {
+  public:
+    explicit Strongest(size_t cap) : cap_(cap ? cap : SIZE_MAX) {}
+    void add(const cvs_keypoint &k) {
+        Item it{k, seen_++};
+        if (heap_.size() < cap_) {
+            heap_.push_back(it);
+            std::push_heap(heap_.begin(), heap_.end(), stronger);
+        } else if (stronger(it, heap_.front())) {
+            std::pop_heap(heap_.begin(), heap_.end(), stronger);
+            heap_.back() = it;
+            std::push_heap(heap_.begin(), heap_.end(), stronger);
+        }
+    }
+    size_t seen() const { return seen_; }
+    // The kept keypoints in the order they came, and their indices in it.
+    void take(std::vector<cvs_keypoint> &items, std::vector<size_t> &index) {
+        std::sort(heap_.begin(), heap_.end(),
+                  [](const Item &a, const Item &b) { return a.index < b.index; });
+        items.clear();
+        index.clear();
+        items.reserve(heap_.size());
+        index.reserve(heap_.size());
+        for (const Item &it : heap_) {
+            items.push_back(it.k);
+            index.push_back(it.index);
+        }
+        heap_.clear();
+    }
+
+  private:
+    struct Item {
+        cvs_keypoint k;
+        size_t index;
+    };
+    // a before b: the heap's front is the weakest kept.
+    static bool stronger(const Item &a, const Item &b) {
+        if (a.k.response != b.k.response)
+            return a.k.response > b.k.response;
+        return a.index < b.index;
+    }
+    size_t cap_, seen_ = 0;
+    std::vector<Item> heap_;
+};
+
+cvs_keypoint c_keypoint(const cv::KeyPoint &k, float dy = 0) {
+    return cvs_keypoint{k.pt.x, k.pt.y + dy, k.size, k.angle, k.response, k.octave, k.class_id};
+}
+
 // The first statement of every detector: a usable, zeroed result.
 void reset(cvs_keypoints *out) {
     require(out != nullptr, "null keypoint list");
@@ -70,35 +127,42 @@ void reset(cvs_contours *out) {
     *out = cvs_contours{};
 }
 
-void store_keypoints(const std::vector<cv::KeyPoint> &kps, const cv::Mat &desc,
-                     cvs_keypoints *out) {
+// Hands over what a Strongest kept, with the descriptor rows (of every
+// keypoint offered, in order) of the kept ones.
+void store_kept(Strongest &kept, const cv::Mat &desc, cvs_keypoints *out) {
     std::vector<cvs_keypoint> items;
-    items.reserve(kps.size());
-    for (const cv::KeyPoint &k : kps) {
-        cvs_keypoint item{k.pt.x, k.pt.y, k.size, k.angle, k.response, k.octave, k.class_id};
-        items.push_back(item);
-    }
+    std::vector<size_t> index;
+    size_t seen = kept.seen();
+    kept.take(items, index);
     c_ptr<cvs_keypoint> pk = c_copy(items);
     c_ptr<char> pd;
     int type = CVS_DESC_NONE;
     int len = 0;
-    if (!desc.empty() && !kps.empty()) {
-        bool matches = desc.rows == (int)kps.size() &&
-                       (desc.type() == CV_8U || desc.type() == CV_32F);
+    if (!desc.empty() && seen) {
+        bool matches = desc.rows == (int)seen && (desc.type() == CV_8U || desc.type() == CV_32F);
         require(matches, "descriptor matrix does not match keypoints");
         size_t rowbytes = desc.cols * desc.elemSize();
-        pd = c_alloc<char>(rowbytes * desc.rows);
-        for (int r = 0; r < desc.rows; r++)
-            std::memcpy(pd.get() + r * rowbytes, desc.ptr(r), rowbytes);
+        pd = c_alloc<char>(rowbytes * index.size());
+        for (size_t r = 0; r < index.size(); r++)
+            std::memcpy(pd.get() + r * rowbytes, desc.ptr((int)index[r]), rowbytes);
         type = desc.type() == CV_8U ? CVS_DESC_U8 : CVS_DESC_F32;
         len = desc.cols;
     }
     // Nothing below can fail.
-    out->count = kps.size();
+    last_found = seen;
+    out->count = items.size();
     out->desc_type = type;
     out->desc_len = len;
     out->items = pk.release();
     out->descriptors = pd.release();
+}
+
+void store_keypoints(const std::vector<cv::KeyPoint> &kps, const cv::Mat &desc,
+                     cvs_keypoints *out) {
+    Strongest kept(max_items);
+    for (const cv::KeyPoint &k : kps)
+        kept.add(c_keypoint(k));
+    store_kept(kept, desc, out);
 }
 
 // Runs a keypoint detector (and descriptor extractor) on src into a zeroed out.
@@ -114,40 +178,57 @@ void detect(const cvs_image *src, const cv::Ptr<cv::Feature2D> &f, bool descript
     store_keypoints(kps, desc, out);
 }
 
-// Keeps the contours of at least min_area; parents point at the nearest
-// kept enclosing contour.
+// Keeps the contours of at least min_area, the first max_items of them;
+// parents point at the nearest enclosing contour of at least min_area,
+// -1 when that one is past max_items.
 void store_contours(const std::vector<std::vector<cv::Point>> &cs,
                     const std::vector<cv::Vec4i> &hier, double min_area, cvs_contours *out) {
-    std::vector<int> kept(cs.size(), -1);
+    size_t cap = max_items ? max_items : SIZE_MAX, found = 0;
+    std::vector<size_t> kept(cs.size(), SIZE_MAX);
     std::vector<cvs_contour> items;
     std::vector<cvs_point> points;
     for (size_t i = 0; i < cs.size(); i++) {
         double area = cv::contourArea(cs[i]);
         if (area < min_area)
             continue;
+        kept[i] = found++;
+        if (kept[i] >= cap)
+            continue;
         cv::Rect box = cv::boundingRect(cs[i]);
         double perimeter = cv::arcLength(cs[i], true);
-        kept[i] = (int)items.size();
         items.push_back(cvs_contour{area, perimeter, box.x, box.y, box.width, box.height, -1,
                                     points.size(), cs[i].size()});
         for (const cv::Point &pt : cs[i])
             points.push_back(cvs_point{pt.x, pt.y});
     }
     for (size_t i = 0; i < cs.size(); i++) {
-        if (kept[i] < 0)
+        if (kept[i] >= cap)
             continue;
         int up = hier.empty() ? -1 : hier[i][3];
-        while (up >= 0 && kept[up] < 0)
+        while (up >= 0 && kept[up] == SIZE_MAX)
             up = hier[up][3];
-        items[kept[i]].parent = up >= 0 ? kept[up] : -1;
+        items[kept[i]].parent = up >= 0 && kept[up] < cap ? (int)kept[up] : -1;
     }
     c_ptr<cvs_contour> pi = c_copy(items);
     c_ptr<cvs_point> pp = c_copy(points);
     // Nothing below can fail.
+    last_found = found;
     out->items = pi.release();
     out->count = items.size();
     out->points = pp.release();
     out->npoints = points.size();
+}
+
+// The first max_items of what a detector found, as C items.
+template <typename C, typename V, typename F>
+std::vector<C> first_items(const std::vector<V> &found, F convert) {
+    size_t n = max_items && found.size() > max_items ? max_items : found.size();
+    std::vector<C> items;
+    items.reserve(n);
+    for (size_t i = 0; i < n; i++)
+        items.push_back(convert(found[i]));
+    last_found = found.size();
+    return items;
 }
 
 // The OpenCV constants of cvshim.h's choices, in the enums' order.
@@ -196,7 +277,28 @@ cvs_status cvs_fast(const cvs_image *src, int threshold, int nonmax, int type,
     return guarded([&] {
         reset(out);
         cv::FastFeatureDetector::DetectorType t = pick(fast_types, type, "FAST type");
-        detect(src, cv::FastFeatureDetector::create(threshold, nonmax != 0, t), false, out);
+        cv::Ptr<cv::FastFeatureDetector> fast =
+            cv::FastFeatureDetector::create(threshold, nonmax != 0, t);
+        // In bands of rows, each read with FAST's reach beyond it (its
+        // circle's 3 rows and 1 for non-maximum suppression): the keypoints
+        // and their order are those of the whole image, and what OpenCV
+        // collects at once is one band's.
+        const int reach = 4, band = 256;
+        cv::Mat in = view(src);
+        Strongest kept(max_items);
+        std::vector<cv::KeyPoint> kps;
+        for (int y0 = 0; y0 < in.rows; y0 += band) {
+            int y1 = std::min(in.rows, y0 + band);
+            int a = std::max(0, y0 - reach), b = std::min(in.rows, y1 + reach);
+            kps.clear();
+            fast->detect(in.rowRange(a, b), kps);
+            for (const cv::KeyPoint &k : kps) {
+                float y = k.pt.y + (float)a;
+                if (y >= (float)y0 && y < (float)y1)
+                    kept.add(c_keypoint(k, (float)a));
+            }
+        }
+        store_kept(kept, cv::Mat(), out);
     });
 }
 
@@ -249,15 +351,15 @@ cvs_status cvs_harris(const cvs_image *src, int block, int ksize, double k, doub
         double strongest = 0;
         cv::minMaxLoc(r, nullptr, &strongest);
         double level = threshold * strongest;
-        std::vector<cv::KeyPoint> kps;
+        Strongest kept(max_items);
         for (int y = 0; strongest > 0 && y < r.rows; y++) {
             const float *row = r.ptr<float>(y);
             for (int x = 0; x < r.cols; x++) {
                 if ((double)row[x] > level)
-                    kps.emplace_back((float)x, (float)y, (float)block, -1.0f, row[x], 0);
+                    kept.add(cvs_keypoint{(float)x, (float)y, (float)block, -1.0f, row[x], 0, -1});
             }
         }
-        store_keypoints(kps, cv::Mat(), out);
+        store_kept(kept, cv::Mat(), out);
     });
 }
 
@@ -289,10 +391,8 @@ cvs_status cvs_hough_lines(const cvs_image *src, double rho, double theta_deg, i
         std::vector<cv::Vec4i> found;
         double theta = theta_deg * CV_PI / 180;
         cv::HoughLinesP(in, found, rho, theta, threshold, min_length, max_gap);
-        std::vector<cvs_line> lines;
-        lines.reserve(found.size());
-        for (const cv::Vec4i &l : found)
-            lines.push_back(cvs_line{l[0], l[1], l[2], l[3]});
+        std::vector<cvs_line> lines = first_items<cvs_line>(
+            found, [](const cv::Vec4i &l) { return cvs_line{l[0], l[1], l[2], l[3]}; });
         c_ptr<cvs_line> items = c_copy(lines);
         // Nothing below can fail.
         out->items = items.release();
@@ -309,10 +409,8 @@ cvs_status cvs_hough_circles(const cvs_image *src, const cvs_hough_circle_params
         std::vector<cv::Vec3f> found;
         cv::HoughCircles(in, found, cv::HOUGH_GRADIENT, p->dp, p->min_dist, p->param1,
                          p->param2, p->min_radius, p->max_radius);
-        std::vector<cvs_circle> circles;
-        circles.reserve(found.size());
-        for (const cv::Vec3f &c : found)
-            circles.push_back(cvs_circle{c[0], c[1], c[2]});
+        std::vector<cvs_circle> circles = first_items<cvs_circle>(
+            found, [](const cv::Vec3f &c) { return cvs_circle{c[0], c[1], c[2]}; });
         c_ptr<cvs_circle> items = c_copy(circles);
         // Nothing below can fail.
         out->items = items.release();
@@ -334,6 +432,13 @@ cvs_status cvs_find_contours(const cvs_image *src, int mode, int method, double 
         store_contours(cs, hier, min_area, out);
     });
 }
+
+cvs_status cvs_set_max_items(size_t max) {
+    max_items = max;
+    return CVS_OK;
+}
+
+size_t cvs_last_found(void) { return last_found; }
 
 void cvs_orb_params_init_sized(cvs_orb_params *p, size_t size) {
     init_params(p, size, cvs_orb_params{0, 500, 1.2, 8, 31, 0, 2, 0, 31, 20, 0});

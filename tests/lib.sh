@@ -24,6 +24,13 @@ skip() {
 # skip_all REASON: nothing in this script can run here (ctest: skipped).
 skip_all() { skip "$@"; echo "0 passed, 0 failed, $SKIP skipped"; exit 77; }
 
+# in_workdir: W, a temporary directory removed at exit, is the current one
+in_workdir() {
+  W=$(mktemp -d)
+  trap 'rm -rf "$W"' EXIT
+  cd "$W" || exit 1
+}
+
 # run CMD...: sets RC, OUT (stdout file), ERR (stderr text)
 run() {
   local o e

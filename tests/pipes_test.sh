@@ -17,9 +17,7 @@
 set -u
 CVAPP=$(realpath "$1") SRC=$(cd "$2" && pwd)
 . "$SRC/tests/lib.sh"
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-cd "$W" || exit 1
+in_workdir
 mkfifo sync
 
 # 300 inputs with long names (a per-image line is about 400 bytes, a report
