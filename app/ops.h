@@ -23,7 +23,10 @@
 
 #define OP_MAX_PARAMS 12
 
-typedef enum ptype { PT_INT, PT_REAL, PT_BOOL, PT_CHOICE } ptype;
+/* PT_KERNEL: a matrix of numbers written as text (kernel_parse), inline or
+ * "@FILE"; the parser checks it and keeps the text (a file's contents),
+ * read with arg_text. */
+typedef enum ptype { PT_INT, PT_REAL, PT_BOOL, PT_CHOICE, PT_KERNEL } ptype;
 
 /* Parameter flags. */
 #define PF_ODD 1u     /* an odd integer (or 0 with PF_ZERO_OK) */
@@ -50,7 +53,8 @@ typedef struct param_def {
     double min, max;  /* inclusive range, PT_INT and PT_REAL */
     unsigned flags;
     const choice_def *choices; /* PT_CHOICE: the values */
-    const char *def_choice;    /* PT_CHOICE: the default, by name */
+    const char *def_choice;    /* PT_CHOICE: the default, by name; PT_KERNEL: the default
+                                  text, NULL when the parameter must be given */
     const char *help;
 } param_def;
 
@@ -82,6 +86,8 @@ typedef struct step {
     const struct op_def *op;
     double v[OP_MAX_PARAMS];
     unsigned pct; /* bit k: parameter k was given as a percentage (PF_PERCENT ints) */
+    const char *text[OP_MAX_PARAMS]; /* PT_KERNEL values (NULL: not given, no default) */
+    unsigned owned; /* bit k: text[k] was allocated by the parser (pipeline_free frees it) */
 } step;
 
 /* What an op's run function (and its check and hook) gets. */
@@ -93,6 +99,7 @@ typedef struct op_call {
     const char *missing;  /* set by an accessor asked for a name the op lacks */
     const char *missing_type; /* the type it was asked as */
     const char *why;      /* a failure's reason when it is not the shim's message */
+    char why_buf[256];    /* room for a reason made at run time (why may point here) */
 } op_call;
 
 /* The parameter `name` of the call's step.  A name the op lacks returns 0
@@ -102,6 +109,8 @@ double arg_real(op_call *c, const char *name);
 int arg_bool(op_call *c, const char *name);
 /* The chosen value (choice_def.value) of a choice parameter. */
 int arg_choice(op_call *c, const char *name);
+/* A PT_KERNEL parameter's text, or NULL when it was not given. */
+const char *arg_text(op_call *c, const char *name);
 /* An int parameter with PF_PERCENT as pixels: its value, or, when it was
  * given as a percentage, that share of `whole` rounded to the nearest
  * integer, ties to even (lrint(P / 100.0 * whole)). */
@@ -112,6 +121,19 @@ const char *op_call_internal(const op_call *c, char *buf, size_t n);
 /* Sets parameter `name` of *st (a hook's rewritten step); a choice takes a
  * choice_def.value.  A name the op lacks sets c->missing. */
 void arg_set(op_call *c, step *st, const char *name, double value);
+
+/* A kernel (PT_KERNEL): rows of numbers, rows separated by ';' or line
+ * ends, numbers by blanks or commas; blank rows are skipped.  1 to
+ * KERNEL_MAX_SIDE rows and columns, every row as long as the first, every
+ * value a finite number. */
+#define KERNEL_MAX_SIDE 99
+typedef struct op_kernel {
+    double *v; /* rows * cols values, row by row (malloc'd) */
+    int rows, cols;
+} op_kernel;
+/* Parses text into *k (free k->v with free()).  Returns 0, or -1 with the
+ * reason ("is ragged: row 2 has 2 values, row 1 has 3") in why. */
+int kernel_parse(const char *text, op_kernel *k, char *why, size_t n);
 
 typedef struct op_def {
     const char *name;

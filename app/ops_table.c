@@ -4,6 +4,7 @@
  * OpenCV's own where OpenCV has one; where it has none the help text says
  * "cvapp default". */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ops.h"
@@ -15,6 +16,8 @@
 #define P_BOOL(n, d, h) {n, PT_BOOL, d, 0, 1, 0, NULL, NULL, h}
 /* A choice: its values (a choice_def list) and the default by name. */
 #define P_CHOICE(n, def, list, h) {n, PT_CHOICE, 0, 0, 0, 0, list, def, h}
+/* A kernel: no default when def is NULL (the parameter must be given). */
+#define P_KERNEL(n, def, h) {n, PT_KERNEL, 0, 0, 0, 0, NULL, def, h}
 #define P_END {NULL, PT_INT, 0, 0, 0, 0, NULL, NULL, NULL}
 #define P_DESCRIPTORS P_BOOL("descriptors", 0, "compute descriptors too")
 
@@ -61,6 +64,11 @@ static const choice_def orb_score_choices[] = {{"harris", 0}, {"fast", 1}, {NULL
 static const choice_def fast_type_choices[] = {{"5_8", 0}, {"7_12", 1}, {"9_16", 2}, {NULL, 0}};
 static const choice_def contour_mode_choices[] = {
     {"external", 0}, {"list", 1}, {"tree", 2}, {"ccomp", 3}, {NULL, 0}};
+/* cvs_filter2d's border. */
+static const choice_def border_choices[] = {
+    {"reflect101", CVS_BORDER_REFLECT101}, {"replicate", CVS_BORDER_REPLICATE},
+    {"reflect", CVS_BORDER_REFLECT},       {"constant", CVS_BORDER_CONSTANT},
+    {NULL, 0}};
 static const choice_def contour_method_choices[] = {{"none", 0}, {"simple", 1}, {NULL, 0}};
 
 /* ---- filters ---- */
@@ -299,6 +307,23 @@ static cvs_status run_normalize(op_call *c) {
     double lo = arg_real(c, "min"), hi = arg_real(c, "max");
     return cvs_normalize(c->src, c->dst, lo, hi);
 }
+static cvs_status run_convolve(op_call *c) {
+    const char *text = arg_text(c, "kernel");
+    double scale = arg_real(c, "scale"), offset = arg_real(c, "offset");
+    int border = arg_choice(c, "border");
+    op_kernel k;
+    if (!text) return c->why = "needs kernel=...", CVS_EINVAL;
+    /* The parser has checked the text: only memory can fail here. */
+    if (kernel_parse(text, &k, c->why_buf, sizeof c->why_buf) != 0)
+        return c->why = c->why_buf, CVS_EINVAL;
+    cvs_status rc = cvs_filter2d(c->src, c->dst, k.v, k.rows, k.cols, scale, offset, border);
+    free(k.v);
+    return rc;
+}
+static const char *check_convolve(op_call *c) {
+    return arg_text(c, "kernel") ? NULL : "needs kernel=... (numbers, rows split by ';')";
+}
+
 static cvs_status run_convert(op_call *c) {
     double alpha = arg_real(c, "alpha"), beta = arg_real(c, "beta");
     return cvs_convert(c->src, c->dst, alpha, beta);
@@ -598,6 +623,22 @@ const op_def op_table[] = {
      .help = "Laplacian (cv::Laplacian) in 16-bit signed, returned as its 8-bit absolute "
              "value (cv::convertScaleAbs).",
      .run = run_laplacian, .params = {P_INT("ksize", 1, 1, 7, PF_ODD, "aperture size"), P_END}},
+    {.name = "convolve",
+     .help = "Any linear filter: cv::filter2D with the kernel given, times scale, plus offset, "
+             "each channel on its own, rounded and saturated. As in OpenCV the kernel is "
+             "correlated, not flipped, and anchored at its centre, cell (cols / 2, rows / 2) "
+             "counted from 0 (so the right or lower middle one of an even side). Write it inline, rows split by ';' and quoted when it has blanks "
+             "(kernel=\"0 -1 0; -1 5 -1; 0 -1 0\" or kernel=0,-1,0;-1,5,-1;0,-1,0), or as "
+             "@FILE, one row a line.",
+     .run = run_convolve, .check = check_convolve,
+     .example = "convolve kernel=\"1 1 1; 1 1 1; 1 1 1\" scale=0.1111111",
+     .params = {P_KERNEL("kernel", NULL, "the kernel's numbers, row by row (cvapp: required)"),
+                P_REAL("scale", 1, -1e6, 1e6, "factor applied to every kernel value (cvapp "
+                                              "default)"),
+                P_REAL("offset", 0, -1e6, 1e6, "added to every result before rounding (delta)"),
+                P_CHOICE("border", "reflect101", border_choices,
+                         "how pixels beyond the edge are made (BORDER_*)"),
+                P_END}},
     {.name = "canny",
      .help = "Canny edges (cv::Canny); a color input uses its strongest channel gradient.",
      .run = run_canny,

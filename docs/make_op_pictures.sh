@@ -36,6 +36,7 @@ step_of() {
     sharpen) echo "sharpen sigma=2 amount=3" ;;
     sobel) echo "sobel dx=1 dy=0 ksize=3" ;;
     laplacian) echo "laplacian ksize=3" ;;
+    convolve) echo "convolve kernel=\"-2 -1 0; -1 1 1; 0 1 2\"" ;;
     threshold) echo "threshold type=otsu" ;;
     adaptive_threshold) echo "adaptive_threshold block=15 c=5" ;;
     erode|dilate|open|close) echo "$1 ksize=7 shape=ellipse" ;;

@@ -74,7 +74,7 @@
  * fixes.  CVS_VERSION is MAJOR * 10000 + MINOR * 100 + PATCH, comparable
  * with cvs_version(). */
 #define CVS_VERSION_MAJOR 0
-#define CVS_VERSION_MINOR 1
+#define CVS_VERSION_MINOR 2
 #define CVS_VERSION_PATCH 0
 #define CVS_VERSION (CVS_VERSION_MAJOR * 10000 + CVS_VERSION_MINOR * 100 + CVS_VERSION_PATCH)
 
@@ -330,6 +330,20 @@ CVS_API cvs_status cvs_morphology(const cvs_image *src, cvs_image *dst, int op, 
  * on a gray src. */
 CVS_API cvs_status cvs_equalize(const cvs_image *src, cvs_image *dst);
 CVS_API cvs_status cvs_clahe(const cvs_image *src, cvs_image *dst, double clip, int tile);
+
+/* Borders (cv::BORDER_*): reflect101 (gfedcb|abcdefgh|gfedcba, OpenCV's
+ * default), replicate, reflect (fedcba|abcdefgh|hgfedcb), constant (zeros). */
+enum { CVS_BORDER_REFLECT101, CVS_BORDER_REPLICATE, CVS_BORDER_REFLECT, CVS_BORDER_CONSTANT,
+       CVS_BORDER_COUNT };
+
+/* cv::filter2D(src, dst, -1, K, Point(-1, -1), offset, border) where K is
+ * the rows x cols CV_64F matrix `kernel` (row by row, borrowed for the call)
+ * times `scale`: a correlation (the kernel is not flipped), anchored at its
+ * centre (cell cols / 2, rows / 2), each channel on its own, the result rounded and saturated to
+ * 0..255.  rows and cols 1..1024; a value that is not finite, or a scale or
+ * offset that is not, is CVS_EINVAL.  Since 0.2.0. */
+CVS_API cvs_status cvs_filter2d(const cvs_image *src, cvs_image *dst, const double *kernel,
+                                int rows, int cols, double scale, double offset, int border);
 
 /* cv::bitwise_not; cv::normalize(NORM_MINMAX) to [min, max];
  * Mat::convertTo(dst, -1, alpha, beta). */

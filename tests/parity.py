@@ -96,7 +96,7 @@ ITEM = {
 here = os.path.dirname(os.path.abspath(__file__))
 for f in sorted(os.listdir(here)):
     if f.startswith("parity_") and f.endswith(".py"):
-        scope = {"cv2": cv2, "np": np, "gray": gray, "orb": orb}
+        scope = {"cv2": cv2, "np": np, "gray": gray, "orb": orb, "here": here}
         exec(compile(open(os.path.join(here, f)).read(), f, "exec"), scope)
         CASES += scope["CASES"]
 

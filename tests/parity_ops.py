@@ -283,6 +283,21 @@ def rotate_any(angle, expand=True, background=(0, 0, 0)):
     return same(fn)
 
 
+def filter2d(rows, scale=1, offset=0, border=cv2.BORDER_REFLECT101):
+    """convolve: cv2.filter2D with the kernel (float64) times scale."""
+    k = np.array(rows, np.float64) * scale
+    return same(lambda im: cv2.filter2D(im, -1, k, delta=offset, borderType=border))
+
+
+def kernel_text(rows):
+    """A kernel as convolve reads it inline: numbers by commas, rows by ';'."""
+    return ";".join(",".join(repr(float(v)) for v in r) for r in rows)
+
+
+# A 13x13 Gaussian-like kernel: big enough that cv::filter2D takes its DFT path.
+BIG_KERNEL = [[math.exp(-((x - 6) ** 2 + (y - 6) ** 2) / 18.0) for x in range(13)] for y in range(13)]
+EMBOSS5 = np.loadtxt(f"{here}/kernels/emboss5.txt")
+
 ROT = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
 M = {"erode": cv2.MORPH_ERODE, "dilate": cv2.MORPH_DILATE, "open": cv2.MORPH_OPEN,
      "close": cv2.MORPH_CLOSE, "gradient": cv2.MORPH_GRADIENT, "tophat": cv2.MORPH_TOPHAT,
@@ -376,6 +391,16 @@ CASES = [
     ("scharr", "scharr", same(lambda im: derivative(im, lambda x: cv2.Scharr(x, cv2.CV_16S, 1, 0)))),
     ("scharr-y", "scharr dx=0 dy=1",
      same(lambda im: derivative(im, lambda x: cv2.Scharr(x, cv2.CV_16S, 0, 1)))),
+    ("convolve-sharpen", 'convolve kernel="0 -1 0; -1 5 -1; 0 -1 0"',
+     filter2d([[0, -1, 0], [-1, 5, -1], [0, -1, 0]])),
+    ("convolve-box-even", "convolve kernel=1,1,1,1;1,1,1,1 scale=0.125 offset=10 border=constant",
+     filter2d([[1] * 4] * 2, 0.125, 10, cv2.BORDER_CONSTANT)),
+    ("convolve-gray-gradient", "grayscale | convolve kernel='-1 0 1' offset=128 border=replicate",
+     lambda im: filter2d([[-1, 0, 1]], 1, 128, cv2.BORDER_REPLICATE)(gray(im))),
+    ("convolve-big-reflect", f"convolve kernel={kernel_text(BIG_KERNEL)} scale={1 / np.sum(BIG_KERNEL)!r} border=reflect",
+     filter2d(BIG_KERNEL, 1 / np.sum(BIG_KERNEL), 0, cv2.BORDER_REFLECT)),
+    ("convolve-file", f"convolve kernel=@{here}/kernels/emboss5.txt offset=-20.5",
+     filter2d(EMBOSS5, 1, -20.5)),
     ("laplacian", "laplacian", same(lambda im: derivative(im, lambda x: cv2.Laplacian(x, cv2.CV_16S)))),
     ("laplacian-k5", "laplacian ksize=5",
      same(lambda im: derivative(im, lambda x: cv2.Laplacian(x, cv2.CV_16S, ksize=5)))),

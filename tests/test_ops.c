@@ -109,9 +109,10 @@ START_TEST(constant_stays_constant) {
         "erode ksize=5 shape=ellipse", "dilate shape=cross", "open ksize=7", "close iterations=3",
         "resize scale=2 interp=cubic", "resize width=7 height=9 interp=lanczos", "flip axis=both",
         "rotate angle=270", "crop x=3 y=4 width=10 height=5", "convert", "threshold type=trunc "
-        "value=100"};
+        "value=100", "convolve kernel=\"1 1 1; 1 1 1\" scale=0.1666666666666667 border=replicate"};
     static const char *const zero[] = {"sobel", "sobel dx=0 dy=2 ksize=5", "scharr dy=1 dx=0",
                                        "laplacian ksize=3", "gradient", "tophat ksize=5",
+                                       "convolve kernel=\"-1 0 1\"",
                                        "blackhat shape=ellipse"};
     cvs_image in = img_fill(40, 30, 3, 77);
     for (size_t i = 0; i < sizeof smooth / sizeof *smooth; i++) {
@@ -380,6 +381,40 @@ START_TEST(blur_median_impulse) {
     ck_assert_int_eq(*px(&out, 4, 5), 255);
     ck_assert_int_eq(*px(&out, 3, 3), 0);
     ck_assert_uint_eq(count_value(&out, 255), 5);
+    free_images(&in, &out);
+}
+END_TEST
+
+/* convolve on an impulse draws the kernel itself, mirrored (filter2D
+ * correlates), times scale, plus offset; saturated; anchored at the centre,
+ * cell (cols / 2, rows / 2): the right or lower middle one of an even side. */
+START_TEST(convolve_impulse) {
+    cvs_image in = img_fill(9, 9, 1, 0);
+    *px(&in, 4, 4) = 100;
+    cvs_image out = run_spec("convolve kernel=\"1 2 3; 4 5 6; 7 8 9\" scale=0.1 offset=1", &in,
+                             NULL);
+    /* out(x, y) = sum k(i, j) in(x + i - 1, y + j - 1): the impulse at
+     * (4, 4) is seen by k(2, 2) from (3, 3), so 9 * 10 + 1 there. */
+    ck_assert_int_eq(*px(&out, 3, 3), 91);
+    ck_assert_int_eq(*px(&out, 5, 3), 71);  /* k(0, 2) = 7 */
+    ck_assert_int_eq(*px(&out, 4, 4), 51);  /* the centre, 5 */
+    ck_assert_int_eq(*px(&out, 5, 5), 11);  /* k(0, 0) = 1 */
+    ck_assert_int_eq(*px(&out, 0, 0), 1);   /* the offset alone */
+    ck_assert_uint_eq(count_value(&out, 1), 81 - 9);
+    cvs_image_free(&out);
+    out = run_spec("convolve kernel=-1 offset=300", &in, NULL); /* saturated both ways */
+    ck_assert_int_eq(*px(&out, 4, 4), 200);
+    ck_assert_int_eq(*px(&out, 0, 0), 255);
+    cvs_image_free(&out);
+    out = run_spec("convolve kernel=0,1", &in, NULL); /* 1x2: anchored at column 1 */
+    ck_assert_int_eq(*px(&out, 4, 4), 100);
+    ck_assert_uint_eq(count_value(&out, 100), 1);
+    free_images(&in, &out);
+    /* A 3-channel image: each channel on its own; identity keeps it. */
+    in = img_noise(20, 10, 3, 5);
+    out = run_spec("convolve kernel=\"0 0 0; 0 1 0; 0 0 0\"", &in, NULL);
+    ck_assert_int_eq(out.channels, 3);
+    for (int y = 0; y < 10; y++) ck_assert_mem_eq(px(&out, 0, y), px(&in, 0, y), 60);
     free_images(&in, &out);
 }
 END_TEST
@@ -947,6 +982,16 @@ START_TEST(table_rows_are_complete) {
                     }
                 break;
             }
+            case PT_KERNEL: {
+                op_kernel kn;
+                char why[256];
+                ck_assert_msg(!p->def_choice ||
+                                  kernel_parse(p->def_choice, &kn, why, sizeof why) == 0,
+                              "%s %s: default '%s' %s", op->name, p->name, p->def_choice, why);
+                if (p->def_choice) free(kn.v);
+                ck_assert_ptr_null(p->choices);
+                break;
+            }
             }
         }
         step st;
@@ -1102,6 +1147,7 @@ int main(void) {
     tcase_add_test(tc, rotate_angles);
     tcase_add_test(tc, crop_flip_rotate);
     tcase_add_test(tc, blur_median_impulse);
+    tcase_add_test(tc, convolve_impulse);
     tcase_add_test(tc, edges_and_derivatives);
     tcase_add_test(tc, thresholds);
     tcase_add_test(tc, morphology);

@@ -340,6 +340,22 @@ START_TEST(errors_are_statuses) {
     cvs_status st = cvs_orb(&src, &p, &kp);
     ck_assert_int_ne(st, CVS_OK);
     ck_assert_ptr_null(kp.items);
+    /* cvs_filter2d's own checks. */
+    static const double k3[9] = {0, 0, 0, 0, 1, 0, 0, 0, 0};
+    double nan_k[1] = {NAN};
+    ck_assert_int_eq(cvs_filter2d(&src, &dst, NULL, 1, 1, 1, 0, 0), CVS_EINVAL);
+    ck_assert_str_eq(cvs_last_error(), "null kernel");
+    ck_assert_int_eq(cvs_filter2d(&src, &dst, k3, 0, 3, 1, 0, 0), CVS_EINVAL);
+    ck_assert_int_eq(cvs_filter2d(&src, &dst, k3, 3, 1025, 1, 0, 0), CVS_EINVAL);
+    ck_assert_str_eq(cvs_last_error(), "kernel rows and cols must be 1..1024");
+    ck_assert_int_eq(cvs_filter2d(&src, &dst, nan_k, 1, 1, 1, 0, 0), CVS_EINVAL);
+    ck_assert_str_eq(cvs_last_error(), "a kernel value is not finite");
+    ck_assert_int_eq(cvs_filter2d(&src, &dst, k3, 3, 3, INFINITY, 0, 0), CVS_EINVAL);
+    ck_assert_int_eq(cvs_filter2d(&src, &dst, k3, 3, 3, 1, NAN, 0), CVS_EINVAL);
+    ck_assert_int_eq(cvs_filter2d(&src, &dst, k3, 3, 3, 1, 0, CVS_BORDER_COUNT), CVS_EINVAL);
+    ck_assert_int_eq(cvs_filter2d(&src, &dst, k3, 3, 3, 1, 0, -1), CVS_EINVAL);
+    ck_assert_int_eq(cvs_filter2d(&src, &src, k3, 3, 3, 1, 0, 0), CVS_EINVAL);
+    ck_assert_int_eq(cvs_filter2d(&src, &dst, k3, 3, 3, 1, 0, CVS_BORDER_CONSTANT), CVS_OK);
     /* Impossible sizes fail without allocating. */
     cvs_image huge = {0};
     ck_assert_int_ne(cvs_image_alloc(&huge, 1 << 30, 1 << 30, 3), CVS_OK);
