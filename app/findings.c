@@ -44,6 +44,7 @@ static int cut_set(feature_set *s, size_t max) {
     if (s->kp.count > max && cut_keypoints(&s->kp, max) != 0) return -1;
     if (s->lines.count > max) s->lines.count = max;
     if (s->circles.count > max) s->circles.count = max;
+    if (s->boxes.count > max) s->boxes.count = max;
     if (s->contours.count > max) {
         s->contours.count = max;
         for (size_t i = 0; i < max; i++)
@@ -82,7 +83,7 @@ int findings_add_keypoints(findings *f, const char *detector, cvs_keypoints *kp)
 }
 
 size_t feature_set_count(const feature_set *s) {
-    return s->kp.count + s->lines.count + s->circles.count + s->contours.count;
+    return s->kp.count + s->lines.count + s->circles.count + s->contours.count + s->boxes.count;
 }
 
 size_t findings_keypoint_count(const findings *f) {
@@ -96,6 +97,7 @@ void feature_set_free(feature_set *s) {
     cvs_lines_free(&s->lines);
     cvs_circles_free(&s->circles);
     cvs_contours_free(&s->contours);
+    cvs_boxes_free(&s->boxes);
 }
 
 void findings_clear(findings *f) {
@@ -184,6 +186,21 @@ static void write_circles(jw *w, const feature_set *s) {
         REAL(w, "x", c->x);
         REAL(w, "y", c->y);
         REAL(w, "radius", c->radius);
+        jw_key(w, "detector");
+        jw_str(w, s->detector);
+        jw_end_(w, '}');
+    }
+}
+
+static void write_boxes(jw *w, const feature_set *s) {
+    for (size_t i = 0; i < s->boxes.count && !w->err; i++) {
+        const cvs_box *b = &s->boxes.items[i];
+        jw_begin(w, '{');
+        INT(w, "x", b->x);
+        INT(w, "y", b->y);
+        INT(w, "width", b->width);
+        INT(w, "height", b->height);
+        REAL(w, "score", b->score);
         jw_key(w, "detector");
         jw_str(w, s->detector);
         jw_end_(w, '}');
@@ -293,6 +310,10 @@ void findings_write_json(const findings *f, jw *w, const char *input, int width,
     jw_begin(w, '[');
     for (size_t i = 0, base = 0; i < f->nsets; base += f->sets[i].contours.count, i++)
         write_contours(w, &f->sets[i], base);
+    jw_end_(w, ']');
+    jw_key(w, "boxes");
+    jw_begin(w, '[');
+    for (size_t i = 0; i < f->nsets; i++) write_boxes(w, &f->sets[i]);
     jw_end_(w, ']');
     jw_end_(w, '}');
 }

@@ -15,7 +15,8 @@
 /* Default of --max-features: items kept per detector step. */
 #define DEFAULT_MAX_FEATURES 100000
 
-/* What one detector step found: keypoints, or lines, circles or contours
+/* What one detector step found: keypoints, or lines, circles, contours or
+ * boxes
  * (a detector fills the arrays it makes and leaves the others empty). */
 typedef struct feature_set {
     const char *detector; /* op name, static storage */
@@ -23,10 +24,11 @@ typedef struct feature_set {
     cvs_lines lines;      /* owned */
     cvs_circles circles;  /* owned */
     cvs_contours contours; /* owned */
+    cvs_boxes boxes;      /* owned */
     size_t found;         /* items the detector found, before --max-features */
 } feature_set;
 
-/* Items the set holds: keypoints + lines + circles + contours. */
+/* Items the set holds: keypoints + lines + circles + contours + boxes. */
 size_t feature_set_count(const feature_set *s);
 /* Frees the set's arrays and zeroes them. */
 void feature_set_free(feature_set *s);
@@ -40,7 +42,8 @@ typedef struct findings {
 /* Appends a set: takes ownership of the arrays in *s (which is zeroed) and
  * names it `detector`.  A set over max_items is cut to it: the keypoints
  * with the strongest response (ties: the first), in their order; the first
- * lines, circles and contours (a contour whose parent was cut gets -1).
+ * lines, circles, contours (a contour whose parent was cut gets -1) and
+ * boxes (the best, as a template step lists them).
  * Returns 0 or -1 (no memory, in which case the arrays are freed). */
 int findings_add(findings *f, const char *detector, feature_set *s);
 

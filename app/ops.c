@@ -71,7 +71,7 @@ int step_init(step *st, const op_def *op, char *err) {
     st->op = op;
     for (size_t k = 0; k < op_param_count(op); k++) {
         const param_def *p = &op->params[k];
-        if (p->type == PT_KERNEL) {
+        if (p->type == PT_KERNEL || p->type == PT_PATH) {
             st->text[k] = p->def_choice;
             continue;
         }
@@ -92,7 +92,7 @@ int step_init(step *st, const op_def *op, char *err) {
  * the name recorded as missing). */
 static const char *type_name(ptype t) {
     return t == PT_INT ? "int" : t == PT_REAL ? "real" : t == PT_BOOL ? "bool"
-         : t == PT_KERNEL ? "kernel" : "choice";
+         : t == PT_KERNEL ? "kernel" : t == PT_PATH ? "path" : "choice";
 }
 
 static void set_missing(op_call *c, const char *name, const char *type) {
@@ -128,8 +128,15 @@ double arg_real(op_call *c, const char *name) {
 }
 
 const char *arg_text(op_call *c, const char *name) {
-    int k = arg_index(c, name, PT_KERNEL);
+    int k = op_param_index(c->st->op, name);
+    ptype t = k < 0 ? PT_KERNEL : c->st->op->params[k].type;
+    if (t != PT_PATH) k = arg_index(c, name, PT_KERNEL);
     return k < 0 ? NULL : c->st->text[k];
+}
+
+const cvs_image *arg_image(op_call *c, const char *name) {
+    int k = arg_index(c, name, PT_PATH);
+    return k < 0 ? NULL : c->st->ref;
 }
 
 int arg_size(op_call *c, const char *name, int whole) {
@@ -157,7 +164,8 @@ void arg_set(op_call *c, step *st, const char *name, double value) {
             st->v[k] = i;
             return;
         }
-    } else if (k >= 0 && st->op->params[k].type != PT_KERNEL) {
+    } else if (k >= 0 && st->op->params[k].type != PT_KERNEL &&
+               st->op->params[k].type != PT_PATH) {
         st->v[k] = value;
         st->pct &= ~(1u << k);
         return;
@@ -181,6 +189,9 @@ void param_describe_range(const param_def *p, char *buf, size_t n) {
         snprintf(buf, n, "numbers, rows split by ';', or @FILE; 1x1..%dx%d", KERNEL_MAX_SIDE,
                  KERNEL_MAX_SIDE);
         break;
+    case PT_PATH:
+        snprintf(buf, n, "a JPEG or PNG file");
+        break;
     default:
         snprintf(buf, n, "%s%s%.10g..%.10g", p->flags & PF_ODD ? "odd, " : "",
                  p->flags & PF_ZERO_OK ? "0 or " : "", p->min, p->max);
@@ -192,7 +203,7 @@ void param_describe_default(const param_def *p, char *buf, size_t n) {
         snprintf(buf, n, "%s", p->def != 0 ? "true" : "false");
     else if (p->type == PT_CHOICE)
         snprintf(buf, n, "%s", p->def_choice ? p->def_choice : "");
-    else if (p->type == PT_KERNEL)
+    else if (p->type == PT_KERNEL || p->type == PT_PATH)
         snprintf(buf, n, "%s", p->def_choice ? p->def_choice : "(required)");
     else
         snprintf(buf, n, "%.10g", p->def);

@@ -26,7 +26,10 @@
 /* PT_KERNEL: a matrix of numbers written as text (kernel_parse), inline or
  * "@FILE"; the parser checks it and keeps the text (a file's contents),
  * read with arg_text. */
-typedef enum ptype { PT_INT, PT_REAL, PT_BOOL, PT_CHOICE, PT_KERNEL } ptype;
+/* PT_PATH: a JPEG or PNG file, a reference image: the parser keeps the
+ * path (arg_text), pipeline_prepare decodes it once for the whole run
+ * (arg_image).  An op has at most one. */
+typedef enum ptype { PT_INT, PT_REAL, PT_BOOL, PT_CHOICE, PT_KERNEL, PT_PATH } ptype;
 
 /* Parameter flags. */
 #define PF_ODD 1u     /* an odd integer (or 0 with PF_ZERO_OK) */
@@ -86,8 +89,11 @@ typedef struct step {
     const struct op_def *op;
     double v[OP_MAX_PARAMS];
     unsigned pct; /* bit k: parameter k was given as a percentage (PF_PERCENT ints) */
-    const char *text[OP_MAX_PARAMS]; /* PT_KERNEL values (NULL: not given, no default) */
+    const char *text[OP_MAX_PARAMS]; /* PT_KERNEL and PT_PATH values (NULL: not given,
+                                        no default) */
     unsigned owned; /* bit k: text[k] was allocated by the parser (pipeline_free frees it) */
+    cvs_image *ref; /* the step's PT_PATH image once pipeline_prepare has decoded it (owned
+                       by the pipeline, shared read-only by every worker), else NULL */
 } step;
 
 /* What an op's run function (and its check and hook) gets. */
@@ -109,8 +115,11 @@ double arg_real(op_call *c, const char *name);
 int arg_bool(op_call *c, const char *name);
 /* The chosen value (choice_def.value) of a choice parameter. */
 int arg_choice(op_call *c, const char *name);
-/* A PT_KERNEL parameter's text, or NULL when it was not given. */
+/* A PT_KERNEL or PT_PATH parameter's text, or NULL when it was not given. */
 const char *arg_text(op_call *c, const char *name);
+/* The image a PT_PATH parameter names, decoded by pipeline_prepare; NULL
+ * when it was not (the run function fails the step). */
+const cvs_image *arg_image(op_call *c, const char *name);
 /* An int parameter with PF_PERCENT as pixels: its value, or, when it was
  * given as a percentage, that share of `whole` rounded to the nearest
  * integer, ties to even (lrint(P / 100.0 * whole)). */

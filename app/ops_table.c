@@ -18,6 +18,8 @@
 #define P_CHOICE(n, def, list, h) {n, PT_CHOICE, 0, 0, 0, 0, list, def, h}
 /* A kernel: no default when def is NULL (the parameter must be given). */
 #define P_KERNEL(n, def, h) {n, PT_KERNEL, 0, 0, 0, 0, NULL, def, h}
+/* A reference image: a path with no default (the step's check requires it). */
+#define P_PATH(n, h) {n, PT_PATH, 0, 0, 0, 0, NULL, NULL, h}
 #define P_END {NULL, PT_INT, 0, 0, 0, 0, NULL, NULL, NULL}
 #define P_DESCRIPTORS P_BOOL("descriptors", 0, "compute descriptors too")
 
@@ -68,6 +70,12 @@ static const choice_def contour_mode_choices[] = {
 static const choice_def border_choices[] = {
     {"reflect101", CVS_BORDER_REFLECT101}, {"replicate", CVS_BORDER_REPLICATE},
     {"reflect", CVS_BORDER_REFLECT},       {"constant", CVS_BORDER_CONSTANT},
+    {NULL, 0}};
+/* cvs_match_template's method. */
+static const choice_def template_method_choices[] = {
+    {"sqdiff", CVS_TM_SQDIFF},   {"sqdiff_normed", CVS_TM_SQDIFF_NORMED},
+    {"ccorr", CVS_TM_CCORR},     {"ccorr_normed", CVS_TM_CCORR_NORMED},
+    {"ccoeff", CVS_TM_CCOEFF},   {"ccoeff_normed", CVS_TM_CCOEFF_NORMED},
     {NULL, 0}};
 static const choice_def contour_method_choices[] = {{"none", 0}, {"simple", 1}, {NULL, 0}};
 
@@ -330,7 +338,7 @@ static cvs_status run_convert(op_call *c) {
 }
 
 /* draw: a BGR copy with every set found so far, in pipeline order; each
- * set's contours, then lines, circles, keypoints. */
+ * set's contours, then lines, circles, keypoints, boxes. */
 static cvs_status run_draw(op_call *c) {
     int bgr = arg_choice(c, "color"), thickness = arg_int(c, "thickness");
     if (thickness == 0) { /* auto: 1 pixel per 500 of the shorter side */
@@ -345,6 +353,7 @@ static cvs_status run_draw(op_call *c) {
         if (rc == CVS_OK) rc = cvs_draw_lines(c->dst, s->lines.items, s->lines.count, &st);
         if (rc == CVS_OK) rc = cvs_draw_circles(c->dst, s->circles.items, s->circles.count, &st);
         if (rc == CVS_OK) rc = cvs_draw_keypoints(c->dst, s->kp.items, s->kp.count, &st);
+        if (rc == CVS_OK) rc = cvs_draw_boxes(c->dst, s->boxes.items, s->boxes.count, &st);
     }
     return rc;
 }
@@ -498,6 +507,24 @@ static cvs_status run_contours(op_call *c) {
     double min_area = arg_real(c, "min_area");
     feature_set s = {0};
     return keep(c, cvs_find_contours(c->src, mode, method, min_area, &s.contours), &s);
+}
+
+/* A required reference image (PT_PATH), for a row's check. */
+static const char *needs_ref(op_call *c) {
+    return arg_text(c, "ref") ? NULL : "needs ref=FILE (a JPEG or PNG image)";
+}
+
+static cvs_status run_template(op_call *c) {
+    const cvs_image *templ = arg_image(c, "ref");
+    cvs_template_params p;
+    cvs_template_params_init(&p);
+    p.method = arg_choice(c, "method");
+    p.threshold = arg_real(c, "threshold");
+    p.overlap = arg_real(c, "overlap");
+    p.max_count = arg_int(c, "max_count");
+    if (!templ) return c->why = "its ref image was not loaded", CVS_EINVAL;
+    feature_set s = {0};
+    return keep(c, cvs_match_template(c->src, templ, &p, &s.boxes), &s);
 }
 
 const op_def op_table[] = {
@@ -816,5 +843,29 @@ const op_def op_table[] = {
                 P_CHOICE("method", "simple", contour_method_choices,
                          "every point, or segment end points (cvapp default simple)"),
                 P_REAL("min_area", 0, 0, 1e9, "drop contours of a smaller area"), P_END}},
+    {.name = "template",
+     .help = "Find a small image (ref, read once per run) wherever it occurs: cv::matchTemplate, "
+             "then the best score (cv::minMaxLoc: the lowest for the sqdiff methods, else the "
+             "highest; the first in row order on a tie) while it passes threshold (sqdiff: at "
+             "most, others: at least) and fewer than max_count were found; after each hit every "
+             "place whose box overlaps the hit's by more than overlap (intersection over union) "
+             "is dropped (non-maximum suppression). Each hit is a box (x, y, width, height) and "
+             "its score in the features JSON; draw draws the boxes. The template is converted "
+             "to the image's channels (cv::cvtColor) and may not be larger than the image (that "
+             "input fails). An unreadable ref is refused before any input is read (exit 2).",
+     .flags = OPF_DETECTOR, .run = run_template, .check = needs_ref,
+     .example = "template ref=stamp.png threshold=0.9 | draw color=red",
+     .params = {P_PATH("ref", "the template image, JPEG or PNG (cvapp: required)"),
+                P_CHOICE("method", "ccoeff_normed", template_method_choices,
+                         "score (TM_*; cvapp default ccoeff_normed)"),
+                P_REAL("threshold", 0.8, -1e9, 1e9,
+                       "score a hit needs: at least, or at most for sqdiff methods (cvapp "
+                       "default; 0.8 suits ccoeff_normed and ccorr_normed, sqdiff_normed wants "
+                       "a small one such as 0.1)"),
+                P_REAL("overlap", 0.3, 0, 1,
+                       "largest intersection over union of two hits' boxes (cvapp default)"),
+                P_INT("max_count", 100, 1, 1000, 0, "most hits kept, the best first (cvapp "
+                                                    "default)"),
+                P_END}},
 };
 const size_t op_count = sizeof op_table / sizeof op_table[0];

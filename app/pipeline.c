@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "fileio.h"
+#include "imageio.h"
 
 /* Shown values are cut so that a message stays one readable line. */
 #define SHOW 40
@@ -77,7 +78,8 @@ static int parse_value(const param_def *p, const char *s, double *out, const cha
         return 0;
     }
     case PT_KERNEL:
-        break; /* parse_kernel */
+    case PT_PATH:
+        break; /* parse_kernel, keep_text */
     }
     return *why = "has an unknown type", -1;
 }
@@ -124,6 +126,15 @@ static char *find_bar(char *s) {
     return NULL;
 }
 
+/* Keeps a copy of text as parameter k's value (freed by pipeline_free). */
+static int keep_text(step *st, int k, const char *text) {
+    char *copy = strdup(text);
+    if (!copy) return -1;
+    st->text[k] = copy;
+    st->owned |= 1u << k;
+    return 0;
+}
+
 /* A PT_KERNEL value: inline, or "@FILE" (read now, at most
  * PIPELINE_MAX_SPEC bytes of text), checked with kernel_parse and kept as
  * text in st->text[k]. */
@@ -161,12 +172,9 @@ static int parse_kernel(const char *value, size_t index, const op_def *op, int k
                       p->name, SHOW, value, why, range);
     }
     free(kn.v);
-    char *copy = strdup(text);
+    int rc = keep_text(st, k, text);
     membuf_free(&b);
-    if (!copy) return seterr(err, "out of memory");
-    st->text[k] = copy;
-    st->owned |= 1u << k;
-    return 0;
+    return rc != 0 ? seterr(err, "out of memory") : 0;
 }
 
 static int has_kernel(const op_def *op) {
@@ -217,6 +225,10 @@ static int parse_step(char *text, size_t index, step *st, char *err) {
         seen |= 1u << k;
         if (p->type == PT_KERNEL) {
             if (parse_kernel(eq + 1, index, op, k, st, err) != 0) return -1;
+            continue;
+        }
+        if (p->type == PT_PATH) { /* read by pipeline_prepare */
+            if (keep_text(st, k, eq + 1) != 0) return seterr(err, "out of memory");
             continue;
         }
         const char *why = NULL;
@@ -367,7 +379,67 @@ int pipeline_load(const char *arg, pipeline *pl, char *err) {
     return rc;
 }
 
+/* The index of op's PT_PATH parameter, or -1. */
+static int path_param(const op_def *op) {
+    for (size_t k = 0; k < op_param_count(op); k++)
+        if (op->params[k].type == PT_PATH) return (int)k;
+    return -1;
+}
+
+/* Reads and decodes step i's reference image, as inputs are (dec). */
+static int load_ref(step *st, size_t i, const decode_opts *dec, codec *cd, char *err) {
+    int k = path_param(st->op);
+    const char *path = st->text[k], *name = st->op->params[k].name;
+    char why[ERRLEN];
+    if (!strcmp(path, "-"))
+        return seterr(err, "pipeline step %zu (%s): %s=- is not allowed: a reference cannot come "
+                      "from stdin", i + 1, st->op->name, name);
+    membuf b = {0};
+    int rc = 0;
+    if (file_read_all(path, &b, why) != 0)
+        rc = seterr(err, "pipeline step %zu (%s): %s=%s is not readable: %s", i + 1, st->op->name,
+                    name, path, why);
+    else if (image_detect(b.data, b.len) == IMG_UNKNOWN)
+        rc = seterr(err, "pipeline step %zu (%s): %s=%s is not a JPEG or PNG image%s", i + 1,
+                    st->op->name, name, path, b.len ? "" : " (it is empty)");
+    else if (!(st->ref = calloc(1, sizeof *st->ref)))
+        rc = seterr(err, "out of memory");
+    else if (image_decode(cd, b.data, b.len, dec, st->ref, why) != 0)
+        rc = seterr(err, "pipeline step %zu (%s): %s=%s cannot be decoded: %s", i + 1,
+                    st->op->name, name, path, why);
+    membuf_free(&b);
+    return rc;
+}
+
+int pipeline_prepare(pipeline *pl, const decode_opts *dec, char *err) {
+    decode_opts d = *dec;
+    d.to_gray = d.keep_alpha = d.min_width = d.min_height = 0; /* the whole image, BGR or gray */
+    codec cd = {0};
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < pl->n; i++) {
+        step *st = &pl->steps[i];
+        if (st->ref || path_param(st->op) < 0) continue;
+        if (!st->text[path_param(st->op)]) continue; /* its check refused it already */
+        rc = load_ref(st, i, &d, &cd, err);
+    }
+    codec_free(&cd);
+    return rc;
+}
+
+size_t pipeline_refs(const pipeline *pl, const char **paths, size_t max) {
+    size_t n = 0;
+    for (size_t i = 0; i < pl->n; i++) {
+        int k = path_param(pl->steps[i].op);
+        if (k >= 0 && pl->steps[i].text[k] && n < max) paths[n++] = pl->steps[i].text[k];
+    }
+    return n;
+}
+
 void pipeline_free(pipeline *pl) {
+    for (size_t i = 0; pl->steps && i < pl->n; i++) {
+        cvs_image_free(pl->steps[i].ref);
+        free(pl->steps[i].ref);
+    }
     for (size_t i = 0; pl->steps && i < pl->n; i++)
         for (int k = 0; k < OP_MAX_PARAMS; k++)
             if (pl->steps[i].owned & (1u << k)) free((char *)(uintptr_t)pl->steps[i].text[k]);

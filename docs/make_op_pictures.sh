@@ -55,6 +55,7 @@ step_of() {
     hough_lines) echo "canny low=80 high=200 | hough_lines threshold=30 min_length=25 max_gap=3" ;;
     hough_circles) echo "hough_circles min_dist=60 param2=45 min_radius=15 max_radius=80" ;;
     contours) echo "threshold type=otsu | contours mode=list min_area=50 | draw color=red thickness=2" ;;
+    template) echo "template ref=img/ops/template-ref.png threshold=0.6 max_count=5 | draw color=red thickness=2" ;;
     *) echo "$1" ;;
   esac
 }
@@ -83,6 +84,9 @@ ops=$(sed -n 's/^### `\([a-z0-9_]*\)` (\(filter\|detector\))$/\1 \2/p' "$tmp/ops
 for s in fruits.jpg building.jpg; do
   "$CVAPP" -q --exact -p "$(shrink "$s")" -f jpg --quality 80 -o "$IMG/sample-$s" "$SAMPLES/$s"
 done
+# template's reference: a patch of the shrunk fruits.jpg (PNG, exact).
+"$CVAPP" -q --exact -p "$(shrink fruits.jpg) | crop x=100 y=90 width=32 height=28" \
+  -o "$IMG/template-ref.png" "$SAMPLES/fruits.jpg"
 
 : >"$tmp/captions"
 while read -r op kind; do

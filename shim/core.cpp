@@ -240,6 +240,13 @@ void cvs_circles_free(cvs_circles *c) {
     *c = cvs_circles{};
 }
 
+void cvs_boxes_free(cvs_boxes *b) {
+    if (!b)
+        return;
+    std::free(b->items);
+    *b = cvs_boxes{};
+}
+
 void cvs_contours_free(cvs_contours *c) {
     if (!c)
         return;

@@ -28,7 +28,7 @@
  *    left unchanged.  dst must not alias src: the same struct, or a dst
  *    whose buffer shares a byte with src's pixels, is CVS_EINVAL.
  *  - Detector results go into a caller-owned, zeroed result struct
- *    (cvs_keypoints, cvs_lines, cvs_circles, cvs_contours) whose arrays the
+ *    (cvs_keypoints, cvs_lines, cvs_circles, cvs_contours, cvs_boxes) whose arrays the
  *    shim allocates with malloc; release them with the matching
  *    cvs_*_free().  Every detector zeroes its result before anything else,
  *    so on any failure (arguments included) the result is left zeroed.
@@ -58,7 +58,7 @@
  *                    release, allocation, limits, errors, threads
  *   filters          cvs_grayscale .. cvs_convert
  *   drawing          cvs_to_bgr, cvs_draw_*
- *   detectors        cvs_orb .. cvs_find_contours
+ *   detectors        cvs_orb .. cvs_find_contours, cvs_match_template
  *
  * Each choice enum ends in a count (CVS_INTER_COUNT, ...): values 0 to
  * count - 1 are valid, anything else is CVS_EINVAL.
@@ -216,6 +216,18 @@ typedef struct cvs_contours {
     size_t npoints;
 } cvs_contours;
 CVS_API void cvs_contours_free(cvs_contours *c);
+
+/* Boxes (cvs_match_template): the top-left corner, the size and the
+ * score of each.  Since 0.2.0. */
+typedef struct cvs_box {
+    int x, y, width, height;
+    double score;
+} cvs_box;
+typedef struct cvs_boxes {
+    cvs_box *items;
+    size_t count;
+} cvs_boxes;
+CVS_API void cvs_boxes_free(cvs_boxes *b);
 
 /* The message of the last failure on this thread ("" if none, or after a
  * successful call). */
@@ -378,6 +390,11 @@ CVS_API cvs_status cvs_draw_circles(cvs_image *img, const cvs_circle *c, size_t 
                                     const cvs_style *st);
 CVS_API cvs_status cvs_draw_contours(cvs_image *img, const cvs_contours *c,
                                      const cvs_style *st);
+/* Boxes: cv::rectangle of each (the corners (x, y) and (x + width - 1,
+ * y + height - 1)); a box of a size below 1 is CVS_EINVAL and nothing is
+ * drawn.  Since 0.2.0. */
+CVS_API cvs_status cvs_draw_boxes(cvs_image *img, const cvs_box *b, size_t n,
+                                  const cvs_style *st);
 
 /* ==== detectors: read src, fill a zeroed result ======================== */
 /* Keypoint detectors convert a color src to gray themselves (OpenCV does).
@@ -497,6 +514,32 @@ enum { CVS_RETR_EXTERNAL, CVS_RETR_LIST, CVS_RETR_TREE, CVS_RETR_CCOMP, CVS_RETR
 enum { CVS_CHAIN_NONE, CVS_CHAIN_SIMPLE, CVS_CHAIN_COUNT };
 CVS_API cvs_status cvs_find_contours(const cvs_image *src, int mode, int method,
                                      double min_area, cvs_contours *out);
+
+/* Template matching (since 0.2.0): cv::matchTemplate(src, templ, R,
+ * method), then the hits, best first: the best score in R (cv::minMaxLoc:
+ * the minimum for the sqdiff methods, else the maximum; the first in row
+ * order on a tie) while it passes `threshold` (sqdiff methods: at most
+ * threshold, others: at least) and fewer than max_count were found.  Each
+ * hit is the box of the template's size at that place; then every place
+ * whose box overlaps it by more than `overlap` (intersection over union,
+ * computed in double) is dropped from R, and always the hit's own place
+ * (non-maximum suppression; overlap 0 drops every box that touches it).
+ * A NaN in R (cv::patchNaNs) never passes.  templ is converted to src's
+ * channels (cv::cvtColor, 1 or 3) when they differ, and must not be wider
+ * or taller than src (else CVS_EINVAL).  The score is R's float value. */
+enum { CVS_TM_SQDIFF, CVS_TM_SQDIFF_NORMED, CVS_TM_CCORR, CVS_TM_CCORR_NORMED, CVS_TM_CCOEFF,
+       CVS_TM_CCOEFF_NORMED, CVS_TM_COUNT };
+typedef struct cvs_template_params {
+    size_t size;
+    int method;       /* CVS_TM_CCOEFF_NORMED (OpenCV has no default) */
+    double threshold; /* 0.8 (cvshim's) */
+    double overlap;   /* 0.3 (cvshim's): 0..1 */
+    int max_count;    /* 100 (cvshim's): 1..100000 */
+} cvs_template_params;
+CVS_API void cvs_template_params_init_sized(cvs_template_params *p, size_t size);
+#define cvs_template_params_init(p) cvs_template_params_init_sized((p), sizeof *(p))
+CVS_API cvs_status cvs_match_template(const cvs_image *src, const cvs_image *templ,
+                                      const cvs_template_params *p, cvs_boxes *out);
 
 #ifdef __cplusplus
 }

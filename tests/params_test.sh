@@ -4,8 +4,8 @@
 # table itself (`cvapp --list-ops --markdown`), so new ops are covered
 # without editing this file:
 #  - every invalid value (out of range, even where odd is required, not a
-#    number, not a choice, not a boolean, a kernel that is not one) exits 2
-#    before any input is read,
+#    number, not a choice, not a boolean, a kernel that is not one, a
+#    reference image that cannot be read) exits 2 before any input is read,
 #    with one message naming the step and the parameter;
 #  - every parameter's extreme allowed values run: exit 0 (what validation
 #    accepts must run), or exit 2 from a check across parameters (not about
@@ -48,8 +48,9 @@ image_for() { # OP PARAM VALUE
 # parameter's value (convolve's kernel).
 needs_for() { # OP PARAM
   case "$1 $2" in
-    "convolve kernel") ;;
+    "convolve kernel" | "template ref") ;;
     "convolve "*) echo "kernel=1" ;;
+    "template "*) echo "ref=$SRC/tests/refs/fruits_crop.png" ;;
   esac
 }
 
@@ -141,6 +142,16 @@ check_params() {
         edge "$op" "$name" 1
         edge "$op" "$name" "$(printf '%s;' $(for r in $(seq 99); do printf '1,%.0s' $(seq 99); echo; done) | tr -d '\n')"
         ;;
+      path)
+        # Missing, a directory, empty, not an image, stdin: refused before
+        # any input is read.
+        : >"$W/empty.png"
+        printf 'not an image' >"$W/text.png"
+        for v in "$W/nonexistent.png" "$W" "$W/empty.png" "$W/text.png" -; do
+          bad "$op" "$name" "$v"
+        done
+        edge "$op" "$name" "$SRC/tests/refs/fruits_crop.png"
+        edge "$op" "$name" "$SRC/tests/refs/fruits_crop_gray.png" ;;
       *) t "$op $name"; ko "unknown type '$type'" ;;
     esac
   done < <(awk -v k="$SHARD" -v n="$NSHARDS" 'NR % n == k' "$W/params.tsv")

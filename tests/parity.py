@@ -85,12 +85,13 @@ ITEM = {
     "circles": lambda c: (np.float32(c["x"]), np.float32(c["y"]), np.float32(c["radius"])),
     "contours": lambda c: (c["area"], c["perimeter"], tuple(c["bbox"]), c["parent"],
                            tuple(map(tuple, c["points"]))),
+    "boxes": lambda b: (b["x"], b["y"], b["width"], b["height"], np.float32(b["score"])),
 }
 
 
 # Extra cases may be registered by files named parity_*.py beside this one,
 # each defining CASES in the same form, where a case's function may also
-# return a third item: {"lines"|"circles"|"contours": [tuple as in ITEM]},
+# return a third item: {"lines"|"circles"|"contours"|"boxes": [tuple as in ITEM]},
 # and its keypoints may be {"keypoints": k, "descriptors": d} to compare
 # descriptors too.
 here = os.path.dirname(os.path.abspath(__file__))

@@ -136,7 +136,7 @@ def rich_keypoints(out, kps, color, thickness):
 
 
 def draw(im, sets, color=GREEN, thickness=0):
-    """draw: each set's contours, lines, circles, then keypoints."""
+    """draw: each set's contours, lines, circles, keypoints, then boxes."""
     out = cv2.cvtColor(im, cv2.COLOR_GRAY2BGR) if im.ndim == 2 else im.copy()
     thickness = thickness or auto_thickness(im)
     for s in sets:
@@ -152,7 +152,59 @@ def draw(im, sets, color=GREEN, thickness=0):
             out = cv2.drawKeypoints(out, s.get("keypoints", []), out, color,
                                     cv2.DRAW_MATCHES_FLAGS_DRAW_OVER_OUTIMG
                                     | cv2.DRAW_MATCHES_FLAGS_DRAW_RICH_KEYPOINTS)
+        for x, y, w, h, _ in s.get("boxes", []):
+            cv2.rectangle(out, (x, y), (x + w - 1, y + h - 1), color, thickness)
     return out
+
+
+TM = {"sqdiff": cv2.TM_SQDIFF, "sqdiff_normed": cv2.TM_SQDIFF_NORMED, "ccorr": cv2.TM_CCORR,
+      "ccorr_normed": cv2.TM_CCORR_NORMED, "ccoeff": cv2.TM_CCOEFF,
+      "ccoeff_normed": cv2.TM_CCOEFF_NORMED}
+
+
+def ref_image(name):
+    """A reference image of tests/refs as cvapp decodes it (alpha dropped)."""
+    im = cv2.imread(f"{here}/refs/{name}", cv2.IMREAD_UNCHANGED)
+    return im[:, :, :3].copy() if im.ndim == 3 and im.shape[2] == 4 else im
+
+
+def template_hits(im, templ, method="ccoeff_normed", threshold=0.8, overlap=0.3, max_count=100):
+    """template: matchTemplate, then the best place while it passes the
+    threshold, each hit dropping the places whose box overlaps it by more
+    than `overlap` (intersection over union) and its own."""
+    if templ.ndim != im.ndim:
+        templ = cv2.cvtColor(templ, cv2.COLOR_GRAY2BGR if im.ndim == 3 else cv2.COLOR_BGR2GRAY)
+    r = cv2.matchTemplate(im, templ, TM[method])
+    lowest = method.startswith("sqdiff")
+    worst = np.finfo(np.float32).max * (1 if lowest else -1)
+    r = cv2.patchNaNs(r, float(worst))
+    h, w = templ.shape[:2]
+    hits = []
+    while len(hits) < max_count:
+        lo, hi, at_lo, at_hi = cv2.minMaxLoc(r)
+        score, (x, y) = (lo, at_lo) if lowest else (hi, at_hi)
+        if not (score <= threshold and score < worst if lowest else score >= threshold and score > worst):
+            break
+        hits.append((x, y, w, h, f32(score)))
+        y0, y1, x0, x1 = max(y - h + 1, 0), min(y + h - 1, r.shape[0] - 1), max(x - w + 1, 0), \
+            min(x + w - 1, r.shape[1] - 1)
+        dy = np.abs(np.arange(y0, y1 + 1) - y)[:, None]
+        dx = np.abs(np.arange(x0, x1 + 1) - x)[None, :]
+        inter = ((w - dx) * (h - dy)).astype(np.float64)
+        window = r[y0:y1 + 1, x0:x1 + 1]
+        window[inter / (2 * (float(w) * h) - inter) > overlap] = worst
+        r[y, x] = worst
+    return hits
+
+
+def template_case(ref, to_gray=False, drawn=None, **kw):
+    def case(im):
+        if to_gray:
+            im = gray(im)
+        hits = template_hits(im, ref_image(ref), **kw)
+        out = im if drawn is None else draw(im, [{"boxes": hits}], *drawn)
+        return out, None, {"boxes": hits}
+    return case
 
 
 def lines_case(low, high, **kw):
@@ -481,6 +533,28 @@ CASES = [
     ("contours-list", "threshold type=triangle | contours mode=list min_area=10",
      contours_case(lambda im: cv2.threshold(gray(im), 127, 255, T | cv2.THRESH_TRIANGLE)[1],
                    mode=cv2.RETR_LIST, min_area=10)),
+    # Template matching.
+    ("template", f"template ref={here}/refs/fruits_crop.png", template_case("fruits_crop.png")),
+    ("template-sqdiff-normed",
+     f"template ref={here}/refs/fruits_crop.png method=sqdiff_normed threshold=0.05 overlap=0 "
+     "max_count=5",
+     template_case("fruits_crop.png", method="sqdiff_normed", threshold=0.05, overlap=0,
+                   max_count=5)),
+    ("template-gray-ccorr",
+     f"grayscale | template ref={here}/refs/fruits_crop.png method=ccorr_normed threshold=0.97 "
+     "overlap=0.5 max_count=20",
+     template_case("fruits_crop.png", True, method="ccorr_normed", threshold=0.97, overlap=0.5,
+                   max_count=20)),
+    ("template-gray-ref-ccoeff",
+     f"template ref={here}/refs/fruits_crop_gray.png method=ccoeff threshold=2e5 overlap=0.1 "
+     "max_count=7",
+     template_case("fruits_crop_gray.png", method="ccoeff", threshold=2e5, overlap=0.1,
+                   max_count=7)),
+    ("template-sqdiff-draw",
+     f"template ref={here}/refs/fruits_crop_gray.png method=sqdiff threshold=4e6 overlap=1 "
+     "max_count=4 | draw color=red thickness=2",
+     template_case("fruits_crop_gray.png", drawn=(RED, 2), method="sqdiff", threshold=4e6,
+                   overlap=1, max_count=4)),
     # Drawing.
     ("draw-keypoints-circles",
      "resize scale=0.5 interp=area | orb nfeatures=100 | median ksize=5 | hough_circles param2=60 "

@@ -793,6 +793,111 @@ START_TEST(contours_of_squares) {
 }
 END_TEST
 
+/* Runs SPEC with `ref` as every step's reference image (what
+ * pipeline_prepare decodes from ref=FILE); the findings go to f. */
+static cvs_image run_with_ref(const char *spec, const cvs_image *in, cvs_image *ref, findings *f) {
+    pipeline pl;
+    char err[ERRLEN];
+    ck_assert_msg(pipeline_parse(spec, &pl, err) == 0, "%s: %s", spec, err);
+    for (size_t i = 0; i < pl.n; i++) pl.steps[i].ref = ref;
+    pipe_buffers b = {0};
+    findings_clear(f);
+    const cvs_image *out;
+    ck_assert_msg(pipeline_run(&pl, in, &b, f, &out, NULL, err) == 0, "%s: %s", spec, err);
+    cvs_image copy = img_fill(out->width, out->height, out->channels, 0);
+    for (int y = 0; y < out->height; y++)
+        memcpy(px(&copy, 0, y), px(out, 0, y), (size_t)out->width * (size_t)out->channels);
+    for (size_t i = 0; i < pl.n; i++) pl.steps[i].ref = NULL; /* not the pipeline's */
+    pipe_buffers_free(&b);
+    pipeline_free(&pl);
+    return copy;
+}
+
+/* template: a patch of noise pasted twice into a flat image is found at
+ * both places, best first (the exact copy before the dimmed one), the
+ * boxes the template's size; non-maximum suppression keeps one hit per
+ * place; draw draws the boxes. */
+START_TEST(template_finds_pasted_patches) {
+    cvs_image patch = img_noise(12, 10, 1, 3), in = img_fill(80, 60, 1, 128);
+    for (int y = 0; y < 10; y++)
+        for (int x = 0; x < 12; x++) {
+            *px(&in, 50 + x, 30 + y) = *px(&patch, x, y);
+            *px(&in, 5 + x, 7 + y) = (uint8_t)(*px(&patch, x, y) / 2 + 60);
+        }
+    findings f = {0};
+    cvs_image out = run_with_ref("template ref=patch.png threshold=0.9", &in, &patch, &f);
+    ck_assert_uint_eq(f.nsets, 1);
+    const cvs_boxes *b = &f.sets[0].boxes;
+    ck_assert_uint_eq(b->count, 2);
+    ck_assert_int_eq(b->items[0].x, 50);
+    ck_assert_int_eq(b->items[0].y, 30);
+    ck_assert_int_eq(b->items[0].width, 12);
+    ck_assert_int_eq(b->items[0].height, 10);
+    ck_assert_double_ge(b->items[0].score, 0.999); /* ccoeff_normed of itself: 1 */
+    ck_assert_int_eq(b->items[1].x, 5);
+    ck_assert_int_eq(b->items[1].y, 7);
+    ck_assert_double_ge(b->items[1].score, 0.99); /* an affine copy is as good for ccoeff */
+    ck_assert_mem_eq(out.data, in.data, 80); /* a detector passes the image on */
+    cvs_image_free(&out);
+    /* sqdiff: only the exact copy scores 0; max_count stops early. */
+    out = run_with_ref("template ref=p method=sqdiff threshold=0", &in, &patch, &f);
+    ck_assert_uint_eq(f.sets[0].boxes.count, 1);
+    ck_assert_int_eq(f.sets[0].boxes.items[0].x, 50);
+    ck_assert_double_eq(f.sets[0].boxes.items[0].score, 0);
+    cvs_image_free(&out);
+    out = run_with_ref("template ref=p max_count=1", &in, &patch, &f);
+    ck_assert_uint_eq(f.sets[0].boxes.count, 1);
+    cvs_image_free(&out);
+    /* No suppression at all (overlap=1): neighbours of a hit may be hits
+     * too, but each place once. */
+    out = run_with_ref("template ref=p overlap=1 threshold=0.5 max_count=50", &in, &patch, &f);
+    b = &f.sets[0].boxes;
+    for (size_t i = 0; i < b->count; i++)
+        for (size_t k = i + 1; k < b->count; k++)
+            ck_assert(b->items[i].x != b->items[k].x || b->items[i].y != b->items[k].y);
+    cvs_image_free(&out);
+    /* draw: a red rectangle of the box's size at each hit. */
+    out = run_with_ref("template ref=p threshold=0.9 | draw color=red", &in, &patch, &f);
+    ck_assert_int_eq(out.channels, 3);
+    static const uint8_t red[3] = {0, 0, 255};
+    ck_assert_mem_eq(px(&out, 50, 30), red, 3);
+    ck_assert_mem_eq(px(&out, 61, 39), red, 3);
+    ck_assert_mem_eq(px(&out, 5, 16), red, 3);
+    ck_assert_mem_ne(px(&out, 55, 35), red, 3);
+    cvs_image_free(&out);
+    /* A color image: the gray template is converted to BGR. */
+    cvs_image color = {0};
+    ck_assert_int_eq(cvs_to_bgr(&in, &color), CVS_OK);
+    out = run_with_ref("template ref=p threshold=0.9", &color, &patch, &f);
+    ck_assert_uint_eq(f.sets[0].boxes.count, 2);
+    cvs_image_free(&out);
+    /* The JSON lists each box with its score. */
+    char *json = findings_to_json(&f, "in.png", 80, 60, 3);
+    ck_assert_ptr_nonnull(strstr(json, "\"boxes\":[{\"x\":50,\"y\":30,\"width\":12,\"height\":10,"
+                                       "\"score\":"));
+    free(json);
+    /* A template larger than the image fails that input. */
+    pipeline pl;
+    char err[ERRLEN];
+    ck_assert_int_eq(pipeline_parse("template ref=p", &pl, err), 0);
+    pl.steps[0].ref = &in;
+    pipe_buffers bufs = {0};
+    const cvs_image *res;
+    ck_assert_int_eq(pipeline_run(&pl, &patch, &bufs, &f, &res, NULL, err), -1);
+    ck_assert_str_eq(err, "step 1 (template) failed: the template (80x60) is larger than the "
+                          "image (12x10)");
+    /* Without its image (pipeline_prepare not run), the step fails. */
+    pl.steps[0].ref = NULL;
+    ck_assert_int_eq(pipeline_run(&pl, &in, &bufs, &f, &res, NULL, err), -1);
+    ck_assert_str_eq(err, "step 1 (template) failed: its ref image was not loaded");
+    pipe_buffers_free(&bufs);
+    pipeline_free(&pl);
+    findings_free(&f);
+    free_images(&in, &patch);
+    cvs_image_free(&color);
+}
+END_TEST
+
 START_TEST(draw_renders_findings) {
     cvs_image in = img_square(64, 64, 16, 16, 48, 48);
     findings f = {0};
@@ -938,6 +1043,7 @@ START_TEST(table_rows_are_complete) {
                           (!(op->flags & (OPF_GEOMETRY | OPF_GRAY_ON_LOAD)) && !op->shrink),
                       "%s: a detector passes the image on unchanged", op->name);
         size_t np = op_param_count(op);
+        int paths = 0;
         ck_assert_msg(np < OP_MAX_PARAMS, "%s: no room for the end of its params", op->name);
         for (size_t k = 0; k < np; k++) {
             const param_def *p = &op->params[k];
@@ -992,6 +1098,13 @@ START_TEST(table_rows_are_complete) {
                 ck_assert_ptr_null(p->choices);
                 break;
             }
+            case PT_PATH:
+                /* One image per step (step.ref), and no default file. */
+                ck_assert_msg(paths++ == 0, "%s: two path parameters", op->name);
+                ck_assert_ptr_null(p->def_choice);
+                ck_assert_ptr_null(p->choices);
+                ck_assert_msg(op->check != NULL, "%s: a required path needs a check", op->name);
+                break;
             }
         }
         step st;
@@ -1160,6 +1273,7 @@ int main(void) {
     tcase_add_test(tc, blobs_at_disk_centres);
     tcase_add_test(tc, hough_lines_and_circles);
     tcase_add_test(tc, contours_of_squares);
+    tcase_add_test(tc, template_finds_pasted_patches);
     tcase_add_test(tc, draw_renders_findings);
     tcase_add_test(tc, features_json);
     tcase_add_test(tc, contour_parents_across_steps);

@@ -39,7 +39,8 @@ static double param_of(const step *st, const char *name) {
     case PT_REAL: v = arg_real(&c, name); break;
     case PT_BOOL: v = arg_bool(&c, name); break;
     case PT_CHOICE: v = arg_choice(&c, name); break;
-    case PT_KERNEL: v = arg_text(&c, name) != NULL; break;
+    case PT_KERNEL:
+    case PT_PATH: v = arg_text(&c, name) != NULL; break;
     }
     ck_assert_ptr_null(c.missing);
     return v;

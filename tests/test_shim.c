@@ -101,6 +101,12 @@ START_TEST(params_init_defaults) {
     ck_assert(hc.dp == 1 && hc.min_dist == 20 && hc.param1 == 100 && hc.param2 == 100);
     ck_assert_int_eq(hc.min_radius, 0);
     ck_assert_int_eq(hc.max_radius, 0);
+    cvs_template_params tp;
+    cvs_template_params_init(&tp);
+    ck_assert_uint_eq(tp.size, sizeof tp);
+    ck_assert_int_eq(tp.method, CVS_TM_CCOEFF_NORMED);
+    ck_assert(tp.threshold == 0.8 && tp.overlap == 0.3);
+    ck_assert_int_eq(tp.max_count, 100);
     /* NULL, or a size too small to hold `size`: nothing written, no crash. */
     cvs_orb_params_init(NULL);
     cvs_orb_params_init_sized(&orb, 0);
@@ -466,6 +472,64 @@ START_TEST(dst_must_not_alias_src) {
 }
 END_TEST
 
+/* cvs_match_template's own checks; the result stays zeroed on each. */
+START_TEST(match_template_arguments) {
+    cvs_image src = img_noise(40, 30, 1, 4), color = img_noise(40, 30, 3, 4), big = {0};
+    cvs_image templ = {.width = 8, .height = 6, .channels = 1, .stride = src.stride,
+                       .data = px(&src, 10, 12)}; /* a borrowed view into src */
+    cvs_template_params p;
+    cvs_template_params_init(&p);
+    cvs_boxes b;
+    memset(&b, 0xA5, sizeof b);
+    ck_assert_int_eq(cvs_match_template(&src, &templ, NULL, &b), CVS_EINVAL);
+    ck_assert(b.items == NULL && b.count == 0);
+    ck_assert_int_eq(cvs_match_template(&src, &templ, &p, NULL), CVS_EINVAL);
+    ck_assert_int_eq(cvs_match_template(&src, NULL, &p, &b), CVS_EINVAL);
+    cvs_template_params bad = p;
+    bad.method = CVS_TM_COUNT;
+    ck_assert_int_eq(cvs_match_template(&src, &templ, &bad, &b), CVS_EINVAL);
+    bad = p;
+    bad.max_count = 0;
+    ck_assert_int_eq(cvs_match_template(&src, &templ, &bad, &b), CVS_EINVAL);
+    bad = p;
+    bad.overlap = 1.5;
+    ck_assert_int_eq(cvs_match_template(&src, &templ, &bad, &b), CVS_EINVAL);
+    bad = p;
+    bad.threshold = NAN;
+    ck_assert_int_eq(cvs_match_template(&src, &templ, &bad, &b), CVS_EINVAL);
+    bad.size = 0;
+    ck_assert_int_eq(cvs_match_template(&src, &templ, &bad, &b), CVS_EINVAL);
+    ck_assert_int_eq(cvs_image_alloc(&big, 41, 5, 1), CVS_OK);
+    ck_assert_int_eq(cvs_match_template(&src, &big, &p, &b), CVS_EINVAL);
+    ck_assert_str_eq(cvs_last_error(), "the template (41x5) is larger than the image (40x30)");
+    ck_assert(b.items == NULL && b.count == 0);
+    /* Found where it was cut from; a gray template on a color image too. */
+    ck_assert_int_eq(cvs_match_template(&src, &templ, &p, &b), CVS_OK);
+    ck_assert_uint_ge(b.count, 1);
+    ck_assert_int_eq(b.items[0].x, 10);
+    ck_assert_int_eq(b.items[0].y, 12);
+    cvs_boxes_free(&b);
+    ck_assert(b.items == NULL && b.count == 0);
+    ck_assert_int_eq(cvs_match_template(&color, &templ, &p, &b), CVS_OK);
+    cvs_boxes_free(&b);
+    cvs_boxes_free(NULL);
+    /* Drawing boxes: 3 channels, a style, no empty box. */
+    cvs_style st = {0, 0, 255, 1};
+    cvs_box box = {1, 2, 3, 4, 0}, empty = {1, 2, 0, 4, 0};
+    ck_assert_int_eq(cvs_draw_boxes(&src, &box, 1, &st), CVS_EINVAL);
+    ck_assert_int_eq(cvs_draw_boxes(&color, NULL, 1, &st), CVS_EINVAL);
+    ck_assert_int_eq(cvs_draw_boxes(&color, &box, 1, NULL), CVS_EINVAL);
+    ck_assert_int_eq(cvs_draw_boxes(&color, &empty, 1, &st), CVS_EINVAL);
+    ck_assert_int_eq(cvs_draw_boxes(&color, NULL, 0, &st), CVS_OK);
+    ck_assert_int_eq(cvs_draw_boxes(&color, &box, 1, &st), CVS_OK);
+    ck_assert_int_eq(px(&color, 1, 2)[2], 255);
+    ck_assert_int_eq(px(&color, 3, 5)[2], 255);
+    cvs_image_free(&big);
+    cvs_image_free(&src);
+    cvs_image_free(&color);
+}
+END_TEST
+
 /* Fills a result with garbage the shim must overwrite with zeroes. */
 #define DIRTY(r) memset(&(r), 0xA5, sizeof(r))
 #define ZEROED(r) ck_assert_msg(all_zero(&(r), sizeof(r)), "%s not zeroed", #r)
@@ -816,6 +880,7 @@ int main(void) {
     tcase_add_test(rules, src_is_borrowed);
     tcase_add_test(rules, borrowed_dst_is_refused);
     tcase_add_test(rules, dst_must_not_alias_src);
+    tcase_add_test(rules, match_template_arguments);
     tcase_add_test(rules, detector_results_zeroed_on_failure);
     tcase_add_test(rules, results_free_and_zero);
     tcase_add_test(rules, last_error_per_thread_cleared_on_success);

@@ -21,6 +21,10 @@ static void check_value(const step *st, size_t k) {
     const param_def *p = &st->op->params[k];
     double v = st->v[k];
     const char *op = st->op->name;
+    if (p->type == PT_PATH) {
+        FUZZ_CHECK(st->text[k] != NULL && st->text[k][0], "%s %s: no path", op, p->name);
+        return;
+    }
     if (p->type == PT_KERNEL) {
         /* Kept as text that parses (NULL only for a required one that the
          * op's check refuses). */
@@ -63,6 +67,7 @@ static void check_value(const step *st, size_t k) {
                    "%s %s=%g is not a choice", op, p->name, v);
         break;
     case PT_KERNEL:
+    case PT_PATH:
         break; /* above */
     }
 }
@@ -79,10 +84,13 @@ static void write_step(const step *st, char *s, size_t cap) {
         const param_def *p = &st->op->params[k];
         double v = st->v[k];
         len += (size_t)sprintf(s + len, " %s=", p->name);
-        if (p->type == PT_KERNEL) {
-            s[len++] = '"';
+        if (p->type == PT_KERNEL || p->type == PT_PATH) {
+            /* A path in the quotes it does not hold (it cannot hold both:
+             * a quote opens or closes a quoted part). */
+            char q = strchr(st->text[k], '"') ? '\'' : '"';
+            s[len++] = q;
             for (const char *t = st->text[k]; *t; t++) s[len++] = *t == '\n' ? ';' : *t;
-            s[len++] = '"';
+            s[len++] = q;
             s[len] = '\0';
         } else if (p->type == PT_CHOICE) {
             len += (size_t)sprintf(s + len, "%s", p->choices[(int)v].name);
@@ -141,6 +149,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             int same = (st->pct & (1u << k)) ? fabs(a - b) <= 1e-15 : a == b;
             FUZZ_CHECK(same, "step %zu (%s) %s: %.17g, then %.17g", i + 1, st->op->name,
                        st->op->params[k].name, b, a);
+            if (st->op->params[k].type == PT_PATH)
+                FUZZ_CHECK(!strcmp(again.steps[0].text[k], st->text[k]),
+                           "step %zu (%s): path '%s', then '%s'", i + 1, st->op->name,
+                           st->text[k], again.steps[0].text[k]);
             if (st->op->params[k].type == PT_KERNEL) {
                 op_kernel ka, kb;
                 char why[256];

@@ -61,6 +61,7 @@ static double param(const step *st, const char *name) {
     case PT_BOOL: return arg_bool(&c, name);
     case PT_CHOICE: return arg_choice(&c, name);
     case PT_KERNEL: break; /* see kernel_cells */
+    case PT_PATH: break;   /* never loaded here: template and match steps fail */
     }
     return 0;
 }

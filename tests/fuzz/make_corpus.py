@@ -288,7 +288,7 @@ def op_table(cvapp):
             op = m.group(1)
             ops[op] = []
             continue
-        m = re.match(r"^    (\w+)\s+(int|real|bool|choice|kernel)\s+default (\S+)\s+(\S+)", line)
+        m = re.match(r"^    (\w+)\s+(int|real|bool|choice|kernel|path)\s+default (\S+)\s+(\S+)", line)
         if m and op:
             ops[op].append(m.groups())
     return ops
@@ -301,6 +301,7 @@ def op_specs(ops):
     specs["resize"] = "resize width=8 height=6 interp=cubic"
     specs["crop"] = "crop x=1 y=2 width=5 height=4"
     specs["convolve"] = 'convolve kernel="1 2 1; 2 4 2; 1 2 1" scale=0.0625 border=replicate'
+    specs["template"] = "template ref=stamp.png method=sqdiff_normed threshold=0.1 max_count=3"
     return specs
 
 
