@@ -15,6 +15,20 @@
 /* Default of --max-features: items kept per detector step. */
 #define DEFAULT_MAX_FEATURES 100000
 
+/* What a match step found besides the image's keypoints (docs/features-json.md). */
+typedef struct match_result {
+    const char *ref;       /* the reference's path (the pipeline's text: outlives this) */
+    int ref_width, ref_height;
+    size_t ref_keypoints;  /* the reference's keypoints with descriptors */
+    const char *model_name; /* "homography", "affine" or "similarity" (static) */
+    cvs_matches matches;   /* owned; query = index in the set's kp, train = the reference's */
+    cvs_model model;
+    int found;             /* the model holds min_inliers inliers and a convex outline */
+    int has_corners;       /* corners are set (a valid model) */
+    double corners[8];     /* the reference's corners (0,0) (w,0) (w,h) (0,h) mapped into
+                              the image by the model */
+} match_result;
+
 /* What one detector step found: keypoints, or lines, circles, contours or
  * boxes
  * (a detector fills the arrays it makes and leaves the others empty). */
@@ -25,6 +39,7 @@ typedef struct feature_set {
     cvs_circles circles;  /* owned */
     cvs_contours contours; /* owned */
     cvs_boxes boxes;      /* owned */
+    match_result *match;  /* owned (malloc'd), a match step's only */
     size_t found;         /* items the detector found, before --max-features */
 } feature_set;
 
@@ -43,7 +58,9 @@ typedef struct findings {
  * names it `detector`.  A set over max_items is cut to it: the keypoints
  * with the strongest response (ties: the first), in their order; the first
  * lines, circles, contours (a contour whose parent was cut gets -1) and
- * boxes (the best, as a template step lists them).
+ * boxes (the best, as a template step lists them); a match step's matches
+ * whose keypoint was cut are dropped, the others renumbered, then the
+ * first max of them kept.
  * Returns 0 or -1 (no memory, in which case the arrays are freed). */
 int findings_add(findings *f, const char *detector, feature_set *s);
 

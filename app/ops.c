@@ -134,9 +134,14 @@ const char *arg_text(op_call *c, const char *name) {
     return k < 0 ? NULL : c->st->text[k];
 }
 
-const cvs_image *arg_image(op_call *c, const char *name) {
+const op_ref *arg_ref(op_call *c, const char *name) {
     int k = arg_index(c, name, PT_PATH);
     return k < 0 ? NULL : c->st->ref;
+}
+
+const cvs_image *arg_image(op_call *c, const char *name) {
+    const op_ref *r = arg_ref(c, name);
+    return r ? &r->img : NULL;
 }
 
 int arg_size(op_call *c, const char *name, int whole) {

@@ -92,9 +92,16 @@ typedef struct step {
     const char *text[OP_MAX_PARAMS]; /* PT_KERNEL and PT_PATH values (NULL: not given,
                                         no default) */
     unsigned owned; /* bit k: text[k] was allocated by the parser (pipeline_free frees it) */
-    cvs_image *ref; /* the step's PT_PATH image once pipeline_prepare has decoded it (owned
-                       by the pipeline, shared read-only by every worker), else NULL */
+    struct op_ref *ref; /* the step's PT_PATH image once pipeline_prepare has read it (owned
+                           by the pipeline, shared read-only by every worker), else NULL */
 } step;
+
+/* A step's reference image, read once per run: the image, and what the
+ * op's prepare hook computed from it (match: its keypoints). */
+typedef struct op_ref {
+    cvs_image img;
+    cvs_keypoints kp;
+} op_ref;
 
 /* What an op's run function (and its check and hook) gets. */
 typedef struct op_call {
@@ -120,6 +127,8 @@ const char *arg_text(op_call *c, const char *name);
 /* The image a PT_PATH parameter names, decoded by pipeline_prepare; NULL
  * when it was not (the run function fails the step). */
 const cvs_image *arg_image(op_call *c, const char *name);
+/* What the op's prepare hook computed from that image (NULL likewise). */
+const op_ref *arg_ref(op_call *c, const char *name);
 /* An int parameter with PF_PERCENT as pixels: its value, or, when it was
  * given as a percentage, that share of `whole` rounded to the nearest
  * integer, ties to even (lrint(P / 100.0 * whole)). */
@@ -158,6 +167,11 @@ typedef struct op_def {
      * output size, which it writes to *tw x *th) and writes to *shrunk
      * the step that makes that output from the smaller image; 0 when not. */
     int (*shrink)(op_call *c, int fw, int fh, int *tw, int *th, step *shrunk);
+    /* Optional, for an op with a PT_PATH parameter: run once per run by
+     * pipeline_prepare on the decoded reference (arg_image), it fills
+     * ref->kp or the like; returns NULL, or why the reference cannot be
+     * used (a usage error). */
+    const char *(*prepare)(op_call *c, op_ref *ref);
     int variant; /* a constant for a run function rows share (morphology: CVS_MORPH_*) */
     const char *example; /* a pipeline using the op, shown by --list-ops OP (optional) */
     param_def params[OP_MAX_PARAMS];

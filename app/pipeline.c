@@ -404,10 +404,20 @@ static int load_ref(step *st, size_t i, const decode_opts *dec, codec *cd, char 
                     st->op->name, name, path, b.len ? "" : " (it is empty)");
     else if (!(st->ref = calloc(1, sizeof *st->ref)))
         rc = seterr(err, "out of memory");
-    else if (image_decode(cd, b.data, b.len, dec, st->ref, why) != 0)
+    else if (image_decode(cd, b.data, b.len, dec, &st->ref->img, why) != 0)
         rc = seterr(err, "pipeline step %zu (%s): %s=%s cannot be decoded: %s", i + 1,
                     st->op->name, name, path, why);
     membuf_free(&b);
+    if (rc == 0 && st->op->prepare) {
+        op_call call = {.st = st};
+        const char *bad = st->op->prepare(&call, st->ref);
+        char internal[ERRLEN];
+        if (op_call_internal(&call, internal, sizeof internal))
+            rc = seterr(err, "pipeline step %zu (%s): %s", i + 1, st->op->name, internal);
+        else if (bad)
+            rc = seterr(err, "pipeline step %zu (%s): %s=%s %s", i + 1, st->op->name, name, path,
+                        bad);
+    }
     return rc;
 }
 
@@ -437,7 +447,9 @@ size_t pipeline_refs(const pipeline *pl, const char **paths, size_t max) {
 
 void pipeline_free(pipeline *pl) {
     for (size_t i = 0; pl->steps && i < pl->n; i++) {
-        cvs_image_free(pl->steps[i].ref);
+        if (!pl->steps[i].ref) continue;
+        cvs_image_free(&pl->steps[i].ref->img);
+        cvs_keypoints_free(&pl->steps[i].ref->kp);
         free(pl->steps[i].ref);
     }
     for (size_t i = 0; pl->steps && i < pl->n; i++)

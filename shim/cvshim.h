@@ -59,6 +59,7 @@
  *   filters          cvs_grayscale .. cvs_convert
  *   drawing          cvs_to_bgr, cvs_draw_*
  *   detectors        cvs_orb .. cvs_find_contours, cvs_match_template
+ *   matching         cvs_match_descriptors, cvs_fit_model
  *
  * Each choice enum ends in a count (CVS_INTER_COUNT, ...): values 0 to
  * count - 1 are valid, anything else is CVS_EINVAL.
@@ -540,6 +541,68 @@ CVS_API void cvs_template_params_init_sized(cvs_template_params *p, size_t size)
 #define cvs_template_params_init(p) cvs_template_params_init_sized((p), sizeof *(p))
 CVS_API cvs_status cvs_match_template(const cvs_image *src, const cvs_image *templ,
                                       const cvs_template_params *p, cvs_boxes *out);
+
+/* ==== matching: descriptors, then a model (since 0.2.0) ================= */
+
+/* A match of keypoint `query` (of the image) with keypoint `train` (of the
+ * reference): their descriptors' distance, and whether the model fit kept
+ * it as an inlier (0 until cvs_fit_model). */
+typedef struct cvs_match {
+    int query, train;
+    float distance;
+    int inlier;
+} cvs_match;
+typedef struct cvs_matches {
+    cvs_match *items;
+    size_t count;
+} cvs_matches;
+CVS_API void cvs_matches_free(cvs_matches *m);
+
+typedef struct cvs_match_params {
+    size_t size;
+    double ratio;    /* 0.75 (Lowe's): a match is kept when its distance is below ratio times
+                        the second nearest's (cv::BFMatcher::knnMatch, k = 2) */
+    int cross_check; /* 0; non-zero: cv::BFMatcher(norm, crossCheck = true)::match instead of
+                        the ratio test */
+} cvs_match_params;
+CVS_API void cvs_match_params_init_sized(cvs_match_params *p, size_t size);
+#define cvs_match_params_init(p) cvs_match_params_init_sized((p), sizeof *(p))
+/* Matches query's descriptors with train's by brute force: NORM_HAMMING for
+ * byte descriptors (ORB, BRISK, AKAZE), NORM_L2 for float ones (SIFT); both
+ * must be of one type and length (else CVS_EINVAL).  Matches come in query
+ * order; none when either side has no descriptors. */
+CVS_API cvs_status cvs_match_descriptors(const cvs_keypoints *query, const cvs_keypoints *train,
+                                         const cvs_match_params *p, cvs_matches *out);
+
+/* The model that maps train's points (the reference) onto query's (the
+ * image): cv::findHomography, cv::estimateAffine2D or
+ * cv::estimateAffinePartial2D (similarity: rotation, uniform scale,
+ * translation), with RANSAC, LMEDS or USAC_DEFAULT (not for similarity,
+ * which OpenCV 4.6 refuses: CVS_EINVAL). */
+enum { CVS_MODEL_HOMOGRAPHY, CVS_MODEL_AFFINE, CVS_MODEL_SIMILARITY, CVS_MODEL_COUNT };
+enum { CVS_ROBUST_RANSAC, CVS_ROBUST_LMEDS, CVS_ROBUST_USAC, CVS_ROBUST_COUNT };
+typedef struct cvs_model_params {
+    size_t size;
+    int model;               /* CVS_MODEL_HOMOGRAPHY */
+    int method;              /* CVS_ROBUST_RANSAC */
+    double reproj_threshold; /* 3 (OpenCV's) */
+    int max_iters;           /* 2000 (OpenCV's) */
+    double confidence;       /* 0.995 (OpenCV's) */
+} cvs_model_params;
+CVS_API void cvs_model_params_init_sized(cvs_model_params *p, size_t size);
+#define cvs_model_params_init(p) cvs_model_params_init_sized((p), sizeof *(p))
+typedef struct cvs_model {
+    int model;      /* CVS_MODEL_* */
+    int valid;      /* 0: too few matches (homography 4, affine 3, similarity 2) or OpenCV
+                       found none; then m is zero */
+    double m[9];    /* 3x3, row by row; the affine ones end in 0 0 1 */
+    size_t inliers; /* matches the fit kept (their `inlier` set to 1) */
+} cvs_model;
+/* Fits the model to `matches` (indices into query and train; one outside
+ * them is CVS_EINVAL), sets each match's inlier flag and fills *out. */
+CVS_API cvs_status cvs_fit_model(const cvs_keypoints *query, const cvs_keypoints *train,
+                                 cvs_matches *matches, const cvs_model_params *p,
+                                 cvs_model *out);
 
 #ifdef __cplusplus
 }

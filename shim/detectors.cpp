@@ -25,32 +25,6 @@
 namespace cvshim {
 namespace {
 
-// malloc'd C arrays held until they are handed to the caller.
-struct c_free {
-    void operator()(void *p) const {
-        std::free(p);
-    }
-};
-template <typename T> using c_ptr = std::unique_ptr<T, c_free>;
-
-template <typename T> c_ptr<T> c_alloc(size_t n) {
-    if (n == 0)
-        return nullptr;
-    if (n > SIZE_MAX / sizeof(T))
-        throw std::bad_alloc();
-    c_ptr<T> p(static_cast<T *>(std::malloc(n * sizeof(T))));
-    if (!p)
-        throw std::bad_alloc();
-    return p;
-}
-
-template <typename T> c_ptr<T> c_copy(const std::vector<T> &v) {
-    c_ptr<T> p = c_alloc<T>(v.size());
-    if (p)
-        std::memcpy(p.get(), v.data(), v.size() * sizeof(T));
-    return p;
-}
-
 // The first statement of every detector: a usable, zeroed result.
 void reset(cvs_keypoints *out) {
     require(out != nullptr, "null keypoint list");
@@ -169,16 +143,6 @@ static_assert(std::size(contour_modes) == CVS_RETR_COUNT, "one per CVS_RETR_*");
 const int contour_methods[] = {cv::CHAIN_APPROX_NONE, cv::CHAIN_APPROX_SIMPLE};
 static_assert(std::size(contour_methods) == CVS_CHAIN_COUNT, "one per CVS_CHAIN_*");
 
-// Fills a parameter struct with `defaults` (cvshim.h names them beside
-// each field) and the caller's size.
-template <typename P> void init_params(P *p, size_t size, P defaults) {
-    if (!p || size < sizeof p->size)
-        return;
-    defaults.size = size;
-    // A caller built against an older header has a smaller struct: only its
-    // part is written.  A newer caller's later fields are not read.
-    std::memcpy(p, &defaults, size < sizeof defaults ? size : sizeof defaults);
-}
 const int template_methods[] = {cv::TM_SQDIFF, cv::TM_SQDIFF_NORMED, cv::TM_CCORR,
                                 cv::TM_CCORR_NORMED, cv::TM_CCOEFF, cv::TM_CCOEFF_NORMED};
 static_assert(std::size(template_methods) == CVS_TM_COUNT, "one per CVS_TM_*");

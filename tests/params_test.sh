@@ -48,9 +48,10 @@ image_for() { # OP PARAM VALUE
 # parameter's value (convolve's kernel).
 needs_for() { # OP PARAM
   case "$1 $2" in
-    "convolve kernel" | "template ref") ;;
+    "convolve kernel" | "template ref" | "match ref") ;;
     "convolve "*) echo "kernel=1" ;;
     "template "*) echo "ref=$SRC/tests/refs/fruits_crop.png" ;;
+    "match "*) echo "ref=$SRC/tests/refs/baboon_part.png" ;;
   esac
 }
 
@@ -150,7 +151,7 @@ check_params() {
         for v in "$W/nonexistent.png" "$W" "$W/empty.png" "$W/text.png" -; do
           bad "$op" "$name" "$v"
         done
-        edge "$op" "$name" "$SRC/tests/refs/fruits_crop.png"
+        edge "$op" "$name" "$SRC/tests/refs/baboon_part.png"
         edge "$op" "$name" "$SRC/tests/refs/fruits_crop_gray.png" ;;
       *) t "$op $name"; ko "unknown type '$type'" ;;
     esac

@@ -207,6 +207,101 @@ def template_case(ref, to_gray=False, drawn=None, **kw):
     return case
 
 
+MODELS = {"homography": 0, "affine": 1, "similarity": 2}
+ROBUST = {"ransac": cv2.RANSAC, "lmeds": cv2.LMEDS, "usac": cv2.USAC_DEFAULT}
+
+
+def match_detector(detector, nfeatures=0, threshold=0):
+    """match's detector: 0 keeps the detector's own default."""
+    if detector == "orb":
+        return cv2.ORB_create(nfeatures or 500, fastThreshold=int(round(threshold)) if threshold else 20)
+    if detector == "sift":
+        return cv2.SIFT_create(nfeatures, contrastThreshold=threshold or 0.04)
+    if detector == "akaze":
+        return cv2.AKAZE_create(threshold=threshold or 0.001)
+    return cv2.BRISK_create(int(round(threshold)) if threshold else 30, 3)
+
+
+def outline(m, w, h, inliers, min_inliers, iw, ih):
+    """The reference's corners mapped as cv::perspectiveTransform does, and found."""
+    eps = float(np.finfo(np.float32).eps)
+    corners, ok = [], inliers >= min_inliers
+    for x, y in ((0.0, 0.0), (float(w), 0.0), (float(w), float(h)), (0.0, float(h))):
+        z = x * m[6] + y * m[7] + m[8]
+        ok = ok and abs(z) > eps
+        z = 1.0 / z if abs(z) > eps else 0.0
+        corners.append(((x * m[0] + y * m[1] + m[2]) * z, (x * m[3] + y * m[4] + m[5]) * z))
+    turns = []
+    area = 0.0
+    for k in range(4):
+        a, b, d = corners[k], corners[(k + 1) % 4], corners[(k + 2) % 4]
+        turns.append((b[0] - a[0]) * (d[1] - b[1]) - (b[1] - a[1]) * (d[0] - b[0]))
+        area += a[0] * b[1] - b[0] * a[1]
+        ok = (ok and math.isfinite(a[0]) and math.isfinite(a[1]) and abs(a[0] - iw / 2.0) <= 1.5 * iw
+              and abs(a[1] - ih / 2.0) <= 1.5 * ih)
+    convex = all(t > 0 for t in turns) or all(t < 0 for t in turns)
+    return corners, ok and convex and abs(area) / 2 >= 1
+
+
+def match_section(im, ref, detector="orb", nfeatures=0, threshold=0, ratio=0.75,
+                  cross_check=False, model="homography", method="ransac", reproj=3,
+                  min_inliers=10):
+    """What a match step finds: (image keypoints, descriptors, the JSON section as ITEM
+    makes it, the inlier keypoints, the corners and found)."""
+    det = match_detector(detector, nfeatures, threshold)
+    kq, dq = det.detectAndCompute(im, None)
+    kt, dt = det.detectAndCompute(ref, None)
+    norm = cv2.NORM_HAMMING if dq.dtype == np.uint8 else cv2.NORM_L2
+    if cross_check:
+        pairs = [(m.queryIdx, m.trainIdx, m.distance) for m in cv2.BFMatcher(norm, True).match(dq, dt)]
+    else:
+        pairs = [(p[0].queryIdx, p[0].trainIdx, p[0].distance)
+                 for p in cv2.BFMatcher(norm).knnMatch(dq, dt, k=2)
+                 if len(p) == 2 and p[0].distance < ratio * p[1].distance]
+    need = {"homography": 4, "affine": 3, "similarity": 2}[model]
+    matrix, mask = None, [0] * len(pairs)
+    if len(pairs) >= need:
+        src = np.float32([kt[t].pt for _, t, _ in pairs])
+        dst = np.float32([kq[q].pt for q, _, _ in pairs])
+        if model == "homography":
+            m, mk = cv2.findHomography(src, dst, ROBUST[method], reproj, maxIters=2000, confidence=0.995)
+        elif model == "affine":
+            m, mk = cv2.estimateAffine2D(src, dst, method=ROBUST[method], ransacReprojThreshold=reproj,
+                                         maxIters=2000, confidence=0.995)
+        else:
+            m, mk = cv2.estimateAffinePartial2D(src, dst, method=ROBUST[method],
+                                                ransacReprojThreshold=reproj, maxIters=2000,
+                                                confidence=0.995)
+        if m is not None and m.size:
+            matrix = list(m.ravel()) + ([0.0, 0.0, 1.0] if m.shape[0] == 2 else [])
+            mask = [int(v) for v in mk.ravel()]
+    inliers = sum(mask)
+    corners, found = (outline(matrix, ref.shape[1], ref.shape[0], inliers, min_inliers,
+                              im.shape[1], im.shape[0])
+                      if matrix else (None, False))
+    section = (ref.shape[1], ref.shape[0], len(kt),
+               tuple((q, t, f32(d), bool(k)) for (q, t, d), k in zip(pairs, mask)),
+               model, tuple(matrix) if matrix else None, inliers, found,
+               tuple((g9(x), g9(y)) for x, y in corners) if corners else None)
+    inlier_kps = [kq[q] for (q, _, _), k in zip(pairs, mask) if k]
+    return kq, dq, section, inlier_kps, corners, found
+
+
+def match_case(ref, drawn=None, **kw):
+    def case(im):
+        kq, dq, section, inlier_kps, corners, found = match_section(im, ref_image(ref), **kw)
+        out = im
+        if drawn:
+            color, thickness = drawn
+            out = draw(im, [{"keypoints": inlier_kps}], color, thickness)
+            if found:
+                pts = [(int(np.rint(x)), int(np.rint(y))) for x, y in corners]
+                for k in range(4):
+                    cv2.line(out, pts[k], pts[(k + 1) % 4], color, thickness)
+        return out, {"keypoints": kq, "descriptors": dq}, {"matches": [section]}
+    return case
+
+
 def lines_case(low, high, **kw):
     def case(im):
         e = cv2.Canny(im, low, high)
@@ -555,6 +650,28 @@ CASES = [
      "max_count=4 | draw color=red thickness=2",
      template_case("fruits_crop_gray.png", drawn=(RED, 2), method="sqdiff", threshold=4e6,
                    overlap=1, max_count=4)),
+    # Matching a reference: baboon_part.png is a part of baboon.jpg turned and scaled.
+    ("match", f"match ref={here}/refs/baboon_part.png", match_case("baboon_part.png")),
+    ("match-orb-cross",
+     f"match ref={here}/refs/baboon_part.png nfeatures=1000 threshold=10 cross_check=true",
+     match_case("baboon_part.png", nfeatures=1000, threshold=10, cross_check=True)),
+    ("match-sift-affine-lmeds",
+     f"match ref={here}/refs/baboon_part.png detector=sift nfeatures=400 model=affine method=lmeds",
+     match_case("baboon_part.png", detector="sift", nfeatures=400, model="affine", method="lmeds")),
+    ("match-akaze-similarity",
+     f"match ref={here}/refs/baboon_part.png detector=akaze cross_check=true model=similarity "
+     "reproj=2 min_inliers=15",
+     match_case("baboon_part.png", detector="akaze", cross_check=True, model="similarity",
+                reproj=2, min_inliers=15)),
+    ("match-brisk-usac-draw",
+     f"match ref={here}/refs/baboon_part.png detector=brisk threshold=40 ratio=0.8 method=usac "
+     "| draw color=red thickness=2",
+     match_case("baboon_part.png", drawn=(RED, 2), detector="brisk", threshold=40, ratio=0.8,
+                method="usac")),
+    ("match-sift-draw",
+     f"match ref={here}/refs/baboon_part.png detector=sift reproj=5 | draw",
+     lambda im: match_case("baboon_part.png", drawn=(GREEN, auto_thickness(im)), detector="sift",
+                           reproj=5)(im)),
     # Drawing.
     ("draw-keypoints-circles",
      "resize scale=0.5 interp=area | orb nfeatures=100 | median ksize=5 | hough_circles param2=60 "

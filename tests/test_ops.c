@@ -795,11 +795,18 @@ END_TEST
 
 /* Runs SPEC with `ref` as every step's reference image (what
  * pipeline_prepare decodes from ref=FILE); the findings go to f. */
-static cvs_image run_with_ref(const char *spec, const cvs_image *in, cvs_image *ref, findings *f) {
+static cvs_image run_with_ref(const char *spec, const cvs_image *in, const cvs_image *ref,
+                              findings *f) {
     pipeline pl;
     char err[ERRLEN];
     ck_assert_msg(pipeline_parse(spec, &pl, err) == 0, "%s: %s", spec, err);
-    for (size_t i = 0; i < pl.n; i++) pl.steps[i].ref = ref;
+    op_ref r = {.img = *ref};
+    for (size_t i = 0; i < pl.n; i++) {
+        pl.steps[i].ref = &r;
+        op_call c = {.st = &pl.steps[i]};
+        const char *bad = pl.steps[i].op->prepare ? pl.steps[i].op->prepare(&c, &r) : NULL;
+        ck_assert_msg(!bad, "%s: prepare: %s", spec, bad);
+    }
     pipe_buffers b = {0};
     findings_clear(f);
     const cvs_image *out;
@@ -808,6 +815,7 @@ static cvs_image run_with_ref(const char *spec, const cvs_image *in, cvs_image *
     for (int y = 0; y < out->height; y++)
         memcpy(px(&copy, 0, y), px(out, 0, y), (size_t)out->width * (size_t)out->channels);
     for (size_t i = 0; i < pl.n; i++) pl.steps[i].ref = NULL; /* not the pipeline's */
+    cvs_keypoints_free(&r.kp);
     pipe_buffers_free(&b);
     pipeline_free(&pl);
     return copy;
@@ -880,7 +888,8 @@ START_TEST(template_finds_pasted_patches) {
     pipeline pl;
     char err[ERRLEN];
     ck_assert_int_eq(pipeline_parse("template ref=p", &pl, err), 0);
-    pl.steps[0].ref = &in;
+    op_ref big = {.img = in};
+    pl.steps[0].ref = &big;
     pipe_buffers bufs = {0};
     const cvs_image *res;
     ck_assert_int_eq(pipeline_run(&pl, &patch, &bufs, &f, &res, NULL, err), -1);

@@ -530,6 +530,89 @@ START_TEST(match_template_arguments) {
 }
 END_TEST
 
+/* Matching and the model fit: a keypoint list matched with a shifted copy
+ * of itself gives the shift; the arguments each function refuses. */
+START_TEST(match_and_fit_model) {
+    enum { N = 30 };
+    cvs_keypoint q[N], t[N];
+    uint8_t dq[N * 32], dt[N * 32];
+    for (int i = 0; i < N; i++) {
+        float x = (float)(i * 37 % 101), y = (float)(i * 53 % 89);
+        t[i] = (cvs_keypoint){x, y, 7, 0, 1, 0, 0};
+        q[i] = (cvs_keypoint){x + 12, y - 5, 7, 0, 1, 0, 0};
+        for (int k = 0; k < 32; k++) dt[i * 32 + k] = dq[i * 32 + k] = (uint8_t)((i * 7 + k * 13) ^ (i << 3));
+    }
+    cvs_keypoints query = {q, N, CVS_DESC_U8, 32, dq}, train = {t, N, CVS_DESC_U8, 32, dt};
+    cvs_match_params mp;
+    cvs_match_params_init(&mp);
+    ck_assert(mp.ratio == 0.75 && mp.cross_check == 0);
+    cvs_matches m;
+    memset(&m, 0xA5, sizeof m);
+    mp.cross_check = 1;
+    ck_assert_int_eq(cvs_match_descriptors(&query, &train, &mp, &m), CVS_OK);
+    ck_assert_uint_eq(m.count, N);
+    for (size_t i = 0; i < m.count; i++) {
+        ck_assert_int_eq(m.items[i].query, (int)i);
+        ck_assert_int_eq(m.items[i].train, (int)i);
+        ck_assert(m.items[i].distance == 0);
+    }
+    cvs_model_params fp;
+    cvs_model_params_init(&fp);
+    ck_assert(fp.model == CVS_MODEL_HOMOGRAPHY && fp.method == CVS_ROBUST_RANSAC &&
+              fp.reproj_threshold == 3 && fp.max_iters == 2000 && fp.confidence == 0.995);
+    cvs_model model;
+    for (int kind = 0; kind < CVS_MODEL_COUNT; kind++) {
+        fp.model = kind;
+        ck_assert_int_eq(cvs_fit_model(&query, &train, &m, &fp, &model), CVS_OK);
+        ck_assert_int_eq(model.valid, 1);
+        ck_assert_uint_eq(model.inliers, N);
+        ck_assert(fabs(model.m[2] - 12) < 1e-6 && fabs(model.m[5] + 5) < 1e-6);
+        ck_assert(fabs(model.m[0] - 1) < 1e-6 && fabs(model.m[8] - 1) < 1e-9);
+        ck_assert_int_eq(m.items[0].inlier, 1);
+    }
+    /* Refused: similarity with USAC, an index outside the keypoints, an
+     * uninitialised struct; too few matches is no error, just no model. */
+    fp.method = CVS_ROBUST_USAC;
+    ck_assert_int_eq(cvs_fit_model(&query, &train, &m, &fp, &model), CVS_EINVAL);
+    ck_assert_int_eq(model.valid, 0);
+    fp.model = CVS_MODEL_HOMOGRAPHY;
+    m.items[3].train = N;
+    ck_assert_int_eq(cvs_fit_model(&query, &train, &m, &fp, &model), CVS_EINVAL);
+    ck_assert_str_eq(cvs_last_error(), "a match's keypoint index is out of range");
+    m.items[3].train = 3;
+    cvs_matches few = {m.items, 3};
+    ck_assert_int_eq(cvs_fit_model(&query, &train, &few, &fp, &model), CVS_OK);
+    ck_assert_int_eq(model.valid, 0);
+    cvs_model_params zero = {0};
+    ck_assert_int_eq(cvs_fit_model(&query, &train, &m, &zero, &model), CVS_EINVAL);
+    fp.model = CVS_MODEL_COUNT;
+    ck_assert_int_eq(cvs_fit_model(&query, &train, &m, &fp, &model), CVS_EINVAL);
+    cvs_matches_free(&m);
+    ck_assert(m.items == NULL && m.count == 0);
+    /* Descriptors of two kinds, a ratio out of range: refused, result zeroed. */
+    float ft[N * 4] = {0};
+    cvs_keypoints floats = {t, N, CVS_DESC_F32, 4, ft};
+    mp.cross_check = 0;
+    memset(&m, 0xA5, sizeof m);
+    ck_assert_int_eq(cvs_match_descriptors(&query, &floats, &mp, &m), CVS_EINVAL);
+    ck_assert(m.items == NULL && m.count == 0);
+    mp.ratio = 1.5;
+    ck_assert_int_eq(cvs_match_descriptors(&query, &train, &mp, &m), CVS_EINVAL);
+    mp.ratio = 0.75;
+    ck_assert_int_eq(cvs_match_descriptors(&query, &train, NULL, &m), CVS_EINVAL);
+    /* No descriptors on a side: no match, no error. */
+    cvs_keypoints bare = {t, N, CVS_DESC_NONE, 0, NULL};
+    ck_assert_int_eq(cvs_match_descriptors(&query, &bare, &mp, &m), CVS_OK);
+    ck_assert_uint_eq(m.count, 0);
+    /* The ratio test drops ambiguous ones: two identical train rows. */
+    memcpy(dt + 32, dt, 32);
+    ck_assert_int_eq(cvs_match_descriptors(&query, &train, &mp, &m), CVS_OK);
+    for (size_t i = 0; i < m.count; i++) ck_assert_int_ne(m.items[i].query, 0);
+    cvs_matches_free(&m);
+    cvs_matches_free(NULL);
+}
+END_TEST
+
 /* Fills a result with garbage the shim must overwrite with zeroes. */
 #define DIRTY(r) memset(&(r), 0xA5, sizeof(r))
 #define ZEROED(r) ck_assert_msg(all_zero(&(r), sizeof(r)), "%s not zeroed", #r)
@@ -881,6 +964,7 @@ int main(void) {
     tcase_add_test(rules, borrowed_dst_is_refused);
     tcase_add_test(rules, dst_must_not_alias_src);
     tcase_add_test(rules, match_template_arguments);
+    tcase_add_test(rules, match_and_fit_model);
     tcase_add_test(rules, detector_results_zeroed_on_failure);
     tcase_add_test(rules, results_free_and_zero);
     tcase_add_test(rules, last_error_per_thread_cleared_on_success);
