@@ -70,6 +70,11 @@ typedef struct param_def {
 #define OPF_DRAWS 128u      /* draws earlier detectors' findings at their coordinates: the
                                parser refuses it after an OPF_GEOMETRY step that follows
                                a detector (the coordinates would be stale) */
+#define OPF_FINDS_MODEL 256u /* a detector that finds a model of a reference in the image
+                               (match) */
+#define OPF_USES_MODEL 512u /* uses the last model found (warp): the parser refuses it
+                               without an OPF_FINDS_MODEL step before it, or with an
+                               OPF_GEOMETRY step between them (the model would be stale) */
 #define OPF_KEEPS_ALPHA 16u /* works on 4 channels (BGRA), each on its own, so an alpha
                                channel stays meaningful.  Alpha is decoded only when every
                                step has this flag (app/job.c); otherwise it is dropped at

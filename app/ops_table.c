@@ -682,6 +682,38 @@ static cvs_status run_match(op_call *c) {
     return keep(c, rc, &s);
 }
 
+/* warp's missing=: what an input whose match found no model does. */
+enum { MISSING_FAIL, MISSING_PASS };
+static const choice_def missing_choices[] = {{"fail", MISSING_FAIL}, {"pass", MISSING_PASS}, {NULL, 0}};
+static const choice_def warp_interp_choices[] = {
+    {"nearest", CVS_INTER_NEAREST}, {"linear", CVS_INTER_LINEAR},
+    {"cubic", CVS_INTER_CUBIC},     {"lanczos", CVS_INTER_LANCZOS}, {NULL, 0}};
+static const choice_def warp_border_choices[] = {
+    {"constant", CVS_BORDER_CONSTANT}, {"replicate", CVS_BORDER_REPLICATE},
+    {"reflect", CVS_BORDER_REFLECT},   {"reflect101", CVS_BORDER_REFLECT101}, {NULL, 0}};
+
+/* warp: the image in the reference's frame, by the last match step's model. */
+static cvs_status run_warp(op_call *c) {
+    int interp = arg_choice(c, "interp"), border = arg_choice(c, "border");
+    int missing = arg_choice(c, "missing");
+    const feature_set *s = NULL;
+    for (size_t i = c->found ? c->found->nsets : 0; i-- > 0 && !s;)
+        if (c->found->sets[i].match) s = &c->found->sets[i];
+    if (!s) return c->why = "no match step ran before it", CVS_EINVAL;
+    const match_result *m = s->match;
+    if (!m->found && missing == MISSING_PASS) /* a copy */
+        return cvs_crop(c->src, c->dst, 0, 0, 0, 0);
+    if (!m->found) {
+        snprintf(c->why_buf, sizeof c->why_buf,
+                 "match found no model of %s in this image (%zu inliers%s); missing=pass "
+                 "passes such an input unchanged",
+                 m->ref, m->model.inliers, m->model.valid ? "" : ", no matrix");
+        return c->why = c->why_buf, CVS_EINVAL;
+    }
+    return cvs_warp(c->src, c->dst, m->model.m, m->model.model == CVS_MODEL_HOMOGRAPHY,
+                    m->ref_width, m->ref_height, interp, border, 1);
+}
+
 const op_def op_table[] = {
     /* ---- filters and transforms ---- */
     {.name = "grayscale",
@@ -759,6 +791,26 @@ const op_def op_table[] = {
                 P_CHOICE("background", "black", color_choices,
                          "colour of the uncovered corners (opaque on an image with alpha); "
                          "on gray, its gray value (cvapp default black)"),
+                P_END}},
+    {.name = "warp",
+     .help = "Align the image to the reference of the last match step: the image warped into "
+             "the reference's frame by that step's model (cv::warpPerspective for a "
+             "homography, cv::warpAffine for affine and similarity, WARP_INVERSE_MAP), the "
+             "result the reference's size. match ref=form.png | warp aligns every scan to the "
+             "form. An input whose match found no model fails (exit 1, naming the reference "
+             "and the inliers), or with missing=pass goes on unchanged. The pipeline is "
+             "refused without a match step before warp, or with a step that moves pixels "
+             "between them.",
+     .flags = OPF_GEOMETRY | OPF_USES_MODEL | OPF_KEEPS_ALPHA | OPF_KEEPS_COLOR, .run = run_warp,
+     .example = "match ref=form.png detector=sift | warp interp=cubic",
+     .params = {P_CHOICE("interp", "linear", warp_interp_choices,
+                         "interpolation (OpenCV's default linear)"),
+                P_CHOICE("border", "constant", warp_border_choices,
+                         "pixels from beyond the image's edge: black, or made from the edge "
+                         "(OpenCV's default constant)"),
+                P_CHOICE("missing", "fail", missing_choices,
+                         "an input where no model was found: fail it, or pass it unchanged "
+                         "(cvapp default fail)"),
                 P_END}},
     {.name = "blur", .help = "Box blur, the normalized mean (cv::blur).",
      .flags = OPF_KEEPS_ALPHA | OPF_KEEPS_COLOR, .run = run_blur,
@@ -1013,7 +1065,8 @@ const op_def op_table[] = {
              "the inlier keypoints and, when found, the outline; warp aligns the image to the "
              "reference. A ref that cannot be read, or in which the detector finds no "
              "feature, is refused before any input is read (exit 2).",
-     .flags = OPF_DETECTOR, .run = run_match, .check = check_match, .prepare = prepare_match,
+     .flags = OPF_DETECTOR | OPF_FINDS_MODEL, .run = run_match, .check = check_match,
+     .prepare = prepare_match,
      .example = "match ref=form.png | draw",
      .params = {P_PATH("ref", "the reference image, JPEG or PNG (cvapp: required)"),
                 P_CHOICE("detector", "orb", match_detector_choices,

@@ -256,8 +256,23 @@ static int parse_step(char *text, size_t index, step *st, char *err) {
  * would draw at stale coordinates: refused, naming the steps. */
 static int check_draw_order(const pipeline *pl, size_t *bad, char *err) {
     size_t detector = 0, moved = 0; /* 1-based step numbers; 0 = none yet */
+    size_t model = 0, model_moved = 0; /* the last model step, a geometry step after it */
     for (size_t i = 0; i < pl->n; i++) {
         const op_def *op = pl->steps[i].op;
+        if ((op->flags & OPF_USES_MODEL) && !model) {
+            *bad = i;
+            return seterr(err, "pipeline step %zu (%s): needs a match step before it (the model "
+                          "it uses)", i + 1, op->name);
+        }
+        if ((op->flags & OPF_USES_MODEL) && model_moved) {
+            *bad = i;
+            return seterr(err, "pipeline step %zu (%s): step %zu (%s) moves the pixels that step "
+                          "%zu (%s) found its model on; match after it, or move it after this "
+                          "step", i + 1, op->name, model_moved, pl->steps[model_moved - 1].op->name,
+                          model, pl->steps[model - 1].op->name);
+        }
+        if (op->flags & OPF_FINDS_MODEL) model = i + 1, model_moved = 0;
+        else if ((op->flags & OPF_GEOMETRY) && model && !model_moved) model_moved = i + 1;
         if ((op->flags & OPF_DETECTOR) && !detector) detector = i + 1;
         if ((op->flags & OPF_GEOMETRY) && detector && !moved) moved = i + 1;
         if ((op->flags & OPF_DRAWS) && moved) {

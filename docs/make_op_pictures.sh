@@ -19,7 +19,7 @@ mkdir -p "$IMG"
 # The sample each op is shown on (fruits.jpg unless named here) and the step shown.
 sample_of() {
   case "$1" in
-    hough_lines|harris|gftt|fast|blobs|match) echo building.jpg ;;
+    hough_lines|harris|gftt|fast|blobs|match|warp) echo building.jpg ;;
     *) echo fruits.jpg ;;
   esac
 }
@@ -57,6 +57,7 @@ step_of() {
     contours) echo "threshold type=otsu | contours mode=list min_area=50 | draw color=red thickness=2" ;;
     template) echo "template ref=img/ops/template-ref.png threshold=0.6 max_count=5 | draw color=red thickness=2" ;;
     match) echo "match ref=img/ops/match-ref.png detector=sift | draw color=yellow" ;;
+    warp) echo "match ref=img/ops/match-ref.png detector=sift | warp" ;;
     *) echo "$1" ;;
   esac
 }

@@ -358,6 +358,18 @@ enum { CVS_BORDER_REFLECT101, CVS_BORDER_REPLICATE, CVS_BORDER_REFLECT, CVS_BORD
 CVS_API cvs_status cvs_filter2d(const cvs_image *src, cvs_image *dst, const double *kernel,
                                 int rows, int cols, double scale, double offset, int border);
 
+/* cv::warpPerspective (perspective non-zero: m is 3x3, row by row) or
+ * cv::warpAffine (m's first two rows) of src into a width x height dst,
+ * interp CVS_INTER_NEAREST, _LINEAR, _CUBIC or _LANCZOS (area is
+ * CVS_EINVAL), border CVS_BORDER_* (constant: zeros).  inverse non-zero
+ * (cv::WARP_INVERSE_MAP): m maps dst's pixels to src's, as a model from
+ * cvs_fit_model maps a reference to the image it was found in; else src's
+ * to dst's.  m is borrowed; a value that is not finite is CVS_EINVAL; the
+ * size is limited as cvs_resize's.  Since 0.2.0. */
+CVS_API cvs_status cvs_warp(const cvs_image *src, cvs_image *dst, const double *m,
+                            int perspective, int width, int height, int interp, int border,
+                            int inverse);
+
 /* cv::bitwise_not; cv::normalize(NORM_MINMAX) to [min, max];
  * Mat::convertTo(dst, -1, alpha, beta). */
 CVS_API cvs_status cvs_invert(const cvs_image *src, cvs_image *dst);

@@ -364,6 +364,30 @@ cvs_status cvs_filter2d(const cvs_image *src, cvs_image *dst, const double *kern
     });
 }
 
+cvs_status cvs_warp(const cvs_image *src, cvs_image *dst, const double *m, int perspective,
+                    int width, int height, int interp, int border, int inverse) {
+    return guarded([&] {
+        require(src != nullptr, "null image");
+        require(m != nullptr, "null matrix");
+        int mode = pick(interpolations, interp, "interpolation");
+        require(interp != CVS_INTER_AREA, "warp has no area interpolation");
+        int b = pick(borders, border, "border");
+        for (int i = 0; i < (perspective ? 9 : 6); i++)
+            require(std::isfinite(m[i]), "a matrix value is not finite");
+        check_output_size(width, height, "warp");
+        cv::Mat t(perspective ? 3 : 2, 3, CV_64F);
+        for (int i = 0; i < t.rows * 3; i++)
+            t.at<double>(i / 3, i % 3) = m[i];
+        int flags = mode | (inverse ? cv::WARP_INVERSE_MAP : 0);
+        into(src, dst, width, height, src->channels, [&](const cv::Mat &in, cv::Mat &out) {
+            if (perspective)
+                cv::warpPerspective(in, out, t, cv::Size(width, height), flags, b);
+            else
+                cv::warpAffine(in, out, t, cv::Size(width, height), flags, b);
+        });
+    });
+}
+
 cvs_status cvs_invert(const cvs_image *src, cvs_image *dst) {
     return guarded([&] {
         same(src, dst, [&](const cv::Mat &in, cv::Mat &out) {

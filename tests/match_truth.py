@@ -102,6 +102,20 @@ def main():
                     d = np.abs(np.float64(m["corners"]) - want).max()
                     tol = TOLERANCE[detector.split()[0]]
                     check(d <= tol, f"{label}: a corner is {d:.1f} px from the truth")
+            # warp: the image aligned to the reference's frame is the reference again.
+            m, out, err = run(cvapp, tmp, f"match ref={ref_path} detector=sift | warp", img_path,
+                              name + "-warp")
+            if out is None:
+                check(False, f"{name} warped: cvapp failed: {err}")
+            else:
+                got = cv2.imread(out)
+                check(got.shape == ref.shape, f"{name} warped: {got.shape}, want {ref.shape}")
+                if got.shape == ref.shape:
+                    inner = (slice(8, h - 8), slice(8, w - 8))
+                    diff = np.abs(got[inner].astype(int) - ref[inner].astype(int)).mean()
+                    # Noise (sigma 3) and two resamplings: a few levels.
+                    check(diff < 6, f"{name} warped: mean difference {diff:.1f} from the reference")
+
         # A reference that is not in the image: not found, whatever the detector.
         other = baboon[100:340, 120:400].copy()
         other_path = os.path.join(tmp, "other.png")

@@ -302,6 +302,31 @@ def match_case(ref, drawn=None, **kw):
     return case
 
 
+INTERP = {"nearest": cv2.INTER_NEAREST, "linear": cv2.INTER_LINEAR, "cubic": cv2.INTER_CUBIC,
+          "lanczos": cv2.INTER_LANCZOS4}
+BORDER = {"constant": cv2.BORDER_CONSTANT, "replicate": cv2.BORDER_REPLICATE,
+          "reflect": cv2.BORDER_REFLECT, "reflect101": cv2.BORDER_REFLECT101}
+
+
+def warp_case(ref, interp="linear", border="constant", **kw):
+    """match ... | warp ... missing=pass: the image in the reference's frame where
+    the model was found, else unchanged."""
+    def case(im):
+        r = ref_image(ref)
+        kq, dq, section, _, _, found = match_section(im, r, **kw)
+        out = im
+        if found:
+            m = np.float64(section[5]).reshape(3, 3)
+            flags = INTERP[interp] | cv2.WARP_INVERSE_MAP
+            size = (r.shape[1], r.shape[0])
+            if section[4] == "homography":
+                out = cv2.warpPerspective(im, m, size, flags=flags, borderMode=BORDER[border])
+            else:
+                out = cv2.warpAffine(im, m[:2], size, flags=flags, borderMode=BORDER[border])
+        return out, {"keypoints": kq, "descriptors": dq}, {"matches": [section]}
+    return case
+
+
 def lines_case(low, high, **kw):
     def case(im):
         e = cv2.Canny(im, low, high)
@@ -672,6 +697,23 @@ CASES = [
      f"match ref={here}/refs/baboon_part.png detector=sift reproj=5 | draw",
      lambda im: match_case("baboon_part.png", drawn=(GREEN, auto_thickness(im)), detector="sift",
                            reproj=5)(im)),
+    # Warping to the reference's frame (found on baboon.jpg; the others pass unchanged).
+    ("warp", f"match ref={here}/refs/baboon_part.png detector=sift | warp missing=pass",
+     warp_case("baboon_part.png", detector="sift")),
+    ("warp-cubic-replicate",
+     f"match ref={here}/refs/baboon_part.png detector=brisk | warp interp=cubic border=replicate "
+     "missing=pass",
+     warp_case("baboon_part.png", "cubic", "replicate", detector="brisk")),
+    ("warp-affine-nearest-reflect",
+     f"grayscale | match ref={here}/refs/baboon_part.png detector=sift model=affine | warp "
+     "interp=nearest border=reflect missing=pass",
+     lambda im: warp_case("baboon_part.png", "nearest", "reflect", detector="sift",
+                          model="affine")(gray(im))),
+    ("warp-similarity-lanczos",
+     f"match ref={here}/refs/baboon_part.png detector=akaze cross_check=true model=similarity | "
+     "warp interp=lanczos border=reflect101 missing=pass",
+     warp_case("baboon_part.png", "lanczos", "reflect101", detector="akaze", cross_check=True,
+               model="similarity")),
     # Drawing.
     ("draw-keypoints-circles",
      "resize scale=0.5 interp=area | orb nfeatures=100 | median ksize=5 | hough_circles param2=60 "

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Reference images (a step's ref=FILE: template): read once per run, before
+# Reference images (a step's ref=FILE: template, match): read once per run, before
 # any input; one that cannot be read or decoded, or that an output would
 # overwrite, is a usage error (exit 2, one line, nothing written); hostile
 # files end the same way or decode as inputs do; a batch with workers reads
-# the reference once and is resumable like any batch.
+# the reference once and is resumable like any batch (template, and match |
+# warp over a hundred images).
 # usage: refs_test.sh CVAPP SRCDIR
 set -u
 CVAPP=$1 SRC=$(cd "$2" && pwd)
@@ -111,5 +112,34 @@ run "$CVAPP" -q -r -j 2 -p "template ref=$REF | draw" -d "$W/batch/out" \
 expect_rc 0
 expect_eq "$(grep -c '"status":"ok"' "$W/batch/report.jsonl")" 26
 expect_file "$W/batch/out/f3.json"; expect_file "$W/batch/out/sub/h7.jpg"
+
+t "match | warp over a hundred images with two workers: the reference read once, every input reported, resumable"
+mkdir -p "$W/many/in"
+"$CVAPP" -q -p "resize scale=0.5 interp=area" -o "$W/many/building.jpg" "$SRC/samples/building.jpg"
+"$CVAPP" -q -p "resize scale=0.5 interp=area" -o "$W/many/home.jpg" "$SRC/samples/home.jpg"
+for i in $(seq 1 70); do ln "$W/many/building.jpg" "$W/many/in/b$i.jpg"; done
+for i in $(seq 1 30); do ln "$W/many/home.jpg" "$W/many/in/h$i.jpg"; done
+PART=$SRC/tests/refs/building_part.png
+TRACE=()
+if command -v strace >/dev/null && strace -qq -e trace=none true 2>/dev/null; then
+  TRACE=(strace -f -qq -e trace=openat -o "$W/many/trace")
+fi
+run "${TRACE[@]}" "$CVAPP" -q -r -j 2 -p "match ref=$PART cross_check=true | warp" -d "$W/many/out" \
+  --report "$W/many/report.jsonl" "$W/many/in"
+expect_rc 1 # the home.jpg copies: no model of the reference there
+if [ ${#TRACE[@]} -gt 0 ]; then expect_eq "$(grep -c "building_part.png" "$W/many/trace")" 1; fi
+expect_eq "$(grep -c '"status":"ok"' "$W/many/report.jsonl")" 70
+expect_eq "$(grep -c '"status":"error".*match found no model of' "$W/many/report.jsonl")" 30
+expect_eq "$(find "$W/many/out" -name 'b*.jpg' | wc -l)" 70
+# An aligned image has the reference's size (200x160).
+run "$CVAPP" -p grayscale -o "$W/many/size.png" "$W/many/out/b7.jpg"
+expect_out "$W/many/out/b7.jpg: 200x160x3"
+# Resumed with missing=pass: the 70 done are skipped, the 30 others pass unchanged.
+run "$CVAPP" -q -r -j 2 -p "match ref=$PART cross_check=true | warp missing=pass" -d "$W/many/out" \
+  --report "$W/many/report.jsonl" --skip-existing "$W/many/in"
+expect_rc 0
+expect_eq "$(tail -n 100 "$W/many/report.jsonl" | grep -c '"status":"skipped"')" 70
+expect_eq "$(tail -n 100 "$W/many/report.jsonl" | grep -c '"status":"ok"')" 30
+expect_eq "$(find "$W/many/out" -name 'h*.jpg' | wc -l)" 30
 
 finish

@@ -13,11 +13,22 @@
 /* ---- helpers ---- */
 
 /* Runs SPEC on `in`: returns a copy of the result; the findings go to f
- * (cleared first) when f is not NULL. */
-static cvs_image run_spec(const char *spec, const cvs_image *in, findings *f) {
+ * (cleared first) when f is not NULL.  `ref`, when not NULL, is every
+ * step's reference image (what pipeline_prepare decodes from ref=FILE),
+ * with the step's prepare hook run on it. */
+static cvs_image run_with_ref(const char *spec, const cvs_image *in, const cvs_image *ref,
+                              findings *f) {
     pipeline pl;
     char err[ERRLEN];
     ck_assert_msg(pipeline_parse(spec, &pl, err) == 0, "%s: %s", spec, err);
+    op_ref r = {0};
+    for (size_t i = 0; ref && i < pl.n; i++) {
+        r.img = *ref;
+        pl.steps[i].ref = &r;
+        op_call c = {.st = &pl.steps[i]};
+        const char *bad = pl.steps[i].op->prepare ? pl.steps[i].op->prepare(&c, &r) : NULL;
+        ck_assert_msg(!bad, "%s: prepare: %s", spec, bad);
+    }
     pipe_buffers b = {0};
     findings local = {0}, *found = f ? f : &local;
     findings_clear(found);
@@ -26,10 +37,16 @@ static cvs_image run_spec(const char *spec, const cvs_image *in, findings *f) {
     cvs_image copy = img_fill(out->width, out->height, out->channels, 0);
     for (int y = 0; y < out->height; y++)
         memcpy(px(&copy, 0, y), px(out, 0, y), (size_t)out->width * (size_t)out->channels);
+    for (size_t i = 0; i < pl.n; i++) pl.steps[i].ref = NULL; /* not the pipeline's */
+    cvs_keypoints_free(&r.kp);
     pipe_buffers_free(&b);
     findings_free(&local);
     pipeline_free(&pl);
     return copy;
+}
+
+static cvs_image run_spec(const char *spec, const cvs_image *in, findings *f) {
+    return run_with_ref(spec, in, NULL, f);
 }
 
 /* Runs SPEC expecting a run-time failure whose message contains `want`. */
@@ -793,34 +810,6 @@ START_TEST(contours_of_squares) {
 }
 END_TEST
 
-/* Runs SPEC with `ref` as every step's reference image (what
- * pipeline_prepare decodes from ref=FILE); the findings go to f. */
-static cvs_image run_with_ref(const char *spec, const cvs_image *in, const cvs_image *ref,
-                              findings *f) {
-    pipeline pl;
-    char err[ERRLEN];
-    ck_assert_msg(pipeline_parse(spec, &pl, err) == 0, "%s: %s", spec, err);
-    op_ref r = {.img = *ref};
-    for (size_t i = 0; i < pl.n; i++) {
-        pl.steps[i].ref = &r;
-        op_call c = {.st = &pl.steps[i]};
-        const char *bad = pl.steps[i].op->prepare ? pl.steps[i].op->prepare(&c, &r) : NULL;
-        ck_assert_msg(!bad, "%s: prepare: %s", spec, bad);
-    }
-    pipe_buffers b = {0};
-    findings_clear(f);
-    const cvs_image *out;
-    ck_assert_msg(pipeline_run(&pl, in, &b, f, &out, NULL, err) == 0, "%s: %s", spec, err);
-    cvs_image copy = img_fill(out->width, out->height, out->channels, 0);
-    for (int y = 0; y < out->height; y++)
-        memcpy(px(&copy, 0, y), px(out, 0, y), (size_t)out->width * (size_t)out->channels);
-    for (size_t i = 0; i < pl.n; i++) pl.steps[i].ref = NULL; /* not the pipeline's */
-    cvs_keypoints_free(&r.kp);
-    pipe_buffers_free(&b);
-    pipeline_free(&pl);
-    return copy;
-}
-
 /* template: a patch of noise pasted twice into a flat image is found at
  * both places, best first (the exact copy before the dimmed one), the
  * boxes the template's size; non-maximum suppression keeps one hit per
@@ -904,6 +893,44 @@ START_TEST(template_finds_pasted_patches) {
     findings_free(&f);
     free_images(&in, &patch);
     cvs_image_free(&color);
+}
+END_TEST
+
+/* match then warp: a textured patch pasted into a larger image is found
+ * at its offset; warp gives the patch back, the reference's size. */
+START_TEST(match_and_warp_find_a_pasted_patch) {
+    cvs_image patch = img_checker(120, 100, 10), in = img_fill(260, 200, 1, 90);
+    for (int y = 0; y < 100; y++)
+        for (int x = 0; x < 120; x++)
+            *px(&patch, x, y) =
+                (uint8_t)(*px(&patch, x, y) ? 200 + (x * y) % 50 : (x * 7 + y * 3) % 60);
+    for (int y = 0; y < 100; y++) memcpy(px(&in, 70, 50 + y), px(&patch, 0, y), 120);
+    findings f = {0};
+    cvs_image out = run_with_ref("match ref=p detector=sift model=similarity | warp", &in, &patch,
+                                 &f);
+    ck_assert_uint_eq(f.nsets, 1);
+    const match_result *m = f.sets[0].match;
+    ck_assert_ptr_nonnull(m);
+    ck_assert_msg(m->found, "not found: %zu inliers", m->model.inliers);
+    ck_assert(fabs(m->model.m[2] - 70) < 0.5 && fabs(m->model.m[5] - 50) < 0.5);
+    ck_assert(fabs(m->corners[4] - 190) < 0.5 && fabs(m->corners[5] - 150) < 0.5);
+    ck_assert_int_eq(out.width, 120);
+    ck_assert_int_eq(out.height, 100);
+    long diff = 0;
+    for (int y = 10; y < 90; y++)
+        for (int x = 10; x < 110; x++) diff += labs((long)*px(&out, x, y) - *px(&patch, x, y));
+    ck_assert_msg(diff / (80 * 100) <= 2, "warped back differs by %ld on average", diff / 8000);
+    cvs_image_free(&out);
+    /* Not there: not found; warp fails that input, or passes it with missing=pass. */
+    cvs_image flat = img_noise(260, 200, 1, 11);
+    out = run_with_ref("match ref=p detector=sift | warp missing=pass", &flat, &patch, &f);
+    ck_assert(!f.sets[0].match->found);
+    ck_assert_int_eq(out.width, 260);
+    ck_assert_mem_eq(out.data, flat.data, 260);
+    cvs_image_free(&out);
+    findings_free(&f);
+    free_images(&in, &patch);
+    cvs_image_free(&flat);
 }
 END_TEST
 
@@ -1191,8 +1218,10 @@ START_TEST(every_op_runs_with_its_defaults) {
             const cvs_image *out = NULL;
             int rc = pipeline_run(&pl, ims[k], &b, &f, &out, NULL, err);
             ck_assert_msg(rc == 0 || !strstr(err, "internal error"), "%s: %s", op->name, err);
-            /* resize's defaults set no size (its check refuses them). */
-            ck_assert_msg(rc == 0 || op->check, "%s fails with its defaults: %s", op->name, err);
+            /* resize's defaults set no size (its check refuses them); warp
+             * alone is refused by the parser (it needs a match before it). */
+            ck_assert_msg(rc == 0 || op->check || (op->flags & OPF_USES_MODEL),
+                          "%s fails with its defaults: %s", op->name, err);
             if (rc == 0 && (op->flags & OPF_DETECTOR)) {
                 ck_assert_uint_eq(f.nsets, 1);
                 ck_assert_ptr_eq(out, ims[k]);
@@ -1283,6 +1312,7 @@ int main(void) {
     tcase_add_test(tc, hough_lines_and_circles);
     tcase_add_test(tc, contours_of_squares);
     tcase_add_test(tc, template_finds_pasted_patches);
+    tcase_add_test(tc, match_and_warp_find_a_pasted_patch);
     tcase_add_test(tc, draw_renders_findings);
     tcase_add_test(tc, features_json);
     tcase_add_test(tc, contour_parents_across_steps);

@@ -105,6 +105,21 @@ START_TEST(invalid_specs) {
     bad("canny l2=maybe", "pipeline step 1 (canny): l2=maybe is not true or false (allowed: true|false)");
     bad("orb score_type=best", "pipeline step 1 (orb): score_type=best is not one of the choices (allowed: harris|fast)");
     bad("orb nlevels=2 first_level=2", "pipeline step 1 (orb): first_level must be below nlevels");
+    /* warp uses the model of a match step before it, found on the pixels it warps. */
+    bad("grayscale | warp", "pipeline step 2 (warp): needs a match step before it (the model it "
+                            "uses)");
+    bad("warp | match ref=r.png", "pipeline step 1 (warp): needs a match step before it (the "
+                                  "model it uses)");
+    bad("match ref=r.png | resize width=10 | warp",
+        "pipeline step 3 (warp): step 2 (resize) moves the pixels that step 1 (match) found its "
+        "model on; match after it, or move it after this step");
+    bad("match ref=r.png | warp | draw",
+        "pipeline step 3 (draw): step 2 (warp) moves the pixels that step 1 (match) found "
+        "features on, so they would be drawn in the wrong place; draw before step 2, or detect "
+        "after it");
+    pipeline ok_pl = ok("match ref=r.png | gaussian | warp | match ref=s.png | rotate | match "
+                        "ref=t.png | warp missing=pass");
+    pipeline_free(&ok_pl);
 }
 END_TEST
 

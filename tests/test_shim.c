@@ -613,6 +613,36 @@ START_TEST(match_and_fit_model) {
 }
 END_TEST
 
+/* cvs_warp: a shift, both ways, perspective or affine; what it refuses. */
+START_TEST(warp_shifts_and_refuses) {
+    cvs_image src = img_noise(20, 10, 1, 9), dst = {0};
+    const double shift[9] = {1, 0, 3, 0, 1, 2, 0, 0, 1};
+    /* inverse: dst(x, y) = src(x + 3, y + 2). */
+    ck_assert_int_eq(cvs_warp(&src, &dst, shift, 1, 12, 6, CVS_INTER_LINEAR, CVS_BORDER_CONSTANT, 1),
+                     CVS_OK);
+    ck_assert_int_eq(dst.width, 12);
+    ck_assert_int_eq(dst.height, 6);
+    ck_assert_int_eq(*px(&dst, 0, 0), *px(&src, 3, 2));
+    ck_assert_int_eq(*px(&dst, 11, 5), *px(&src, 14, 7));
+    /* forward, affine: dst(x + 3, y + 2) = src(x, y); zeros beyond src. */
+    ck_assert_int_eq(cvs_warp(&src, &dst, shift, 0, 20, 10, CVS_INTER_NEAREST, CVS_BORDER_CONSTANT, 0),
+                     CVS_OK);
+    ck_assert_int_eq(*px(&dst, 3, 2), *px(&src, 0, 0));
+    ck_assert_int_eq(*px(&dst, 0, 0), 0);
+    const double bad_m[9] = {1, 0, NAN, 0, 1, 0, 0, 0, 1};
+    ck_assert_int_eq(cvs_warp(&src, &dst, bad_m, 1, 5, 5, CVS_INTER_LINEAR, 0, 1), CVS_EINVAL);
+    ck_assert_int_eq(cvs_warp(&src, &dst, NULL, 1, 5, 5, CVS_INTER_LINEAR, 0, 1), CVS_EINVAL);
+    ck_assert_int_eq(cvs_warp(&src, &dst, shift, 1, 5, 5, CVS_INTER_AREA, 0, 1), CVS_EINVAL);
+    ck_assert_int_eq(cvs_warp(&src, &dst, shift, 1, 5, 5, CVS_INTER_LINEAR, CVS_BORDER_COUNT, 1),
+                     CVS_EINVAL);
+    ck_assert_int_eq(cvs_warp(&src, &dst, shift, 1, 0, 5, CVS_INTER_LINEAR, 0, 1), CVS_EINVAL);
+    ck_assert_int_eq(cvs_warp(&src, &dst, shift, 1, 70000, 5, CVS_INTER_LINEAR, 0, 1), CVS_EINVAL);
+    ck_assert_int_eq(cvs_warp(&src, &src, shift, 1, 20, 10, CVS_INTER_LINEAR, 0, 1), CVS_EINVAL);
+    cvs_image_free(&src);
+    cvs_image_free(&dst);
+}
+END_TEST
+
 /* Fills a result with garbage the shim must overwrite with zeroes. */
 #define DIRTY(r) memset(&(r), 0xA5, sizeof(r))
 #define ZEROED(r) ck_assert_msg(all_zero(&(r), sizeof(r)), "%s not zeroed", #r)
@@ -965,6 +995,7 @@ int main(void) {
     tcase_add_test(rules, dst_must_not_alias_src);
     tcase_add_test(rules, match_template_arguments);
     tcase_add_test(rules, match_and_fit_model);
+    tcase_add_test(rules, warp_shifts_and_refuses);
     tcase_add_test(rules, detector_results_zeroed_on_failure);
     tcase_add_test(rules, results_free_and_zero);
     tcase_add_test(rules, last_error_per_thread_cleared_on_success);
