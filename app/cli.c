@@ -28,8 +28,9 @@ static const struct {
 
 const cli_option cli_options[] = {
     {"pipeline", 'p', "SPEC", "Pipeline",
-     "steps separated by `|`, each `op key=value ...`; or `@FILE` with one step per line and `#` "
-     "comments. Default: `" CLI_DEFAULT_PIPELINE "`"},
+     "steps separated by `|`, each `op key=value ...` (a value with blanks in quotes: "
+     "`kernel=\"1 2; 3 4\"`); or `@FILE` with one step per line and `#` comments. Default: `"
+     CLI_DEFAULT_PIPELINE "`"},
     {"list-ops", OPT_LIST_OPS, NULL, "Pipeline",
      "list every op with its parameters (with --markdown: the op reference); `--list-ops OP` "
      "(or `cvapp help OP`): one op and an example"},

@@ -22,16 +22,20 @@ static int by_index(const void *a, const void *b) {
     return (x->index > y->index) - (x->index < y->index);
 }
 
-/* Keeps the max keypoints with the strongest response, in their order. */
-static int cut_keypoints(cvs_keypoints *kp, size_t max) {
+/* Keeps the max keypoints with the strongest response, in their order.
+ * moved (kp->count entries, or NULL): each keypoint's new index, or
+ * SIZE_MAX when it was cut. */
+static int cut_keypoints(cvs_keypoints *kp, size_t max, size_t *moved) {
     ranked *r = malloc(kp->count * sizeof *r);
     if (!r) return -1;
+    for (size_t i = 0; moved && i < kp->count; i++) moved[i] = SIZE_MAX;
     for (size_t i = 0; i < kp->count; i++) r[i] = (ranked){kp->items[i].response, i};
     qsort(r, kp->count, sizeof *r, by_strength);
     qsort(r, max, sizeof *r, by_index);
     size_t row = kp->desc_type == CVS_DESC_F32 ? (size_t)kp->desc_len * 4 : (size_t)kp->desc_len;
     unsigned char *d = kp->descriptors;
     for (size_t k = 0; k < max; k++) {
+        if (moved) moved[r[k].index] = k;
         kp->items[k] = kp->items[r[k].index];
         if (d) memmove(d + k * row, d + r[k].index * row, row);
     }
@@ -40,10 +44,33 @@ static int cut_keypoints(cvs_keypoints *kp, size_t max) {
     return 0;
 }
 
+/* A match step's matches after its keypoints were cut: those of a cut
+ * keypoint dropped, the others renumbered (moved), in their order. */
+static void renumber_matches(cvs_matches *m, const size_t *moved) {
+    size_t n = 0;
+    for (size_t i = 0; i < m->count; i++) {
+        size_t to = moved[m->items[i].query];
+        if (to == SIZE_MAX) continue;
+        m->items[n] = m->items[i];
+        m->items[n++].query = (int)to;
+    }
+    m->count = n;
+}
+
 static int cut_set(feature_set *s, size_t max) {
-    if (s->kp.count > max && cut_keypoints(&s->kp, max) != 0) return -1;
+    if (s->kp.count > max) {
+        size_t *moved = s->match ? malloc(s->kp.count * sizeof *moved) : NULL;
+        if ((s->match && !moved) || cut_keypoints(&s->kp, max, moved) != 0) {
+            free(moved);
+            return -1;
+        }
+        if (moved) renumber_matches(&s->match->matches, moved);
+        free(moved);
+    }
+    if (s->match && s->match->matches.count > max) s->match->matches.count = max;
     if (s->lines.count > max) s->lines.count = max;
     if (s->circles.count > max) s->circles.count = max;
+    if (s->boxes.count > max) s->boxes.count = max;
     if (s->contours.count > max) {
         s->contours.count = max;
         for (size_t i = 0; i < max; i++)
@@ -83,7 +110,7 @@ int findings_add_keypoints(findings *f, const char *detector, cvs_keypoints *kp)
 }
 
 size_t feature_set_count(const feature_set *s) {
-    return s->kp.count + s->lines.count + s->circles.count + s->contours.count;
+    return s->kp.count + s->lines.count + s->circles.count + s->contours.count + s->boxes.count;
 }
 
 size_t findings_keypoint_count(const findings *f) {
@@ -97,6 +124,10 @@ void feature_set_free(feature_set *s) {
     cvs_lines_free(&s->lines);
     cvs_circles_free(&s->circles);
     cvs_contours_free(&s->contours);
+    cvs_boxes_free(&s->boxes);
+    if (s->match) cvs_matches_free(&s->match->matches);
+    free(s->match);
+    s->match = NULL;
 }
 
 void findings_clear(findings *f) {
@@ -191,6 +222,21 @@ static void write_circles(jw *w, const feature_set *s) {
     }
 }
 
+static void write_boxes(jw *w, const feature_set *s) {
+    for (size_t i = 0; i < s->boxes.count && !w->err; i++) {
+        const cvs_box *b = &s->boxes.items[i];
+        jw_begin(w, '{');
+        INT(w, "x", b->x);
+        INT(w, "y", b->y);
+        INT(w, "width", b->width);
+        INT(w, "height", b->height);
+        REAL(w, "score", b->score);
+        jw_key(w, "detector");
+        jw_str(w, s->detector);
+        jw_end_(w, '}');
+    }
+}
+
 /* `base`: the index of the set's first contour in the "contours" array. */
 static void write_contours(jw *w, const feature_set *s, size_t base) {
     for (size_t i = 0; i < s->contours.count && !w->err; i++) {
@@ -220,6 +266,62 @@ static void write_contours(jw *w, const feature_set *s, size_t base) {
         jw_str(w, s->detector);
         jw_end_(w, '}');
     }
+}
+
+/* A match step's section; `base`: the index of its first keypoint in the
+ * "keypoints" array. */
+static void write_match(jw *w, const feature_set *s, size_t base) {
+    const match_result *m = s->match;
+    jw_begin(w, '{');
+    jw_key(w, "detector");
+    jw_str(w, s->detector);
+    jw_path(w, "ref", m->ref);
+    INT(w, "ref_width", m->ref_width);
+    INT(w, "ref_height", m->ref_height);
+    INT(w, "ref_keypoints", m->ref_keypoints);
+    jw_key(w, "matches");
+    jw_begin(w, '[');
+    for (size_t i = 0; i < m->matches.count && !w->err; i++) {
+        const cvs_match *x = &m->matches.items[i];
+        jw_begin(w, '{');
+        INT(w, "keypoint", base + (size_t)x->query);
+        INT(w, "ref_keypoint", x->train);
+        REAL(w, "distance", x->distance);
+        jw_key(w, "inlier");
+        jw_bool(w, x->inlier != 0);
+        jw_end_(w, '}');
+    }
+    jw_end_(w, ']');
+    jw_key(w, "model");
+    jw_begin(w, '{');
+    jw_key(w, "type");
+    jw_str(w, m->model_name);
+    jw_key(w, "matrix");
+    if (m->model.valid) {
+        jw_begin(w, '[');
+        for (int k = 0; k < 9; k++) jw_real(w, m->model.m[k], 17);
+        jw_end_(w, ']');
+    } else {
+        jw_null(w);
+    }
+    INT(w, "inliers", m->model.inliers);
+    jw_key(w, "found");
+    jw_bool(w, m->found);
+    jw_end_(w, '}');
+    jw_key(w, "corners");
+    if (m->has_corners) {
+        jw_begin(w, '[');
+        for (int k = 0; k < 4; k++) {
+            jw_begin(w, '[');
+            jw_real(w, m->corners[2 * k], 9);
+            jw_real(w, m->corners[2 * k + 1], 9);
+            jw_end_(w, ']');
+        }
+        jw_end_(w, ']');
+    } else {
+        jw_null(w);
+    }
+    jw_end_(w, '}');
 }
 
 int findings_truncated(const findings *f) {
@@ -294,6 +396,15 @@ void findings_write_json(const findings *f, jw *w, const char *input, int width,
     jw_begin(w, '[');
     for (size_t i = 0, base = 0; i < f->nsets; base += f->sets[i].contours.count, i++)
         write_contours(w, &f->sets[i], base);
+    jw_end_(w, ']');
+    jw_key(w, "boxes");
+    jw_begin(w, '[');
+    for (size_t i = 0; i < f->nsets; i++) write_boxes(w, &f->sets[i]);
+    jw_end_(w, ']');
+    jw_key(w, "matches");
+    jw_begin(w, '[');
+    for (size_t i = 0, base = 0; i < f->nsets; base += f->sets[i].kp.count, i++)
+        if (f->sets[i].match) write_match(w, &f->sets[i], base);
     jw_end_(w, ']');
     jw_end_(w, '}');
 }

@@ -15,7 +15,22 @@
 /* Default of --max-features: items kept per detector step. */
 #define DEFAULT_MAX_FEATURES 100000
 
-/* What one detector step found: keypoints, or lines, circles or contours
+/* What a match step found besides the image's keypoints (docs/features-json.md). */
+typedef struct match_result {
+    const char *ref;       /* the reference's path (the pipeline's text: outlives this) */
+    int ref_width, ref_height;
+    size_t ref_keypoints;  /* the reference's keypoints with descriptors */
+    const char *model_name; /* "homography", "affine" or "similarity" (static) */
+    cvs_matches matches;   /* owned; query = index in the set's kp, train = the reference's */
+    cvs_model model;
+    int found;             /* the model holds min_inliers inliers and a convex outline */
+    int has_corners;       /* corners are set (a valid model) */
+    double corners[8];     /* the reference's corners (0,0) (w,0) (w,h) (0,h) mapped into
+                              the image by the model */
+} match_result;
+
+/* What one detector step found: keypoints, or lines, circles, contours or
+ * boxes
  * (a detector fills the arrays it makes and leaves the others empty). */
 typedef struct feature_set {
     const char *detector; /* op name, static storage */
@@ -23,10 +38,12 @@ typedef struct feature_set {
     cvs_lines lines;      /* owned */
     cvs_circles circles;  /* owned */
     cvs_contours contours; /* owned */
+    cvs_boxes boxes;      /* owned */
+    match_result *match;  /* owned (malloc'd), a match step's only */
     size_t found;         /* items the detector found, before --max-features */
 } feature_set;
 
-/* Items the set holds: keypoints + lines + circles + contours. */
+/* Items the set holds: keypoints + lines + circles + contours + boxes. */
 size_t feature_set_count(const feature_set *s);
 /* Frees the set's arrays and zeroes them. */
 void feature_set_free(feature_set *s);
@@ -40,7 +57,10 @@ typedef struct findings {
 /* Appends a set: takes ownership of the arrays in *s (which is zeroed) and
  * names it `detector`.  A set over max_items is cut to it: the keypoints
  * with the strongest response (ties: the first), in their order; the first
- * lines, circles and contours (a contour whose parent was cut gets -1).
+ * lines, circles, contours (a contour whose parent was cut gets -1) and
+ * boxes (the best, as a template step lists them); a match step's matches
+ * whose keypoint was cut are dropped, the others renumbered, then the
+ * first max of them kept.
  * Returns 0 or -1 (no memory, in which case the arrays are freed). */
 int findings_add(findings *f, const char *detector, feature_set *s);
 

@@ -302,7 +302,7 @@ int make_parents(const char *path, char *err, dir_made_fn made, void *ctx) {
 /* A file this run reads or writes: its path as given, whose it is, and a
  * key that is the same for two paths of one file (the same name, a
  * symbolic link, a hard link, a directory reached two ways). */
-typedef enum { CL_INPUT, CL_IMAGE, CL_JSON, CL_REPORT, CL_ALL } claim_kind;
+typedef enum { CL_INPUT, CL_REF, CL_IMAGE, CL_JSON, CL_REPORT, CL_ALL } claim_kind;
 typedef struct claim {
     const char *path;
     size_t item;
@@ -362,6 +362,7 @@ static char *claim_key(const char *path) {
 static void claim_name(const claim *c, const item_list *l, char *buf, size_t n) {
     switch (c->kind) {
     case CL_INPUT: snprintf(buf, n, "input %s", c->path); break;
+    case CL_REF: snprintf(buf, n, "the pipeline's reference image %s", c->path); break;
     case CL_IMAGE: snprintf(buf, n, "the image of %s (%s)", l->v[c->item].input, c->path); break;
     case CL_JSON: snprintf(buf, n, "the features JSON of %s (%s)", l->v[c->item].input, c->path); break;
     case CL_REPORT: snprintf(buf, n, "--report %s", c->path); break;
@@ -374,7 +375,7 @@ static void claim_name(const claim *c, const item_list *l, char *buf, size_t n) 
  * one input or of two, by the same name or through a link. stdin and
  * stdout ("-") are not files here. */
 static int check_claims(const item_list *l, const plan_opts *o, char *err) {
-    claim *c = malloc(sizeof *c * (l->n * 3 + 3));
+    claim *c = malloc(sizeof *c * (l->n * 3 + 3 + o->nrefs));
     if (!c) return seterr(err, "out of memory");
     size_t nc = 0;
 #define CLAIM(p, i, k) \
@@ -387,6 +388,7 @@ static int check_claims(const item_list *l, const plan_opts *o, char *err) {
     }
     CLAIM(o->report, SIZE_MAX, CL_REPORT);
     CLAIM(o->features_all_path, SIZE_MAX, CL_ALL);
+    for (size_t i = 0; i < o->nrefs; i++) CLAIM(o->refs[i], SIZE_MAX, CL_REF);
 #undef CLAIM
     int rc = 0;
     for (size_t i = 0; i < nc && rc == 0; i++)
@@ -394,12 +396,20 @@ static int check_claims(const item_list *l, const plan_opts *o, char *err) {
     if (rc == 0) qsort(c, nc, sizeof *c, by_key);
     for (size_t i = 1; i < nc && rc == 0; i++) {
         const claim *a = &c[i - 1], *b = &c[i];
-        if (!a->key[0] || strcmp(a->key, b->key) != 0 || (a->kind == CL_INPUT && b->kind == CL_INPUT)) continue;
-        const claim *in = a->kind == CL_INPUT ? a : b->kind == CL_INPUT ? b : NULL;
+        /* Inputs and reference images are read, never written: they may be one file. */
+        int read_a = a->kind == CL_INPUT || a->kind == CL_REF;
+        int read_b = b->kind == CL_INPUT || b->kind == CL_REF;
+        if (!a->key[0] || strcmp(a->key, b->key) != 0 || (read_a && read_b)) continue;
+        const claim *in = read_a ? a : read_b ? b : NULL;
         char x[PATH_MAX / 2], y[PATH_MAX / 2];
         if (in) {
             claim_name(in == a ? b : a, l, x, sizeof x);
-            rc = seterr(err, "%s is also input %s of this run; refusing to overwrite it", x, in->path);
+            if (in->kind == CL_REF)
+                rc = seterr(err, "%s is also the pipeline's reference image; refusing to overwrite "
+                            "it", x);
+            else
+                rc = seterr(err, "%s is also input %s of this run; refusing to overwrite it", x,
+                            in->path);
         } else if (a->kind == b->kind && (a->kind == CL_IMAGE || a->kind == CL_JSON) && !strcmp(a->path, b->path)) {
             rc = seterr(err, "inputs %s and %s would both write %s (use --name with {ext} or {index})",
                         l->v[a->item].input, l->v[b->item].input, a->path);

@@ -55,6 +55,8 @@ typedef struct plan_opts {
     int features_all;      /* --features-all: every image's JSON goes there too */
     const char *features_all_path; /* its file ("-": stdout), or NULL */
     const char *report;    /* --report's file ("-": stdout), or NULL */
+    const char *const *refs; /* the pipeline's reference images (pipeline_refs): read, so */
+    size_t nrefs;            /* no output may be one of them */
 } plan_opts;
 
 #define DEFAULT_NAME "{dir}{stem}"
@@ -62,7 +64,8 @@ typedef struct plan_opts {
 
 /* Fills output/json of every item; refuses two outputs that are one file
  * (the image, the features JSON, --report, --features-all; by name, link or
- * hard link) and an output that is one of the inputs.  With -d the output is DIR/NAME.EXT: a --name template ending in
+ * hard link) and an output that is one of the inputs or of the reference
+ * images.  With -d the output is DIR/NAME.EXT: a --name template ending in
  * `.{ext}` (a JPEG or PNG extension) or a literal .png/.jpg/.jpeg is used
  * as is (-f in another format replaces that extension), else EXT is -f's,
  * or the input's own format (read from its first bytes; PNG for stdin).

@@ -202,6 +202,13 @@ int main(int argc, char **argv) {
         fprintf(stderr, "cvapp: %s\n", err);
         return EXIT_USAGE;
     }
+    /* Reference images: read once, before any input. */
+    const char *refs[PIPELINE_MAX_STEPS];
+    if (pipeline_prepare(&pl, &jo.dec, err) != 0) {
+        fprintf(stderr, "cvapp: %s\n", err);
+        pipeline_free(&pl);
+        return EXIT_USAGE;
+    }
     item_list items = {0};
     int status = EXIT_USAGE;
     unsigned shard_index = 0, shard_count = 1;
@@ -261,6 +268,8 @@ int main(int argc, char **argv) {
     po.features_all = bo.features_all != NULL;
     po.features_all_path = bo.features_all;
     po.report = report;
+    po.refs = refs;
+    po.nrefs = pipeline_refs(&pl, refs, PIPELINE_MAX_STEPS);
     if (items_plan(&items, &po, err) != 0) {
         fprintf(stderr, "cvapp: %s\n", err);
         goto out;

@@ -5,8 +5,10 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const op_def *op_find(const char *name) {
@@ -69,6 +71,10 @@ int step_init(step *st, const op_def *op, char *err) {
     st->op = op;
     for (size_t k = 0; k < op_param_count(op); k++) {
         const param_def *p = &op->params[k];
+        if (p->type == PT_KERNEL || p->type == PT_PATH) {
+            st->text[k] = p->def_choice;
+            continue;
+        }
         if (p->type != PT_CHOICE) {
             st->v[k] = p->def;
             continue;
@@ -85,7 +91,8 @@ int step_init(step *st, const op_def *op, char *err) {
 /* The index of parameter `name` of type t in the call's op, or -1 (and
  * the name recorded as missing). */
 static const char *type_name(ptype t) {
-    return t == PT_INT ? "int" : t == PT_REAL ? "real" : t == PT_BOOL ? "bool" : "choice";
+    return t == PT_INT ? "int" : t == PT_REAL ? "real" : t == PT_BOOL ? "bool"
+         : t == PT_KERNEL ? "kernel" : t == PT_PATH ? "path" : "choice";
 }
 
 static void set_missing(op_call *c, const char *name, const char *type) {
@@ -120,6 +127,23 @@ double arg_real(op_call *c, const char *name) {
     return k < 0 ? 0 : c->st->v[k];
 }
 
+const char *arg_text(op_call *c, const char *name) {
+    int k = op_param_index(c->st->op, name);
+    ptype t = k < 0 ? PT_KERNEL : c->st->op->params[k].type;
+    if (t != PT_PATH) k = arg_index(c, name, PT_KERNEL);
+    return k < 0 ? NULL : c->st->text[k];
+}
+
+const op_ref *arg_ref(op_call *c, const char *name) {
+    int k = arg_index(c, name, PT_PATH);
+    return k < 0 ? NULL : c->st->ref;
+}
+
+const cvs_image *arg_image(op_call *c, const char *name) {
+    const op_ref *r = arg_ref(c, name);
+    return r ? &r->img : NULL;
+}
+
 int arg_size(op_call *c, const char *name, int whole) {
     int k = arg_index(c, name, PT_INT);
     if (k < 0) return 0;
@@ -145,7 +169,8 @@ void arg_set(op_call *c, step *st, const char *name, double value) {
             st->v[k] = i;
             return;
         }
-    } else if (k >= 0) {
+    } else if (k >= 0 && st->op->params[k].type != PT_KERNEL &&
+               st->op->params[k].type != PT_PATH) {
         st->v[k] = value;
         st->pct &= ~(1u << k);
         return;
@@ -165,6 +190,13 @@ void param_describe_range(const param_def *p, char *buf, size_t n) {
             len += (size_t)snprintf(buf + len, n - len, "%s%s", i ? "|" : "", p->choices[i].name);
         break;
     }
+    case PT_KERNEL:
+        snprintf(buf, n, "numbers, rows split by ';', or @FILE; 1x1..%dx%d", KERNEL_MAX_SIDE,
+                 KERNEL_MAX_SIDE);
+        break;
+    case PT_PATH:
+        snprintf(buf, n, "a JPEG or PNG file");
+        break;
     default:
         snprintf(buf, n, "%s%s%.10g..%.10g", p->flags & PF_ODD ? "odd, " : "",
                  p->flags & PF_ZERO_OK ? "0 or " : "", p->min, p->max);
@@ -176,8 +208,83 @@ void param_describe_default(const param_def *p, char *buf, size_t n) {
         snprintf(buf, n, "%s", p->def != 0 ? "true" : "false");
     else if (p->type == PT_CHOICE)
         snprintf(buf, n, "%s", p->def_choice ? p->def_choice : "");
+    else if (p->type == PT_KERNEL || p->type == PT_PATH)
+        snprintf(buf, n, "%s", p->def_choice ? p->def_choice : "(required)");
     else
         snprintf(buf, n, "%.10g", p->def);
+}
+
+/* One number of a kernel row: the text up to the next blank, comma or
+ * row end. */
+static int kernel_number(const char **s, double *x, char *why, size_t n) {
+    size_t len = strcspn(*s, " \t\r,;\n");
+    char num[64], *end;
+    if (len >= sizeof num) {
+        snprintf(why, n, "has a value of %zu characters", len);
+        return -1;
+    }
+    memcpy(num, *s, len);
+    num[len] = '\0';
+    errno = 0;
+    *x = strtod(num, &end);
+    if (end == num || *end) {
+        snprintf(why, n, "has '%s', which is not a number", num);
+        return -1;
+    }
+    if (!isfinite(*x) || (errno == ERANGE && fabs(*x) > 1)) {
+        snprintf(why, n, "has '%s', which is not a finite number", num);
+        return -1;
+    }
+    *s += len;
+    return 0;
+}
+
+int kernel_parse(const char *text, op_kernel *k, char *why, size_t n) {
+    memset(k, 0, sizeof *k);
+    double *v = malloc(KERNEL_MAX_SIDE * KERNEL_MAX_SIDE * sizeof *v);
+    if (!v) return snprintf(why, n, "cannot be held (out of memory)"), -1;
+    int rows = 0, cols = 0;
+    const char *s = text ? text : "";
+    while (*s) {
+        int in_row = 0;
+        for (;;) {
+            s += strspn(s, " \t\r,");
+            if (!*s || *s == ';' || *s == '\n') break;
+            if (in_row == 0 && rows == KERNEL_MAX_SIDE) {
+                snprintf(why, n, "has over %d rows", KERNEL_MAX_SIDE);
+                goto fail;
+            }
+            if (in_row == KERNEL_MAX_SIDE) {
+                snprintf(why, n, "has over %d values in row %d", KERNEL_MAX_SIDE, rows + 1);
+                goto fail;
+            }
+            double x = 0;
+            if (kernel_number(&s, &x, why, n) != 0) goto fail;
+            v[(size_t)rows * KERNEL_MAX_SIDE + (size_t)in_row++] = x;
+        }
+        if (*s) s++;
+        if (!in_row) continue; /* a blank row */
+        if (rows && in_row != cols) {
+            snprintf(why, n, "is ragged: row %d has %d value%s, row 1 has %d", rows + 1, in_row,
+                     in_row == 1 ? "" : "s", cols);
+            goto fail;
+        }
+        cols = in_row;
+        rows++;
+    }
+    if (!rows) {
+        snprintf(why, n, "is empty");
+        goto fail;
+    }
+    /* Packed: row r at r * cols. */
+    for (int r = 1; r < rows; r++) memmove(v + r * cols, v + r * KERNEL_MAX_SIDE, (size_t)cols * sizeof *v);
+    k->v = v;
+    k->rows = rows;
+    k->cols = cols;
+    return 0;
+fail:
+    free(v);
+    return -1;
 }
 
 void md_put_cell(FILE *out, const char *s) {

@@ -23,7 +23,13 @@
 
 #define OP_MAX_PARAMS 12
 
-typedef enum ptype { PT_INT, PT_REAL, PT_BOOL, PT_CHOICE } ptype;
+/* PT_KERNEL: a matrix of numbers written as text (kernel_parse), inline or
+ * "@FILE"; the parser checks it and keeps the text (a file's contents),
+ * read with arg_text. */
+/* PT_PATH: a JPEG or PNG file, a reference image: the parser keeps the
+ * path (arg_text), pipeline_prepare decodes it once for the whole run
+ * (arg_image).  An op has at most one. */
+typedef enum ptype { PT_INT, PT_REAL, PT_BOOL, PT_CHOICE, PT_KERNEL, PT_PATH } ptype;
 
 /* Parameter flags. */
 #define PF_ODD 1u     /* an odd integer (or 0 with PF_ZERO_OK) */
@@ -50,7 +56,8 @@ typedef struct param_def {
     double min, max;  /* inclusive range, PT_INT and PT_REAL */
     unsigned flags;
     const choice_def *choices; /* PT_CHOICE: the values */
-    const char *def_choice;    /* PT_CHOICE: the default, by name */
+    const char *def_choice;    /* PT_CHOICE: the default, by name; PT_KERNEL: the default
+                                  text, NULL when the parameter must be given */
     const char *help;
 } param_def;
 
@@ -63,6 +70,11 @@ typedef struct param_def {
 #define OPF_DRAWS 128u      /* draws earlier detectors' findings at their coordinates: the
                                parser refuses it after an OPF_GEOMETRY step that follows
                                a detector (the coordinates would be stale) */
+#define OPF_FINDS_MODEL 256u /* a detector that finds a model of a reference in the image
+                               (match) */
+#define OPF_USES_MODEL 512u /* uses the last model found (warp): the parser refuses it
+                               without an OPF_FINDS_MODEL step before it, or with an
+                               OPF_GEOMETRY step between them (the model would be stale) */
 #define OPF_KEEPS_ALPHA 16u /* works on 4 channels (BGRA), each on its own, so an alpha
                                channel stays meaningful.  Alpha is decoded only when every
                                step has this flag (app/job.c); otherwise it is dropped at
@@ -82,7 +94,19 @@ typedef struct step {
     const struct op_def *op;
     double v[OP_MAX_PARAMS];
     unsigned pct; /* bit k: parameter k was given as a percentage (PF_PERCENT ints) */
+    const char *text[OP_MAX_PARAMS]; /* PT_KERNEL and PT_PATH values (NULL: not given,
+                                        no default) */
+    unsigned owned; /* bit k: text[k] was allocated by the parser (pipeline_free frees it) */
+    struct op_ref *ref; /* the step's PT_PATH image once pipeline_prepare has read it (owned
+                           by the pipeline, shared read-only by every worker), else NULL */
 } step;
+
+/* A step's reference image, read once per run: the image, and what the
+ * op's prepare hook computed from it (match: its keypoints). */
+typedef struct op_ref {
+    cvs_image img;
+    cvs_keypoints kp;
+} op_ref;
 
 /* What an op's run function (and its check and hook) gets. */
 typedef struct op_call {
@@ -93,6 +117,7 @@ typedef struct op_call {
     const char *missing;  /* set by an accessor asked for a name the op lacks */
     const char *missing_type; /* the type it was asked as */
     const char *why;      /* a failure's reason when it is not the shim's message */
+    char why_buf[256];    /* room for a reason made at run time (why may point here) */
 } op_call;
 
 /* The parameter `name` of the call's step.  A name the op lacks returns 0
@@ -102,6 +127,13 @@ double arg_real(op_call *c, const char *name);
 int arg_bool(op_call *c, const char *name);
 /* The chosen value (choice_def.value) of a choice parameter. */
 int arg_choice(op_call *c, const char *name);
+/* A PT_KERNEL or PT_PATH parameter's text, or NULL when it was not given. */
+const char *arg_text(op_call *c, const char *name);
+/* The image a PT_PATH parameter names, decoded by pipeline_prepare; NULL
+ * when it was not (the run function fails the step). */
+const cvs_image *arg_image(op_call *c, const char *name);
+/* What the op's prepare hook computed from that image (NULL likewise). */
+const op_ref *arg_ref(op_call *c, const char *name);
 /* An int parameter with PF_PERCENT as pixels: its value, or, when it was
  * given as a percentage, that share of `whole` rounded to the nearest
  * integer, ties to even (lrint(P / 100.0 * whole)). */
@@ -112,6 +144,19 @@ const char *op_call_internal(const op_call *c, char *buf, size_t n);
 /* Sets parameter `name` of *st (a hook's rewritten step); a choice takes a
  * choice_def.value.  A name the op lacks sets c->missing. */
 void arg_set(op_call *c, step *st, const char *name, double value);
+
+/* A kernel (PT_KERNEL): rows of numbers, rows separated by ';' or line
+ * ends, numbers by blanks or commas; blank rows are skipped.  1 to
+ * KERNEL_MAX_SIDE rows and columns, every row as long as the first, every
+ * value a finite number. */
+#define KERNEL_MAX_SIDE 99
+typedef struct op_kernel {
+    double *v; /* rows * cols values, row by row (malloc'd) */
+    int rows, cols;
+} op_kernel;
+/* Parses text into *k (free k->v with free()).  Returns 0, or -1 with the
+ * reason ("is ragged: row 2 has 2 values, row 1 has 3") in why. */
+int kernel_parse(const char *text, op_kernel *k, char *why, size_t n);
 
 typedef struct op_def {
     const char *name;
@@ -127,6 +172,11 @@ typedef struct op_def {
      * output size, which it writes to *tw x *th) and writes to *shrunk
      * the step that makes that output from the smaller image; 0 when not. */
     int (*shrink)(op_call *c, int fw, int fh, int *tw, int *th, step *shrunk);
+    /* Optional, for an op with a PT_PATH parameter: run once per run by
+     * pipeline_prepare on the decoded reference (arg_image), it fills
+     * ref->kp or the like; returns NULL, or why the reference cannot be
+     * used (a usage error). */
+    const char *(*prepare)(op_call *c, op_ref *ref);
     int variant; /* a constant for a run function rows share (morphology: CVS_MORPH_*) */
     const char *example; /* a pipeline using the op, shown by --list-ops OP (optional) */
     param_def params[OP_MAX_PARAMS];

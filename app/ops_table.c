@@ -4,6 +4,7 @@
  * OpenCV's own where OpenCV has one; where it has none the help text says
  * "cvapp default". */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ops.h"
@@ -15,6 +16,10 @@
 #define P_BOOL(n, d, h) {n, PT_BOOL, d, 0, 1, 0, NULL, NULL, h}
 /* A choice: its values (a choice_def list) and the default by name. */
 #define P_CHOICE(n, def, list, h) {n, PT_CHOICE, 0, 0, 0, 0, list, def, h}
+/* A kernel: no default when def is NULL (the parameter must be given). */
+#define P_KERNEL(n, def, h) {n, PT_KERNEL, 0, 0, 0, 0, NULL, def, h}
+/* A reference image: a path with no default (the step's check requires it). */
+#define P_PATH(n, h) {n, PT_PATH, 0, 0, 0, 0, NULL, NULL, h}
 #define P_END {NULL, PT_INT, 0, 0, 0, 0, NULL, NULL, NULL}
 #define P_DESCRIPTORS P_BOOL("descriptors", 0, "compute descriptors too")
 
@@ -62,6 +67,27 @@ static const choice_def orb_score_choices[] = {{"harris", 0}, {"fast", 1}, {NULL
 static const choice_def fast_type_choices[] = {{"5_8", 0}, {"7_12", 1}, {"9_16", 2}, {NULL, 0}};
 static const choice_def contour_mode_choices[] = {
     {"external", 0}, {"list", 1}, {"tree", 2}, {"ccomp", 3}, {NULL, 0}};
+/* cvs_filter2d's border. */
+static const choice_def border_choices[] = {
+    {"reflect101", CVS_BORDER_REFLECT101}, {"replicate", CVS_BORDER_REPLICATE},
+    {"reflect", CVS_BORDER_REFLECT},       {"constant", CVS_BORDER_CONSTANT},
+    {NULL, 0}};
+/* cvs_match_template's method. */
+static const choice_def template_method_choices[] = {
+    {"sqdiff", CVS_TM_SQDIFF},   {"sqdiff_normed", CVS_TM_SQDIFF_NORMED},
+    {"ccorr", CVS_TM_CCORR},     {"ccorr_normed", CVS_TM_CCORR_NORMED},
+    {"ccoeff", CVS_TM_CCOEFF},   {"ccoeff_normed", CVS_TM_CCOEFF_NORMED},
+    {NULL, 0}};
+/* match's detector (MD_*), model and robust method. */
+enum { MD_ORB, MD_AKAZE, MD_SIFT, MD_BRISK };
+static const choice_def match_detector_choices[] = {
+    {"orb", MD_ORB}, {"akaze", MD_AKAZE}, {"sift", MD_SIFT}, {"brisk", MD_BRISK}, {NULL, 0}};
+static const choice_def model_choices[] = {{"homography", CVS_MODEL_HOMOGRAPHY},
+                                           {"affine", CVS_MODEL_AFFINE},
+                                           {"similarity", CVS_MODEL_SIMILARITY},
+                                           {NULL, 0}};
+static const choice_def robust_choices[] = {
+    {"ransac", CVS_ROBUST_RANSAC}, {"lmeds", CVS_ROBUST_LMEDS}, {"usac", CVS_ROBUST_USAC}, {NULL, 0}};
 static const choice_def contour_method_choices[] = {{"none", 0}, {"simple", 1}, {NULL, 0}};
 
 /* ---- filters ---- */
@@ -300,13 +326,53 @@ static cvs_status run_normalize(op_call *c) {
     double lo = arg_real(c, "min"), hi = arg_real(c, "max");
     return cvs_normalize(c->src, c->dst, lo, hi);
 }
+static cvs_status run_convolve(op_call *c) {
+    const char *text = arg_text(c, "kernel");
+    double scale = arg_real(c, "scale"), offset = arg_real(c, "offset");
+    int border = arg_choice(c, "border");
+    op_kernel k;
+    if (!text) return c->why = "needs kernel=...", CVS_EINVAL;
+    /* The parser has checked the text: only memory can fail here. */
+    if (kernel_parse(text, &k, c->why_buf, sizeof c->why_buf) != 0)
+        return c->why = c->why_buf, CVS_EINVAL;
+    cvs_status rc = cvs_filter2d(c->src, c->dst, k.v, k.rows, k.cols, scale, offset, border);
+    free(k.v);
+    return rc;
+}
+static const char *check_convolve(op_call *c) {
+    return arg_text(c, "kernel") ? NULL : "needs kernel=... (numbers, rows split by ';')";
+}
+
 static cvs_status run_convert(op_call *c) {
     double alpha = arg_real(c, "alpha"), beta = arg_real(c, "beta");
     return cvs_convert(c->src, c->dst, alpha, beta);
 }
 
+/* A match step drawn: its inlier keypoints, then (when found) the
+ * reference's outline in the image, its corners rounded to the nearest
+ * pixel (ties to even). */
+static cvs_status draw_match(cvs_image *img, const feature_set *s, const cvs_style *st) {
+    const match_result *m = s->match;
+    cvs_keypoint *inl = malloc((m->matches.count + 1) * sizeof *inl);
+    if (!inl) return CVS_ENOMEM;
+    size_t n = 0;
+    for (size_t i = 0; i < m->matches.count; i++)
+        if (m->matches.items[i].inlier) inl[n++] = s->kp.items[m->matches.items[i].query];
+    cvs_status rc = cvs_draw_keypoints(img, inl, n, st);
+    free(inl);
+    if (rc != CVS_OK || !m->found) return rc;
+    cvs_line outline[4];
+    for (int k = 0; k < 4; k++) {
+        int j = (k + 1) % 4;
+        outline[k] = (cvs_line){(int)lrint(m->corners[2 * k]), (int)lrint(m->corners[2 * k + 1]),
+                                (int)lrint(m->corners[2 * j]), (int)lrint(m->corners[2 * j + 1])};
+    }
+    return cvs_draw_lines(img, outline, 4, st);
+}
+
 /* draw: a BGR copy with every set found so far, in pipeline order; each
- * set's contours, then lines, circles, keypoints. */
+ * set's contours, then lines, circles, keypoints (a match step's: its
+ * inliers and outline), boxes. */
 static cvs_status run_draw(op_call *c) {
     int bgr = arg_choice(c, "color"), thickness = arg_int(c, "thickness");
     if (thickness == 0) { /* auto: 1 pixel per 500 of the shorter side */
@@ -320,7 +386,11 @@ static cvs_status run_draw(op_call *c) {
         rc = cvs_draw_contours(c->dst, &s->contours, &st);
         if (rc == CVS_OK) rc = cvs_draw_lines(c->dst, s->lines.items, s->lines.count, &st);
         if (rc == CVS_OK) rc = cvs_draw_circles(c->dst, s->circles.items, s->circles.count, &st);
-        if (rc == CVS_OK) rc = cvs_draw_keypoints(c->dst, s->kp.items, s->kp.count, &st);
+        if (rc == CVS_OK && s->match)
+            rc = draw_match(c->dst, s, &st);
+        else if (rc == CVS_OK)
+            rc = cvs_draw_keypoints(c->dst, s->kp.items, s->kp.count, &st);
+        if (rc == CVS_OK) rc = cvs_draw_boxes(c->dst, s->boxes.items, s->boxes.count, &st);
     }
     return rc;
 }
@@ -476,6 +546,185 @@ static cvs_status run_contours(op_call *c) {
     return keep(c, cvs_find_contours(c->src, mode, method, min_area, &s.contours), &s);
 }
 
+
+static cvs_status run_template(op_call *c) {
+    const cvs_image *templ = arg_image(c, "ref");
+    cvs_template_params p;
+    cvs_template_params_init(&p);
+    p.method = arg_choice(c, "method");
+    p.threshold = arg_real(c, "threshold");
+    p.overlap = arg_real(c, "overlap");
+    p.max_count = arg_int(c, "max_count");
+    if (!templ) return c->why = "its ref image was not loaded", CVS_EINVAL;
+    feature_set s = {0};
+    return keep(c, cvs_match_template(c->src, templ, &p, &s.boxes), &s);
+}
+
+/* A required reference image (PT_PATH), for a row's check. */
+static const char *needs_ref(op_call *c) {
+    return arg_text(c, "ref") ? NULL : "needs ref=FILE (a JPEG or PNG image)";
+}
+
+/* match's detector, with descriptors, on im: nfeatures and threshold 0
+ * keep the detector's own defaults. */
+static cvs_status match_detect_all(op_call *c, const cvs_image *im, cvs_keypoints *out) {
+    int detector = arg_choice(c, "detector"), nfeatures = arg_int(c, "nfeatures");
+    double threshold = arg_real(c, "threshold");
+    if (detector == MD_ORB) {
+        cvs_orb_params p;
+        cvs_orb_params_init(&p);
+        if (nfeatures) p.nfeatures = nfeatures;
+        if (threshold > 0) p.fast_threshold = (int)lrint(threshold);
+        p.descriptors = 1;
+        p.nlevels = orb_levels(im, p.scale_factor, p.nlevels, p.first_level);
+        return cvs_orb(im, &p, out);
+    }
+    if (detector == MD_SIFT) {
+        cvs_sift_params p;
+        cvs_sift_params_init(&p);
+        p.nfeatures = nfeatures;
+        if (threshold > 0) p.contrast_threshold = threshold;
+        p.descriptors = 1;
+        return cvs_sift(im, &p, out);
+    }
+    if (detector == MD_AKAZE) return cvs_akaze(im, threshold > 0 ? threshold : 0.001, 1, out);
+    return cvs_brisk(im, threshold > 0 ? (int)lrint(threshold) : 30, brisk_octaves(im, 3), 1, out);
+}
+
+/* The same with every keypoint found: matching and the model fit use them
+ * all, and --max-features cuts what is kept afterwards (findings_add), not
+ * the shim while it collects. */
+static cvs_status match_detect(op_call *c, const cvs_image *im, cvs_keypoints *out) {
+    cvs_set_max_items(0);
+    cvs_status rc = match_detect_all(c, im, out);
+    cvs_set_max_items(c->found ? c->found->max_items : 0);
+    return rc;
+}
+
+/* The reference's keypoints, once per run. */
+static const char *prepare_match(op_call *c, op_ref *ref) {
+    const param_def *p = &c->st->op->params[op_param_index(c->st->op, "detector")];
+    const char *name = p->choices[param_choice_index(p, NULL, arg_choice(c, "detector"))].name;
+    if (match_detect(c, &ref->img, &ref->kp) != CVS_OK)
+        snprintf(c->why_buf, sizeof c->why_buf, "cannot be used: %s", cvs_last_error());
+    else if (ref->kp.count == 0 || !ref->kp.descriptors)
+        snprintf(c->why_buf, sizeof c->why_buf, "has no features: %s finds no keypoint in it",
+                 name);
+    else
+        return NULL;
+    return c->why_buf;
+}
+
+static const char *check_match(op_call *c) {
+    int model = arg_choice(c, "model"), method = arg_choice(c, "method");
+    if (!arg_text(c, "ref")) return needs_ref(c);
+    if (model == CVS_MODEL_SIMILARITY && method == CVS_ROBUST_USAC)
+        return "model=similarity has no method=usac in OpenCV 4.6: use ransac or lmeds";
+    return NULL;
+}
+
+/* Maps the reference's corners into the image as cv::perspectiveTransform
+ * does (w = m6 x + m7 y + m8; 0 when |w| <= FLT_EPSILON), and decides
+ * found: a valid model with min_inliers inliers whose outline is finite,
+ * convex, covers at least one pixel and lies within the iw x ih image
+ * grown by its own size on every side (a wild matrix does not). */
+static void match_outline(match_result *m, int min_inliers, int iw, int ih) {
+    static const double eps = 1.1920928955078125e-07; /* FLT_EPSILON */
+    const double w = m->ref_width, h = m->ref_height, xs[4] = {0, w, w, 0}, ys[4] = {0, 0, h, h};
+    const double *t = m->model.m;
+    m->has_corners = m->model.valid;
+    int ok = m->model.valid && m->model.inliers >= (size_t)min_inliers;
+    for (int k = 0; m->has_corners && k < 4; k++) {
+        double z = xs[k] * t[6] + ys[k] * t[7] + t[8];
+        ok &= fabs(z) > eps;
+        z = fabs(z) > eps ? 1. / z : 0;
+        m->corners[2 * k] = (xs[k] * t[0] + ys[k] * t[1] + t[2]) * z;
+        m->corners[2 * k + 1] = (xs[k] * t[3] + ys[k] * t[4] + t[5]) * z;
+    }
+    /* Convex: the four turns have one sign; area by the shoelace formula. */
+    int pos = 0, neg = 0;
+    double area = 0;
+    for (int k = 0; ok && k < 4; k++) {
+        const double *a = &m->corners[2 * k], *b = &m->corners[2 * ((k + 1) % 4)],
+                     *d = &m->corners[2 * ((k + 2) % 4)];
+        double turn = (b[0] - a[0]) * (d[1] - b[1]) - (b[1] - a[1]) * (d[0] - b[0]);
+        pos += turn > 0;
+        neg += turn < 0;
+        area += a[0] * b[1] - b[0] * a[1];
+        ok &= isfinite(a[0]) && isfinite(a[1]) && fabs(a[0] - iw / 2.0) <= 1.5 * iw &&
+              fabs(a[1] - ih / 2.0) <= 1.5 * ih;
+    }
+    m->found = ok && (pos == 4 || neg == 4) && fabs(area) / 2 >= 1;
+}
+
+static cvs_status run_match(op_call *c) {
+    const op_ref *ref = arg_ref(c, "ref");
+    const char *path = arg_text(c, "ref");
+    double ratio = arg_real(c, "ratio"), reproj = arg_real(c, "reproj");
+    int cross = arg_bool(c, "cross_check"), model = arg_choice(c, "model");
+    int method = arg_choice(c, "method"), min_inliers = arg_int(c, "min_inliers");
+    if (!ref) return c->why = "its ref image was not loaded", CVS_EINVAL;
+    feature_set s = {0};
+    if (!(s.match = calloc(1, sizeof *s.match))) return CVS_ENOMEM;
+    match_result *m = s.match;
+    m->ref = path;
+    m->ref_width = ref->img.width;
+    m->ref_height = ref->img.height;
+    m->ref_keypoints = ref->kp.count;
+    m->model_name = model_choices[param_choice_index(
+        &c->st->op->params[op_param_index(c->st->op, "model")], NULL, model)].name;
+    cvs_match_params mp;
+    cvs_match_params_init(&mp);
+    mp.ratio = ratio;
+    mp.cross_check = cross;
+    cvs_model_params fp;
+    cvs_model_params_init(&fp);
+    fp.model = model;
+    fp.method = method;
+    fp.reproj_threshold = reproj;
+    cvs_status rc = match_detect(c, c->src, &s.kp);
+    if (rc == CVS_OK) rc = cvs_match_descriptors(&s.kp, &ref->kp, &mp, &m->matches);
+    if (rc == CVS_OK) rc = cvs_fit_model(&s.kp, &ref->kp, &m->matches, &fp, &m->model);
+    if (rc != CVS_OK) {
+        feature_set_free(&s);
+        return rc;
+    }
+    match_outline(m, min_inliers, c->src->width, c->src->height);
+    return keep(c, rc, &s);
+}
+
+/* warp's missing=: what an input whose match found no model does. */
+enum { MISSING_FAIL, MISSING_PASS };
+static const choice_def missing_choices[] = {{"fail", MISSING_FAIL}, {"pass", MISSING_PASS}, {NULL, 0}};
+static const choice_def warp_interp_choices[] = {
+    {"nearest", CVS_INTER_NEAREST}, {"linear", CVS_INTER_LINEAR},
+    {"cubic", CVS_INTER_CUBIC},     {"lanczos", CVS_INTER_LANCZOS}, {NULL, 0}};
+static const choice_def warp_border_choices[] = {
+    {"constant", CVS_BORDER_CONSTANT}, {"replicate", CVS_BORDER_REPLICATE},
+    {"reflect", CVS_BORDER_REFLECT},   {"reflect101", CVS_BORDER_REFLECT101}, {NULL, 0}};
+
+/* warp: the image in the reference's frame, by the last match step's model. */
+static cvs_status run_warp(op_call *c) {
+    int interp = arg_choice(c, "interp"), border = arg_choice(c, "border");
+    int missing = arg_choice(c, "missing");
+    const feature_set *s = NULL;
+    for (size_t i = c->found ? c->found->nsets : 0; i-- > 0 && !s;)
+        if (c->found->sets[i].match) s = &c->found->sets[i];
+    if (!s) return c->why = "no match step ran before it", CVS_EINVAL;
+    const match_result *m = s->match;
+    if (!m->found && missing == MISSING_PASS) /* a copy */
+        return cvs_crop(c->src, c->dst, 0, 0, 0, 0);
+    if (!m->found) {
+        snprintf(c->why_buf, sizeof c->why_buf,
+                 "match found no model of %s in this image (%zu inliers%s); missing=pass "
+                 "passes such an input unchanged",
+                 m->ref, m->model.inliers, m->model.valid ? "" : ", no matrix");
+        return c->why = c->why_buf, CVS_EINVAL;
+    }
+    return cvs_warp(c->src, c->dst, m->model.m, m->model.model == CVS_MODEL_HOMOGRAPHY,
+                    m->ref_width, m->ref_height, interp, border, 1);
+}
+
 const op_def op_table[] = {
     /* ---- filters and transforms ---- */
     {.name = "grayscale",
@@ -554,6 +803,26 @@ const op_def op_table[] = {
                          "colour of the uncovered corners (opaque on an image with alpha); "
                          "on gray, its gray value (cvapp default black)"),
                 P_END}},
+    {.name = "warp",
+     .help = "Align the image to the reference of the last match step: the image warped into "
+             "the reference's frame by that step's model (cv::warpPerspective for a "
+             "homography, cv::warpAffine for affine and similarity, WARP_INVERSE_MAP), the "
+             "result the reference's size. match ref=form.png | warp aligns every scan to the "
+             "form. An input whose match found no model fails (exit 1, naming the reference "
+             "and the inliers), or with missing=pass goes on unchanged. The pipeline is "
+             "refused without a match step before warp, or with a step that moves pixels "
+             "between them.",
+     .flags = OPF_GEOMETRY | OPF_USES_MODEL | OPF_KEEPS_ALPHA | OPF_KEEPS_COLOR, .run = run_warp,
+     .example = "match ref=form.png detector=sift | warp interp=cubic",
+     .params = {P_CHOICE("interp", "linear", warp_interp_choices,
+                         "interpolation (OpenCV's default linear)"),
+                P_CHOICE("border", "constant", warp_border_choices,
+                         "pixels from beyond the image's edge: black, or made from the edge "
+                         "(OpenCV's default constant)"),
+                P_CHOICE("missing", "fail", missing_choices,
+                         "an input where no model was found: fail it, or pass it unchanged "
+                         "(cvapp default fail)"),
+                P_END}},
     {.name = "blur", .help = "Box blur, the normalized mean (cv::blur).",
      .flags = OPF_KEEPS_ALPHA | OPF_KEEPS_COLOR, .run = run_blur,
      .params = {P_INT("ksize", 3, 1, 255, 0, "kernel width and height (cvapp default)"), P_END}},
@@ -599,6 +868,22 @@ const op_def op_table[] = {
      .help = "Laplacian (cv::Laplacian) in 16-bit signed, returned as its 8-bit absolute "
              "value (cv::convertScaleAbs).",
      .run = run_laplacian, .params = {P_INT("ksize", 1, 1, 7, PF_ODD, "aperture size"), P_END}},
+    {.name = "convolve",
+     .help = "Any linear filter: cv::filter2D with the kernel given, times scale, plus offset, "
+             "each channel on its own, rounded and saturated. As in OpenCV the kernel is "
+             "correlated, not flipped, and anchored at its centre, cell (cols / 2, rows / 2) "
+             "counted from 0 (so the right or lower middle one of an even side). Write it inline, rows split by ';' and quoted when it has blanks "
+             "(kernel=\"0 -1 0; -1 5 -1; 0 -1 0\" or kernel=0,-1,0;-1,5,-1;0,-1,0), or as "
+             "@FILE, one row a line.",
+     .run = run_convolve, .check = check_convolve,
+     .example = "convolve kernel=\"1 1 1; 1 1 1; 1 1 1\" scale=0.1111111",
+     .params = {P_KERNEL("kernel", NULL, "the kernel's numbers, row by row (cvapp: required)"),
+                P_REAL("scale", 1, -1e6, 1e6, "factor applied to every kernel value (cvapp "
+                                              "default)"),
+                P_REAL("offset", 0, -1e6, 1e6, "added to every result before rounding (delta)"),
+                P_CHOICE("border", "reflect101", border_choices,
+                         "how pixels beyond the edge are made (BORDER_*)"),
+                P_END}},
     {.name = "canny",
      .help = "Canny edges (cv::Canny); a color input uses its strongest channel gradient.",
      .run = run_canny,
@@ -776,5 +1061,67 @@ const op_def op_table[] = {
                 P_CHOICE("method", "simple", contour_method_choices,
                          "every point, or segment end points (cvapp default simple)"),
                 P_REAL("min_area", 0, 0, 1e9, "drop contours of a smaller area"), P_END}},
+    {.name = "match",
+     .help = "Find a known object or page (ref, read once per run with its keypoints and "
+             "descriptors) in the image: the detector's keypoints and descriptors of both "
+             "(the image's go to the keypoints), brute-force matching (cv::BFMatcher: Hamming "
+             "for orb, akaze and brisk, L2 for sift) with Lowe's ratio test or a cross-check, "
+             "then a robust model from the reference to the image (cv::findHomography, "
+             "cv::estimateAffine2D or cv::estimateAffinePartial2D for similarity; 2000 "
+             "iterations, confidence 0.995). The features JSON's matches section has the "
+             "matches, the model and the reference's corners (0,0) (w,0) (w,h) (0,h) mapped "
+             "into the image (as cv::perspectiveTransform); found is true when the model has "
+             "min_inliers inliers and that outline is convex, covers a pixel and lies within "
+             "the image grown by its own size on every side. draw draws "
+             "the inlier keypoints and, when found, the outline; warp aligns the image to the "
+             "reference. A ref that cannot be read, or in which the detector finds no "
+             "feature, is refused before any input is read (exit 2).",
+     .flags = OPF_DETECTOR | OPF_FINDS_MODEL, .run = run_match, .check = check_match,
+     .prepare = prepare_match,
+     .example = "match ref=form.png | draw",
+     .params = {P_PATH("ref", "the reference image, JPEG or PNG (cvapp: required)"),
+                P_CHOICE("detector", "orb", match_detector_choices,
+                         "keypoints and descriptors (cvapp default orb)"),
+                P_INT("nfeatures", 0, 0, 1000000, 0,
+                      "orb and sift: most keypoints kept; 0 = the detector's default (orb 500, "
+                      "sift all)"),
+                P_REAL("threshold", 0, 0, 255,
+                       "the detector's threshold (orb fast_threshold, sift contrast_threshold, "
+                       "akaze threshold, brisk thresh); 0 = its default"),
+                P_REAL("ratio", 0.75, 0.01, 1, "Lowe's ratio test (cvapp default 0.75)"),
+                P_BOOL("cross_check", 0, "a cross-check instead of the ratio test"),
+                P_CHOICE("model", "homography", model_choices,
+                         "the model's kind (cvapp default homography)"),
+                P_CHOICE("method", "ransac", robust_choices,
+                         "robust method (RANSAC, LMEDS, USAC_DEFAULT; cvapp default ransac)"),
+                P_REAL("reproj", 3, 0.1, 100,
+                       "largest reprojection error of an inlier, pixels (ransac and usac)"),
+                P_INT("min_inliers", 10, 0, 100000, 0,
+                      "inliers the model needs to be found (cvapp default)"),
+                P_END}},
+    {.name = "template",
+     .help = "Find a small image (ref, read once per run) wherever it occurs: cv::matchTemplate, "
+             "then the best score (cv::minMaxLoc: the lowest for the sqdiff methods, else the "
+             "highest; the first in row order on a tie) while it passes threshold (sqdiff: at "
+             "most, others: at least) and fewer than max_count were found; after each hit every "
+             "place whose box overlaps the hit's by more than overlap (intersection over union) "
+             "is dropped (non-maximum suppression). Each hit is a box (x, y, width, height) and "
+             "its score in the features JSON; draw draws the boxes. The template is converted "
+             "to the image's channels (cv::cvtColor) and may not be larger than the image (that "
+             "input fails). An unreadable ref is refused before any input is read (exit 2).",
+     .flags = OPF_DETECTOR, .run = run_template, .check = needs_ref,
+     .example = "template ref=stamp.png threshold=0.9 | draw color=red",
+     .params = {P_PATH("ref", "the template image, JPEG or PNG (cvapp: required)"),
+                P_CHOICE("method", "ccoeff_normed", template_method_choices,
+                         "score (TM_*; cvapp default ccoeff_normed)"),
+                P_REAL("threshold", 0.8, -1e9, 1e9,
+                       "score a hit needs: at least, or at most for sqdiff methods (cvapp "
+                       "default; 0.8 suits ccoeff_normed and ccorr_normed, sqdiff_normed wants "
+                       "a small one such as 0.1)"),
+                P_REAL("overlap", 0.3, 0, 1,
+                       "largest intersection over union of two hits' boxes (cvapp default)"),
+                P_INT("max_count", 100, 1, 1000, 0, "most hits kept, the best first (cvapp "
+                                                    "default)"),
+                P_END}},
 };
 const size_t op_count = sizeof op_table / sizeof op_table[0];

@@ -24,6 +24,18 @@ int pipeline_parse(const char *spec, pipeline *pl, char *err);
 /* Like pipeline_parse, but "@FILE" reads the spec from FILE. */
 int pipeline_load(const char *arg, pipeline *pl, char *err);
 
+/* Decodes every step's reference image (a PT_PATH parameter: template
+ * and match's ref) once for the run, as inputs are decoded (dec: the pixel
+ * limit and EXIF orientation; alpha dropped, the whole image).  Returns 0,
+ * or -1 with one line naming the step, the file and the reason in err (a
+ * usage error: no input has been read). */
+struct decode_opts;
+int pipeline_prepare(pipeline *pl, const struct decode_opts *dec, char *err);
+
+/* The paths of the steps' reference images (at most max into paths, in
+ * step order); returns how many. */
+size_t pipeline_refs(const pipeline *pl, const char **paths, size_t max);
+
 void pipeline_free(pipeline *pl);
 
 /* 1 when any step is a detector. */

@@ -324,6 +324,11 @@ void jw_bool(jw *w, int v) {
     jw_raw(w, v ? "true" : "false");
 }
 
+void jw_null(jw *w) {
+    jw_comma(w);
+    jw_raw(w, "null");
+}
+
 void jw_path(jw *w, const char *key, const char *s) {
     jw_key(w, key);
     jw_str(w, s);

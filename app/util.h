@@ -91,6 +91,7 @@ void jw_str(jw *w, const char *s);         /* a string value; invalid UTF-8 -> U
 void jw_int(jw *w, long long v);
 void jw_real(jw *w, double v, int digits); /* %.Ng; NaN and inf as null */
 void jw_bool(jw *w, int v);
+void jw_null(jw *w);
 /* "key": "readable", plus "key_bytes": base64 of the exact bytes when s is
  * not valid UTF-8 (paths are bytes; JSON strings are Unicode). */
 void jw_path(jw *w, const char *key, const char *s);

@@ -31,7 +31,7 @@ ROWS = [
     ("orb", "noise.jpg", "grayscale | orb nfeatures=100000 descriptors=true"),
     ("contours", "binary.png", "grayscale | contours mode=list method=none"),
     ("hough_lines", "noise.jpg", "grayscale | canny low=100 high=200 | hough_lines threshold=10 min_length=0"),
-    ("hough_circles", "blur.jpg", "grayscale | hough_circles param2=5 min_dist=2"),
+    ("hough_circles", "blur.jpg", "grayscale | hough_circles param2=8 min_dist=3 max_radius=12"),
     ("blobs", "blur.jpg", "grayscale | blobs min_area=1"),
 ]
 

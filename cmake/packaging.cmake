@@ -50,7 +50,8 @@ set(CPACK_DEBIAN_LIB_PACKAGE_CONTROL_EXTRA ${PROJECT_BINARY_DIR}/deb-lib/trigger
 set(CPACK_DEBIAN_LIB_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 set(CPACK_COMPONENT_LIB_DESCRIPTION "C interface to OpenCV's filters and detectors
 libcvshim gives C programs, and any language with a C FFI, OpenCV's image
-filters, drawing and feature detectors (core, imgproc, features2d) behind a
+filters, drawing, feature detectors and matching (core, imgproc, features2d,
+calib3d) behind a
 plain C header, with per-thread error messages and no exceptions.
 
 This package holds the shared library.")
@@ -59,7 +60,8 @@ set(CPACK_DEBIAN_DEV_PACKAGE_NAME libcvshim-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
 set(CPACK_COMPONENT_DEV_DESCRIPTION "C interface to OpenCV's filters and detectors (development files)
 libcvshim gives C programs, and any language with a C FFI, OpenCV's image
-filters, drawing and feature detectors (core, imgproc, features2d) behind a
+filters, drawing, feature detectors and matching (core, imgproc, features2d,
+calib3d) behind a
 plain C header, with per-thread error messages and no exceptions.
 
 This package holds the header, the static library, and the pkg-config and

@@ -33,7 +33,8 @@ BUILD="cmake make gcc g++ pkg-config ca-certificates
 # OpenCV's modules; with the static LAPACK, BLAS and Fortran runtime, and the
 # GLX link library, that a static link against Debian's archives needs
 # (CMake's CVAPP_LINK=static-opencv, the container image's default).
-OPENCV="libopencv-core-dev libopencv-imgproc-dev libopencv-features2d-dev
+# calib3d: match's model fit (findHomography, estimateAffine2D).
+OPENCV="libopencv-core-dev libopencv-imgproc-dev libopencv-features2d-dev libopencv-calib3d-dev
   liblapack-dev libblas-dev gfortran libglx-dev"
 TEST="valgrind python3-opencv python3-numpy python3-jsonschema python3-yaml file time
   libjpeg-turbo-progs strace libimage-exiftool-perl icc-profiles-free"
@@ -43,6 +44,10 @@ TEST="valgrind python3-opencv python3-numpy python3-jsonschema python3-yaml file
 FUZZ="clang libclang-rt-dev cppcheck"
 # libcvshim's ABI check and Debian packages (the slow tier, host only).
 FUZZ="$FUZZ abi-dumper abi-compliance-checker lintian dpkg-dev"
+# OpenCV's sample data (graf1.png, graf3.png, H1to3p.xml): the ground truth of
+# tests/match_test.sh, host only (a 95 MB download; the image's test stage
+# skips that one check, and says so).
+FUZZ="$FUZZ opencv-doc"
 # The container tests and the batch engines the slow tier runs for real: a
 # one-node Slurm (with munge), Compose, and kubectl for the manifest check
 # (Debian's kubernetes-client only where no kubectl is installed: they share

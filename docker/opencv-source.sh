@@ -6,8 +6,8 @@
 # The source comes from the suite's apt sources (`apt-get source opencv`, a
 # deb-src entry is added for it), so its version is pinned by the suite, or
 # by VERSION (e.g. 4.6.0+dfsg-12), and nothing else is downloaded. Only the
-# modules cvapp uses are built (core, imgproc, features2d and flann, which
-# features2d needs), as static libraries optimised for size (-Os, one section
+# modules cvapp uses are built (core, imgproc, features2d, calib3d and flann,
+# which features2d needs), as static libraries optimised for size (-Os, one section
 # per function so that the final link drops what cvapp never calls), with no
 # IPP, TBB, OpenMP, LAPACK, OpenCL, OpenGL, ITT, imgcodecs, videoio or
 # highgui, and no Carotene (the ARM HAL: Debian's source package removes it
@@ -75,7 +75,7 @@ cmake -S "$src" -B build -Wno-dev $cpu $cross \
   -DCMAKE_C_FLAGS_RELEASE="$size_flags -DNDEBUG" \
   -DCMAKE_CXX_FLAGS_RELEASE="$size_flags -DNDEBUG" \
   -DBUILD_SHARED_LIBS=OFF \
-  -DBUILD_LIST=core,imgproc,features2d,flann \
+  -DBUILD_LIST=core,imgproc,features2d,flann,calib3d \
   -DBUILD_TESTS=OFF -DBUILD_PERF_TESTS=OFF -DBUILD_EXAMPLES=OFF -DBUILD_DOCS=OFF \
   -DBUILD_opencv_apps=OFF -DBUILD_JAVA=OFF -DBUILD_opencv_python2=OFF -DBUILD_opencv_python3=OFF \
   -DBUILD_ZLIB=OFF -DZLIB_LIBRARY="$libz" \
@@ -94,4 +94,4 @@ echo "$built" >"$PREFIX/share/opencv-source-version"
 cp "$src/debian/copyright" "$PREFIX/share/opencv-source-copyright"
 cd /
 rm -rf "$work"
-echo "opencv-source.sh: OpenCV $built (core imgproc features2d flann, static, -Os${ARCH:+, for $ARCH}) in $PREFIX"
+echo "opencv-source.sh: OpenCV $built (core imgproc features2d flann calib3d, static, -Os${ARCH:+, for $ARCH}) in $PREFIX"

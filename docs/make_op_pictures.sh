@@ -19,7 +19,7 @@ mkdir -p "$IMG"
 # The sample each op is shown on (fruits.jpg unless named here) and the step shown.
 sample_of() {
   case "$1" in
-    hough_lines|harris|gftt|fast|blobs) echo building.jpg ;;
+    hough_lines|harris|gftt|fast|blobs|match|warp) echo building.jpg ;;
     *) echo fruits.jpg ;;
   esac
 }
@@ -36,6 +36,7 @@ step_of() {
     sharpen) echo "sharpen sigma=2 amount=3" ;;
     sobel) echo "sobel dx=1 dy=0 ksize=3" ;;
     laplacian) echo "laplacian ksize=3" ;;
+    convolve) echo "convolve kernel=\"-2 -1 0; -1 1 1; 0 1 2\"" ;;
     threshold) echo "threshold type=otsu" ;;
     adaptive_threshold) echo "adaptive_threshold block=15 c=5" ;;
     erode|dilate|open|close) echo "$1 ksize=7 shape=ellipse" ;;
@@ -54,6 +55,9 @@ step_of() {
     hough_lines) echo "canny low=80 high=200 | hough_lines threshold=30 min_length=25 max_gap=3" ;;
     hough_circles) echo "hough_circles min_dist=60 param2=45 min_radius=15 max_radius=80" ;;
     contours) echo "threshold type=otsu | contours mode=list min_area=50 | draw color=red thickness=2" ;;
+    template) echo "template ref=img/ops/template-ref.png threshold=0.6 max_count=5 | draw color=red thickness=2" ;;
+    match) echo "match ref=img/ops/match-ref.png detector=sift | draw color=yellow" ;;
+    warp) echo "match ref=img/ops/match-ref.png detector=sift | warp" ;;
     *) echo "$1" ;;
   esac
 }
@@ -82,6 +86,12 @@ ops=$(sed -n 's/^### `\([a-z0-9_]*\)` (\(filter\|detector\))$/\1 \2/p' "$tmp/ops
 for s in fruits.jpg building.jpg; do
   "$CVAPP" -q --exact -p "$(shrink "$s")" -f jpg --quality 80 -o "$IMG/sample-$s" "$SAMPLES/$s"
 done
+# template's reference: a patch of the shrunk fruits.jpg (PNG, exact); match's:
+# a part of building.jpg at another scale, turned.
+"$CVAPP" -q --exact -p "$(shrink fruits.jpg) | crop x=100 y=90 width=32 height=28" \
+  -o "$IMG/template-ref.png" "$SAMPLES/fruits.jpg"
+"$CVAPP" -q --exact -p "crop x=250 y=120 width=320 height=240 | resize scale=0.6 | rotate angle=8" \
+  -o "$IMG/match-ref.png" "$SAMPLES/building.jpg"
 
 : >"$tmp/captions"
 while read -r op kind; do

@@ -18,6 +18,8 @@
 
 namespace cvshim {
 
+thread_local size_t last_found = 0;
+
 namespace {
 
 thread_local std::string last_error;
@@ -238,6 +240,13 @@ void cvs_circles_free(cvs_circles *c) {
         return;
     std::free(c->items);
     *c = cvs_circles{};
+}
+
+void cvs_boxes_free(cvs_boxes *b) {
+    if (!b)
+        return;
+    std::free(b->items);
+    *b = cvs_boxes{};
 }
 
 void cvs_contours_free(cvs_contours *c) {

@@ -28,7 +28,7 @@
  *    left unchanged.  dst must not alias src: the same struct, or a dst
  *    whose buffer shares a byte with src's pixels, is CVS_EINVAL.
  *  - Detector results go into a caller-owned, zeroed result struct
- *    (cvs_keypoints, cvs_lines, cvs_circles, cvs_contours) whose arrays the
+ *    (cvs_keypoints, cvs_lines, cvs_circles, cvs_contours, cvs_boxes) whose arrays the
  *    shim allocates with malloc; release them with the matching
  *    cvs_*_free().  Every detector zeroes its result before anything else,
  *    so on any failure (arguments included) the result is left zeroed.
@@ -58,7 +58,8 @@
  *                    release, allocation, limits, errors, threads
  *   filters          cvs_grayscale .. cvs_convert
  *   drawing          cvs_to_bgr, cvs_draw_*
- *   detectors        cvs_orb .. cvs_find_contours
+ *   detectors        cvs_orb .. cvs_find_contours, cvs_match_template
+ *   matching         cvs_match_descriptors, cvs_fit_model
  *
  * Each choice enum ends in a count (CVS_INTER_COUNT, ...): values 0 to
  * count - 1 are valid, anything else is CVS_EINVAL.
@@ -229,6 +230,18 @@ typedef struct cvs_contours {
 } cvs_contours;
 CVS_API void cvs_contours_free(cvs_contours *c);
 
+/* Boxes (cvs_match_template): the top-left corner, the size and the
+ * score of each.  Since 0.2.0. */
+typedef struct cvs_box {
+    int x, y, width, height;
+    double score;
+} cvs_box;
+typedef struct cvs_boxes {
+    cvs_box *items;
+    size_t count;
+} cvs_boxes;
+CVS_API void cvs_boxes_free(cvs_boxes *b);
+
 /* The message of the last failure on this thread ("" if none, or after a
  * successful call). */
 CVS_API const char *cvs_last_error(void);
@@ -343,6 +356,32 @@ CVS_API cvs_status cvs_morphology(const cvs_image *src, cvs_image *dst, int op, 
 CVS_API cvs_status cvs_equalize(const cvs_image *src, cvs_image *dst);
 CVS_API cvs_status cvs_clahe(const cvs_image *src, cvs_image *dst, double clip, int tile);
 
+/* Borders (cv::BORDER_*): reflect101 (gfedcb|abcdefgh|gfedcba, OpenCV's
+ * default), replicate, reflect (fedcba|abcdefgh|hgfedcb), constant (zeros). */
+enum { CVS_BORDER_REFLECT101, CVS_BORDER_REPLICATE, CVS_BORDER_REFLECT, CVS_BORDER_CONSTANT,
+       CVS_BORDER_COUNT };
+
+/* cv::filter2D(src, dst, -1, K, Point(-1, -1), offset, border) where K is
+ * the rows x cols CV_64F matrix `kernel` (row by row, borrowed for the call)
+ * times `scale`: a correlation (the kernel is not flipped), anchored at its
+ * centre (cell cols / 2, rows / 2), each channel on its own, the result rounded and saturated to
+ * 0..255.  rows and cols 1..1024; a value that is not finite, or a scale or
+ * offset that is not, is CVS_EINVAL.  Since 0.2.0. */
+CVS_API cvs_status cvs_filter2d(const cvs_image *src, cvs_image *dst, const double *kernel,
+                                int rows, int cols, double scale, double offset, int border);
+
+/* cv::warpPerspective (perspective non-zero: m is 3x3, row by row) or
+ * cv::warpAffine (m's first two rows) of src into a width x height dst,
+ * interp CVS_INTER_NEAREST, _LINEAR, _CUBIC or _LANCZOS (area is
+ * CVS_EINVAL), border CVS_BORDER_* (constant: zeros).  inverse non-zero
+ * (cv::WARP_INVERSE_MAP): m maps dst's pixels to src's, as a model from
+ * cvs_fit_model maps a reference to the image it was found in; else src's
+ * to dst's.  m is borrowed; a value that is not finite is CVS_EINVAL; the
+ * size is limited as cvs_resize's.  Since 0.2.0. */
+CVS_API cvs_status cvs_warp(const cvs_image *src, cvs_image *dst, const double *m,
+                            int perspective, int width, int height, int interp, int border,
+                            int inverse);
+
 /* cv::bitwise_not; cv::normalize(NORM_MINMAX) to [min, max];
  * Mat::convertTo(dst, -1, alpha, beta). */
 CVS_API cvs_status cvs_invert(const cvs_image *src, cvs_image *dst);
@@ -376,6 +415,11 @@ CVS_API cvs_status cvs_draw_circles(cvs_image *img, const cvs_circle *c, size_t 
                                     const cvs_style *st);
 CVS_API cvs_status cvs_draw_contours(cvs_image *img, const cvs_contours *c,
                                      const cvs_style *st);
+/* Boxes: cv::rectangle of each (the corners (x, y) and (x + width - 1,
+ * y + height - 1)); a box of a size below 1 is CVS_EINVAL and nothing is
+ * drawn.  Since 0.2.0. */
+CVS_API cvs_status cvs_draw_boxes(cvs_image *img, const cvs_box *b, size_t n,
+                                  const cvs_style *st);
 
 /* ==== detectors: read src, fill a zeroed result ======================== */
 /* Keypoint detectors convert a color src to gray themselves (OpenCV does).
@@ -495,6 +539,94 @@ enum { CVS_RETR_EXTERNAL, CVS_RETR_LIST, CVS_RETR_TREE, CVS_RETR_CCOMP, CVS_RETR
 enum { CVS_CHAIN_NONE, CVS_CHAIN_SIMPLE, CVS_CHAIN_COUNT };
 CVS_API cvs_status cvs_find_contours(const cvs_image *src, int mode, int method,
                                      double min_area, cvs_contours *out);
+
+/* Template matching (since 0.2.0): cv::matchTemplate(src, templ, R,
+ * method), then the hits, best first: the best score in R (cv::minMaxLoc:
+ * the minimum for the sqdiff methods, else the maximum; the first in row
+ * order on a tie) while it passes `threshold` (sqdiff methods: at most
+ * threshold, others: at least) and fewer than max_count were found.  Each
+ * hit is the box of the template's size at that place; then every place
+ * whose box overlaps it by more than `overlap` (intersection over union,
+ * computed in double) is dropped from R, and always the hit's own place
+ * (non-maximum suppression; overlap 0 drops every box that touches it).
+ * A NaN in R (cv::patchNaNs) never passes.  templ is converted to src's
+ * channels (cv::cvtColor, 1 or 3) when they differ, and must not be wider
+ * or taller than src (else CVS_EINVAL).  The score is R's float value. */
+enum { CVS_TM_SQDIFF, CVS_TM_SQDIFF_NORMED, CVS_TM_CCORR, CVS_TM_CCORR_NORMED, CVS_TM_CCOEFF,
+       CVS_TM_CCOEFF_NORMED, CVS_TM_COUNT };
+typedef struct cvs_template_params {
+    size_t size;
+    int method;       /* CVS_TM_CCOEFF_NORMED (OpenCV has no default) */
+    double threshold; /* 0.8 (cvshim's) */
+    double overlap;   /* 0.3 (cvshim's): 0..1 */
+    int max_count;    /* 100 (cvshim's): 1..100000 */
+} cvs_template_params;
+CVS_API void cvs_template_params_init_sized(cvs_template_params *p, size_t size);
+#define cvs_template_params_init(p) cvs_template_params_init_sized((p), sizeof *(p))
+CVS_API cvs_status cvs_match_template(const cvs_image *src, const cvs_image *templ,
+                                      const cvs_template_params *p, cvs_boxes *out);
+
+/* ==== matching: descriptors, then a model (since 0.2.0) ================= */
+
+/* A match of keypoint `query` (of the image) with keypoint `train` (of the
+ * reference): their descriptors' distance, and whether the model fit kept
+ * it as an inlier (0 until cvs_fit_model). */
+typedef struct cvs_match {
+    int query, train;
+    float distance;
+    int inlier;
+} cvs_match;
+typedef struct cvs_matches {
+    cvs_match *items;
+    size_t count;
+} cvs_matches;
+CVS_API void cvs_matches_free(cvs_matches *m);
+
+typedef struct cvs_match_params {
+    size_t size;
+    double ratio;    /* 0.75 (Lowe's): a match is kept when its distance is below ratio times
+                        the second nearest's (cv::BFMatcher::knnMatch, k = 2) */
+    int cross_check; /* 0; non-zero: cv::BFMatcher(norm, crossCheck = true)::match instead of
+                        the ratio test */
+} cvs_match_params;
+CVS_API void cvs_match_params_init_sized(cvs_match_params *p, size_t size);
+#define cvs_match_params_init(p) cvs_match_params_init_sized((p), sizeof *(p))
+/* Matches query's descriptors with train's by brute force: NORM_HAMMING for
+ * byte descriptors (ORB, BRISK, AKAZE), NORM_L2 for float ones (SIFT); both
+ * must be of one type and length (else CVS_EINVAL).  Matches come in query
+ * order; none when either side has no descriptors. */
+CVS_API cvs_status cvs_match_descriptors(const cvs_keypoints *query, const cvs_keypoints *train,
+                                         const cvs_match_params *p, cvs_matches *out);
+
+/* The model that maps train's points (the reference) onto query's (the
+ * image): cv::findHomography, cv::estimateAffine2D or
+ * cv::estimateAffinePartial2D (similarity: rotation, uniform scale,
+ * translation), with RANSAC, LMEDS or USAC_DEFAULT (not for similarity,
+ * which OpenCV 4.6 refuses: CVS_EINVAL). */
+enum { CVS_MODEL_HOMOGRAPHY, CVS_MODEL_AFFINE, CVS_MODEL_SIMILARITY, CVS_MODEL_COUNT };
+enum { CVS_ROBUST_RANSAC, CVS_ROBUST_LMEDS, CVS_ROBUST_USAC, CVS_ROBUST_COUNT };
+typedef struct cvs_model_params {
+    size_t size;
+    int model;               /* CVS_MODEL_HOMOGRAPHY */
+    int method;              /* CVS_ROBUST_RANSAC */
+    double reproj_threshold; /* 3 (OpenCV's) */
+    int max_iters;           /* 2000 (OpenCV's) */
+    double confidence;       /* 0.995 (OpenCV's) */
+} cvs_model_params;
+CVS_API void cvs_model_params_init_sized(cvs_model_params *p, size_t size);
+#define cvs_model_params_init(p) cvs_model_params_init_sized((p), sizeof *(p))
+typedef struct cvs_model {
+    int model;      /* CVS_MODEL_* */
+    int valid;      /* 0: too few matches (homography 4, affine 3, similarity 2) or OpenCV
+                       found none; then m is zero */
+    double m[9];    /* 3x3, row by row; the affine ones end in 0 0 1 */
+    size_t inliers; /* matches the fit kept (their `inlier` set to 1) */
+} cvs_model;
+/* Fits the model to `matches` (indices into query and train; one outside
+ * them is CVS_EINVAL), sets each match's inlier flag and fills *out. */
+CVS_API cvs_status cvs_fit_model(const cvs_keypoints *query, const cvs_keypoints *train,
+                                 cvs_matches *matches, const cvs_model_params *p,
+                                 cvs_model *out);
 
 #ifdef __cplusplus
 }

@@ -12,6 +12,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -24,35 +25,8 @@
 namespace cvshim {
 namespace {
 
-// malloc'd C arrays held until they are handed to the caller.
-struct c_free {
-    void operator()(void *p) const {
-        std::free(p);
-    }
-};
-template <typename T> using c_ptr = std::unique_ptr<T, c_free>;
-
-template <typename T> c_ptr<T> c_alloc(size_t n) {
-    if (n == 0)
-        return nullptr;
-    if (n > SIZE_MAX / sizeof(T))
-        throw std::bad_alloc();
-    c_ptr<T> p(static_cast<T *>(std::malloc(n * sizeof(T))));
-    if (!p)
-        throw std::bad_alloc();
-    return p;
-}
-
-template <typename T> c_ptr<T> c_copy(const std::vector<T> &v) {
-    c_ptr<T> p = c_alloc<T>(v.size());
-    if (p)
-        std::memcpy(p.get(), v.data(), v.size() * sizeof(T));
-    return p;
-}
-
-// cvs_set_max_items and what the last detector found (cvs_last_found).
+// cvs_set_max_items: the most items a detector keeps (0: all).
 thread_local size_t max_items = 0;
-thread_local size_t last_found = 0;
 
 // Collects keypoints in the order found, keeping only the max_items
 // strongest (response, ties: the first), so that memory is O(max_items)
@@ -120,6 +94,11 @@ void reset(cvs_lines *out) {
 void reset(cvs_circles *out) {
     require(out != nullptr, "null circle list");
     *out = cvs_circles{};
+}
+
+void reset(cvs_boxes *out) {
+    require(out != nullptr, "null box list");
+    *out = cvs_boxes{};
 }
 
 void reset(cvs_contours *out) {
@@ -243,16 +222,28 @@ static_assert(std::size(contour_modes) == CVS_RETR_COUNT, "one per CVS_RETR_*");
 const int contour_methods[] = {cv::CHAIN_APPROX_NONE, cv::CHAIN_APPROX_SIMPLE};
 static_assert(std::size(contour_methods) == CVS_CHAIN_COUNT, "one per CVS_CHAIN_*");
 
-// Fills a parameter struct with `defaults` (cvshim.h names them beside
-// each field) and the caller's size.
-template <typename P> void init_params(P *p, size_t size, P defaults) {
-    if (!p || size < sizeof p->size)
-        return;
-    defaults.size = size;
-    // A caller built against an older header has a smaller struct: only its
-    // part is written.  A newer caller's later fields are not read.
-    std::memcpy(p, &defaults, size < sizeof defaults ? size : sizeof defaults);
+const int template_methods[] = {cv::TM_SQDIFF, cv::TM_SQDIFF_NORMED, cv::TM_CCORR,
+                                cv::TM_CCORR_NORMED, cv::TM_CCOEFF, cv::TM_CCOEFF_NORMED};
+static_assert(std::size(template_methods) == CVS_TM_COUNT, "one per CVS_TM_*");
+
+// Drops from r every place whose w x h box overlaps the one at `at` by more
+// than `overlap` (intersection over union), and `at` itself, by setting it
+// to `worst`.
+void suppress(cv::Mat &r, cv::Point at, int w, int h, double overlap, float worst) {
+    int y0 = std::max(at.y - h + 1, 0), y1 = std::min(at.y + h - 1, r.rows - 1);
+    int x0 = std::max(at.x - w + 1, 0), x1 = std::min(at.x + w - 1, r.cols - 1);
+    double area = (double)w * h;
+    for (int y = y0; y <= y1; y++) {
+        float *row = r.ptr<float>(y);
+        for (int x = x0; x <= x1; x++) {
+            double inter = (double)(w - std::abs(x - at.x)) * (h - std::abs(y - at.y));
+            if (inter / (2 * area - inter) > overlap)
+                row[x] = worst;
+        }
+    }
+    r.at<float>(at) = worst;
 }
+
 } // namespace
 } // namespace cvshim
 
@@ -439,6 +430,59 @@ cvs_status cvs_set_max_items(size_t max) {
 }
 
 size_t cvs_last_found(void) { return last_found; }
+
+cvs_status cvs_match_template(const cvs_image *src, const cvs_image *templ,
+                              const cvs_template_params *p, cvs_boxes *out) {
+    return guarded([&] {
+        reset(out);
+        params(p, sizeof *p, "cvs_template_params_init");
+        int method = pick(template_methods, p->method, "template method");
+        require(p->max_count >= 1 && p->max_count <= 100000, "max_count must be 1..100000");
+        require(p->overlap >= 0 && p->overlap <= 1, "overlap must be 0..1");
+        require(!std::isnan(p->threshold), "threshold is not a number");
+        cv::Mat in = view(src), t = view(templ);
+        require(in.channels() == 1 || in.channels() == 3, "needs a 1- or 3-channel image");
+        if (t.channels() != in.channels()) {
+            cv::Mat converted;
+            int code = in.channels() == 1 ? (t.channels() == 4 ? cv::COLOR_BGRA2GRAY
+                                                               : cv::COLOR_BGR2GRAY)
+                                          : (t.channels() == 4 ? cv::COLOR_BGRA2BGR
+                                                               : cv::COLOR_GRAY2BGR);
+            cv::cvtColor(t, converted, code);
+            t = converted;
+        }
+        if (t.cols > in.cols || t.rows > in.rows)
+            throw invalid_arg(format("the template (%dx%d) is larger than the image (%dx%d)",
+                                     t.cols, t.rows, in.cols, in.rows));
+        cv::Mat r;
+        cv::matchTemplate(in, t, r, method);
+        bool lowest = method == cv::TM_SQDIFF || method == cv::TM_SQDIFF_NORMED;
+        float worst = lowest ? std::numeric_limits<float>::max() : -std::numeric_limits<float>::max();
+        cv::patchNaNs(r, worst);
+        std::vector<cvs_box> boxes;
+        while ((int)boxes.size() < p->max_count) {
+            double lo, hi;
+            cv::Point at_lo, at_hi;
+            cv::minMaxLoc(r, &lo, &hi, &at_lo, &at_hi);
+            double score = lowest ? lo : hi;
+            cv::Point at = lowest ? at_lo : at_hi;
+            bool passes = lowest ? score <= p->threshold && score < worst
+                                 : score >= p->threshold && score > worst;
+            if (!passes)
+                break;
+            boxes.push_back(cvs_box{at.x, at.y, t.cols, t.rows, score});
+            suppress(r, at, t.cols, t.rows, p->overlap, worst);
+        }
+        c_ptr<cvs_box> items = c_copy(boxes);
+        // Nothing below can fail.
+        out->items = items.release();
+        out->count = boxes.size();
+    });
+}
+
+void cvs_template_params_init_sized(cvs_template_params *p, size_t size) {
+    init_params(p, size, cvs_template_params{0, CVS_TM_CCOEFF_NORMED, 0.8, 0.3, 100});
+}
 
 void cvs_orb_params_init_sized(cvs_orb_params *p, size_t size) {
     init_params(p, size, cvs_orb_params{0, 500, 1.2, 8, 31, 0, 2, 0, 31, 20, 0});

@@ -120,4 +120,16 @@ cvs_status cvs_draw_contours(cvs_image *img, const cvs_contours *c, const cvs_st
     });
 }
 
+cvs_status cvs_draw_boxes(cvs_image *img, const cvs_box *b, size_t n, const cvs_style *st) {
+    return guarded([&] {
+        cv::Mat m = draw_target(img, st);
+        require(b != nullptr || n == 0, "null boxes");
+        for (size_t i = 0; i < n; i++)
+            require(b[i].width >= 1 && b[i].height >= 1, "a box is empty");
+        for (size_t i = 0; i < n; i++)
+            cv::rectangle(m, cv::Rect(b[i].x, b[i].y, b[i].width, b[i].height), color_of(st),
+                          st->thickness);
+    });
+}
+
 } // extern "C"

@@ -79,6 +79,10 @@ static_assert(std::size(morph_ops) == CVS_MORPH_COUNT, "one per CVS_MORPH_*");
 const int morph_shapes[] = {cv::MORPH_RECT, cv::MORPH_ELLIPSE, cv::MORPH_CROSS};
 static_assert(std::size(morph_shapes) == CVS_SHAPE_COUNT, "one per CVS_SHAPE_*");
 
+const int borders[] = {cv::BORDER_REFLECT101, cv::BORDER_REPLICATE, cv::BORDER_REFLECT,
+                       cv::BORDER_CONSTANT};
+static_assert(std::size(borders) == CVS_BORDER_COUNT, "one per CVS_BORDER_*");
+
 // The cv::cvtColor code from `from` channels (1, 3 or 4) to `to` (1 or 3),
 // or -1 when there is nothing to convert.
 int color_code(int from, int to) {
@@ -335,6 +339,51 @@ cvs_status cvs_clahe(const cvs_image *src, cvs_image *dst, double clip, int tile
     return guarded([&] {
         gray_only(src, dst, [&](const cv::Mat &in, cv::Mat &out) {
             cv::createCLAHE(clip, cv::Size(tile, tile))->apply(in, out);
+        });
+    });
+}
+
+cvs_status cvs_filter2d(const cvs_image *src, cvs_image *dst, const double *kernel, int rows,
+                        int cols, double scale, double offset, int border) {
+    return guarded([&] {
+        int b = pick(borders, border, "border");
+        require(kernel != nullptr, "null kernel");
+        require(rows >= 1 && rows <= 1024 && cols >= 1 && cols <= 1024,
+                "kernel rows and cols must be 1..1024");
+        require(std::isfinite(scale) && std::isfinite(offset), "scale or offset is not finite");
+        cv::Mat k(rows, cols, CV_64F);
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++) {
+                double v = kernel[(size_t)r * cols + c];
+                require(std::isfinite(v), "a kernel value is not finite");
+                k.at<double>(r, c) = v * scale;
+            }
+        same(src, dst, [&](const cv::Mat &in, cv::Mat &out) {
+            cv::filter2D(in, out, -1, k, cv::Point(-1, -1), offset, b);
+        });
+    });
+}
+
+cvs_status cvs_warp(const cvs_image *src, cvs_image *dst, const double *m, int perspective,
+                    int width, int height, int interp, int border, int inverse) {
+    return guarded([&] {
+        require(src != nullptr, "null image");
+        require(m != nullptr, "null matrix");
+        int mode = pick(interpolations, interp, "interpolation");
+        require(interp != CVS_INTER_AREA, "warp has no area interpolation");
+        int b = pick(borders, border, "border");
+        for (int i = 0; i < (perspective ? 9 : 6); i++)
+            require(std::isfinite(m[i]), "a matrix value is not finite");
+        check_output_size(width, height, "warp");
+        cv::Mat t(perspective ? 3 : 2, 3, CV_64F);
+        for (int i = 0; i < t.rows * 3; i++)
+            t.at<double>(i / 3, i % 3) = m[i];
+        int flags = mode | (inverse ? cv::WARP_INVERSE_MAP : 0);
+        into(src, dst, width, height, src->channels, [&](const cv::Mat &in, cv::Mat &out) {
+            if (perspective)
+                cv::warpPerspective(in, out, t, cv::Size(width, height), flags, b);
+            else
+                cv::warpAffine(in, out, t, cv::Size(width, height), flags, b);
         });
     });
 }

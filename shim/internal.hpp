@@ -7,6 +7,7 @@
 //   filters.cpp    cvs_grayscale .. cvs_convert
 //   draw.cpp       cvs_to_bgr and cvs_draw_*
 //   detectors.cpp  the detectors and the storage of their results
+//   matching.cpp   descriptor matching and the model fit (calib3d)
 //
 // Every entry point is an ordinary function whose body is
 //     return guarded([&] {
@@ -22,9 +23,15 @@
 #include <opencv2/core.hpp>
 
 #include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <exception>
+#include <memory>
+#include <new>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace cvshim {
 
@@ -60,9 +67,14 @@ cvs_status fail_current();
 // Runs an entry point's body: CVS_OK when it returns, the failure's status
 // (and message) when it throws.  Not noexcept: forced unwinding passes
 // through (see fail_current).
+// How many items the running detector found before cvs_set_max_items'
+// cut (cvs_last_found): 0 from the start of every entry point.
+extern thread_local size_t last_found;
+
 template <typename F> cvs_status guarded(F &&body) {
     try {
         clear_error();
+        last_found = 0;
         body();
         return CVS_OK;
     } catch (...) {
@@ -123,6 +135,42 @@ void into(const cvs_image *src, cvs_image *dst, int w, int h, int c, F &&fn) {
 // copy when src has them already): cvs_grayscale and cvs_to_bgr.
 void convert_channels(const cvs_image *src, cvs_image *dst, int channels);
 
+// malloc'd C arrays held until they are handed to the caller.
+struct c_free {
+    void operator()(void *p) const {
+        std::free(p);
+    }
+};
+template <typename T> using c_ptr = std::unique_ptr<T, c_free>;
+
+template <typename T> c_ptr<T> c_alloc(size_t n) {
+    if (n == 0)
+        return nullptr;
+    if (n > SIZE_MAX / sizeof(T))
+        throw std::bad_alloc();
+    c_ptr<T> p(static_cast<T *>(std::malloc(n * sizeof(T))));
+    if (!p)
+        throw std::bad_alloc();
+    return p;
+}
+
+template <typename T> c_ptr<T> c_copy(const std::vector<T> &v) {
+    c_ptr<T> p = c_alloc<T>(v.size());
+    if (p)
+        std::memcpy(p.get(), v.data(), v.size() * sizeof(T));
+    return p;
+}
+
+// Fills a parameter struct with `defaults` (cvshim.h names them beside
+// each field) and the caller's size.
+template <typename P> void init_params(P *p, size_t size, P defaults) {
+    if (!p || size < sizeof p->size)
+        return;
+    defaults.size = size;
+    // A caller built against an older header has a smaller struct: only its
+    // part is written.  A newer caller's later fields are not read.
+    std::memcpy(p, &defaults, size < sizeof defaults ? size : sizeof defaults);
+}
 // A cvs choice (an enum value of cvshim.h) -> the OpenCV constant at that
 // index of `table`, refusing a value outside it.  Each table sits beside a
 // static_assert on its enum's count.

@@ -5,7 +5,7 @@
 # built with pkg-config, and (the prefix moved elsewhere, to prove both
 # files relocatable) with CMake's find_package(cvshim), shared and static.
 # Each build reads the same raw pixels (a PPM that cv2 decoded), runs
-# cvs_gaussian and cvs_orb, and its outputs must equal cv2's exactly
+# cvs_gaussian, cvs_filter2d and cvs_orb, and its outputs must equal cv2's exactly
 # (tests/consumer_cmp.py: pixel bytes, keypoints, descriptors).  Last,
 # Python loads libcvshim.so with ctypes and one call is compared with cv2.
 # usage: consumer_test.sh CVAPP SRCDIR (the build tree is CVAPP's directory)
@@ -57,7 +57,7 @@ consume() {
   expect_rc 0
   expect_err "libcvshim "
   cp "$OUT" "$dir/$1.kp"
-  t "consumer: $1: gaussian and orb equal cv2's"
+  t "consumer: $1: gaussian, filter2d and orb equal cv2's"
   run $CMP check "$dir/in.ppm" "$dir/$1.ppm" "$dir/$1.kp"
   expect_rc 0
   expect_out "compared 512x480 pixels and"

@@ -32,7 +32,7 @@ if [ -n "${CVAPP_NO_CONTAINER_TESTS:-}" ]; then
 fi
 . "$SRC/tests/rootfs_lib.sh"
 REPO=${CVAPP_TEST_REPO:-cvapp-test}
-BUDGET=30000000                # the runtime image: at most 30 MB
+BUDGET=20000000                # the runtime image: at most 20 MB
 MIN_BUDGET=12000000            # the minimal static image (OPENCV=source): at most 12 MB
 export DOCKER_BUILDKIT=0       # the classic builder: the one every engine has
 W=$(mktemp -d)
@@ -174,9 +174,10 @@ unpack() {
   rm -rf "$d"
 }
 
-t "the image's files (its layers unpacked): no shell; the manifest lists exactly them"
+t "the image's files (its layers unpacked): no shell, no X11 or GL library; the manifest lists exactly them"
 unpack latest "$W/img"
 expect_no_shell "$W/img"
+expect_no_display_libs "$W/img"
 expect_manifest "$W/img"
 run docker run --rm --network none --entrypoint /bin/sh "$REPO:latest" -c true
 if [ "$RC" -ne 0 ]; then ok; else ko "a shell ran in the runtime image"; fi
@@ -313,6 +314,13 @@ for v in bullseye trixie; do
   expect_out "parity ....."
   sample_outputs "$v" "$W/c-$v"
   expect_same_outputs "$W/c-$v" "$N"
+  t "$v: within the budget, no X11 or GL library"
+  vsize=$(inspect "$v" '{{.Size}}')
+  echo "$v runtime image: $vsize bytes, budget $BUDGET"
+  if [ "$vsize" -le "$BUDGET" ]; then ok; else ko "$vsize bytes, over $BUDGET"; fi
+  unpack "$v" "$W/img-$v"
+  expect_no_display_libs "$W/img-$v"
+  rm -rf "$W/img-$v"
 done
 
 if [ -n "${CVAPP_TEST_SHARED:-}" ]; then
@@ -364,6 +372,7 @@ for a in $ARCHS; do
   interp=$(readelf -lW "$W/img-$a/usr/local/bin/cvapp" | sed -n 's/.*\[Requesting program interpreter: \(.*\)\]$/\1/p')
   if [ -n "$interp" ] && [ -e "$W/img-$a$interp" ]; then ok; else ko "no loader '$interp' in the $a image"; fi
   expect_no_shell "$W/img-$a"
+  expect_no_display_libs "$W/img-$a"
   expect_manifest "$W/img-$a"
   run /usr/bin/python3 "$SRC/tests/sbom_check.py" "$W/img-$a"
   expect_rc 0

@@ -42,7 +42,7 @@ dpkg-deb -c "$(deb "libcvshim$major")" | awk '{print $6}' | grep -v '/$' | sort 
 expect_eq "$(grep "^./usr/lib" "$dir/lib.files" | tr '\n' ' ')" \
   "./usr/lib/$multiarch/libcvshim.so.$major ./usr/lib/$multiarch/libcvshim.so.$major.$(sed -n 's/^#define CVS_VERSION_\(MINOR\|PATCH\) \([0-9]*\)$/\2/p' "$SRC/shim/cvshim.h" | paste -sd.) "
 deps=$(dpkg-deb -f "$(deb "libcvshim$major")" Depends)
-for d in libopencv-core libopencv-imgproc libopencv-features2d libstdc++6 libc6; do
+for d in libopencv-core libopencv-imgproc libopencv-features2d libopencv-calib3d libstdc++6 libc6; do
   case $deps in *"$d"*) ok ;; *) ko "libcvshim$major's Depends lacks $d: $deps" ;; esac
 done
 expect_eq "$(dpkg-deb -f "$(deb "libcvshim$major")" Section)" libs

@@ -59,7 +59,7 @@ for line in run("--list-ops").splitlines():
     if m := re.match(r"^([a-z][a-z0-9_]*) \((?:filter|detector)\)$", line):
         op = m.group(1)
         params[op] = set()
-    elif op and (m := re.match(r"^    ([a-z][a-z0-9_]*) +(?:int|real|bool|choice) ", line)):
+    elif op and (m := re.match(r"^    ([a-z][a-z0-9_]*) +(?:int|real|bool|choice|kernel|path) ", line)):
         params[op].add(m.group(1))
 if len(takes) < 20 or len(params) < 20:
     sys.exit(f"{cvapp} --help or --list-ops gave too little ({len(takes)} options, {len(params)} ops)")

@@ -4,7 +4,8 @@
 # table itself (`cvapp --list-ops --markdown`), so new ops are covered
 # without editing this file:
 #  - every invalid value (out of range, even where odd is required, not a
-#    number, not a choice, not a boolean) exits 2 before any input is read,
+#    number, not a choice, not a boolean, a kernel that is not one, a
+#    reference image that cannot be read) exits 2 before any input is read,
 #    with one message naming the step and the parameter;
 #  - every parameter's extreme allowed values run: exit 0 (what validation
 #    accepts must run), or exit 2 from a check across parameters (not about
@@ -43,6 +44,17 @@ image_for() { # OP PARAM VALUE
   esac
 }
 
+# What a step needs besides the parameter under test: a required
+# parameter's value (convolve's kernel).
+needs_for() { # OP PARAM
+  case "$1 $2" in
+    "convolve kernel" | "template ref" | "match ref") ;;
+    "convolve "*) echo "kernel=1" ;;
+    "template "*) echo "ref=$SRC/tests/refs/fruits_crop.png" ;;
+    "match "*) echo "ref=$SRC/tests/refs/baboon_part.png" ;;
+  esac
+}
+
 # One line per parameter: op <TAB> name <TAB> type <TAB> allowed.
 "$CVAPP" --list-ops --markdown >"$W/ops.md"
 awk -F' [|] ' '
@@ -58,7 +70,7 @@ t "the op table lists the catalogue"
 
 # bad OP PARAM VALUE: exit 2, one line naming the step and the value.
 bad() {
-  run "$CVAPP" -p "$1 $2=$3" "$W/img.png"
+  run "$CVAPP" -p "$1 $2=$3 $(needs_for "$1" "$2")" "$W/img.png"
   t "$1 $2=$3 is refused"
   expect_rc 2
   expect_err "cvapp: pipeline step 1 ($1): $2=$3 "
@@ -68,7 +80,8 @@ bad() {
 # edge OP PARAM VALUE: an allowed extreme runs (exit 0), or a check across
 # parameters refuses the step (exit 2, the message not about this value).
 edge() {
-  run "$CVAPP" -q -p "$1 $2=$3" -o "$W/out-$SHARD.png" "$(image_for "$1" "$2" "$3")"
+  run "$CVAPP" -q -p "$1 $2=$3 $(needs_for "$1" "$2")" -o "$W/out-$SHARD.png" \
+    "$(image_for "$1" "$2" "$3")"
   t "$1 $2=$3 runs"
   [ -n "${SHOW_EDGES:-}" ] && [ "$RC" != 0 ] && echo "edge $1 $2=$3: exit $RC: $ERR"
   case $RC in
@@ -117,6 +130,29 @@ check_params() {
         fi
         edge "$op" "$name" "$lo"; edge "$op" "$name" "$hi"
         [ "$zero" = 1 ] && edge "$op" "$name" 0 ;;
+      kernel)
+        # Not a number, not finite, ragged, empty rows only, no file; then
+        # one value over the size limit each way (the message cuts the
+        # long value, so only its reason is compared).
+        for v in x 1,2x nan 1,inf '1,2;3' ';;' @/nonexistent @"$W" @-; do bad "$op" "$name" "$v"; done
+        for long in "$(printf '1,%.0s' $(seq 100))" "$(printf '1;%.0s' $(seq 100))"; do
+          run "$CVAPP" -p "$op $name=$long" "$W/img.png"
+          t "$op $name= with 100 values in a row or column is refused"
+          expect_rc 2; expect_err "has over 99 "; expect_err_lines 1
+        done
+        edge "$op" "$name" 1
+        edge "$op" "$name" "$(printf '%s;' $(for r in $(seq 99); do printf '1,%.0s' $(seq 99); echo; done) | tr -d '\n')"
+        ;;
+      path)
+        # Missing, a directory, empty, not an image, stdin: refused before
+        # any input is read.
+        : >"$W/empty.png"
+        printf 'not an image' >"$W/text.png"
+        for v in "$W/nonexistent.png" "$W" "$W/empty.png" "$W/text.png" -; do
+          bad "$op" "$name" "$v"
+        done
+        edge "$op" "$name" "$SRC/tests/refs/baboon_part.png"
+        edge "$op" "$name" "$SRC/tests/refs/fruits_crop_gray.png" ;;
       *) t "$op $name"; ko "unknown type '$type'" ;;
     esac
   done < <(awk -v k="$SHARD" -v n="$NSHARDS" 'NR % n == k' "$W/params.tsv")

@@ -85,18 +85,26 @@ ITEM = {
     "circles": lambda c: (np.float32(c["x"]), np.float32(c["y"]), np.float32(c["radius"])),
     "contours": lambda c: (c["area"], c["perimeter"], tuple(c["bbox"]), c["parent"],
                            tuple(map(tuple, c["points"]))),
+    "boxes": lambda b: (b["x"], b["y"], b["width"], b["height"], np.float32(b["score"])),
+    "matches": lambda m: (m["ref_width"], m["ref_height"], m["ref_keypoints"],
+                          tuple((x["keypoint"], x["ref_keypoint"], np.float32(x["distance"]),
+                                 x["inlier"]) for x in m["matches"]),
+                          m["model"]["type"],
+                          tuple(m["model"]["matrix"]) if m["model"]["matrix"] else None,
+                          m["model"]["inliers"], m["model"]["found"],
+                          tuple(map(tuple, m["corners"])) if m["corners"] else None),
 }
 
 
 # Extra cases may be registered by files named parity_*.py beside this one,
 # each defining CASES in the same form, where a case's function may also
-# return a third item: {"lines"|"circles"|"contours": [tuple as in ITEM]},
+# return a third item: {"lines"|"circles"|"contours"|"boxes"|"matches": [tuple as in ITEM]},
 # and its keypoints may be {"keypoints": k, "descriptors": d} to compare
 # descriptors too.
 here = os.path.dirname(os.path.abspath(__file__))
 for f in sorted(os.listdir(here)):
     if f.startswith("parity_") and f.endswith(".py"):
-        scope = {"cv2": cv2, "np": np, "gray": gray, "orb": orb}
+        scope = {"cv2": cv2, "np": np, "gray": gray, "orb": orb, "here": here}
         exec(compile(open(os.path.join(here, f)).read(), f, "exec"), scope)
         CASES += scope["CASES"]
 

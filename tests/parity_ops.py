@@ -136,7 +136,7 @@ def rich_keypoints(out, kps, color, thickness):
 
 
 def draw(im, sets, color=GREEN, thickness=0):
-    """draw: each set's contours, lines, circles, then keypoints."""
+    """draw: each set's contours, lines, circles, keypoints, then boxes."""
     out = cv2.cvtColor(im, cv2.COLOR_GRAY2BGR) if im.ndim == 2 else im.copy()
     thickness = thickness or auto_thickness(im)
     for s in sets:
@@ -152,7 +152,179 @@ def draw(im, sets, color=GREEN, thickness=0):
             out = cv2.drawKeypoints(out, s.get("keypoints", []), out, color,
                                     cv2.DRAW_MATCHES_FLAGS_DRAW_OVER_OUTIMG
                                     | cv2.DRAW_MATCHES_FLAGS_DRAW_RICH_KEYPOINTS)
+        for x, y, w, h, _ in s.get("boxes", []):
+            cv2.rectangle(out, (x, y), (x + w - 1, y + h - 1), color, thickness)
     return out
+
+
+TM = {"sqdiff": cv2.TM_SQDIFF, "sqdiff_normed": cv2.TM_SQDIFF_NORMED, "ccorr": cv2.TM_CCORR,
+      "ccorr_normed": cv2.TM_CCORR_NORMED, "ccoeff": cv2.TM_CCOEFF,
+      "ccoeff_normed": cv2.TM_CCOEFF_NORMED}
+
+
+def ref_image(name):
+    """A reference image of tests/refs as cvapp decodes it (alpha dropped)."""
+    im = cv2.imread(f"{here}/refs/{name}", cv2.IMREAD_UNCHANGED)
+    return im[:, :, :3].copy() if im.ndim == 3 and im.shape[2] == 4 else im
+
+
+def template_hits(im, templ, method="ccoeff_normed", threshold=0.8, overlap=0.3, max_count=100):
+    """template: matchTemplate, then the best place while it passes the
+    threshold, each hit dropping the places whose box overlaps it by more
+    than `overlap` (intersection over union) and its own."""
+    if templ.ndim != im.ndim:
+        templ = cv2.cvtColor(templ, cv2.COLOR_GRAY2BGR if im.ndim == 3 else cv2.COLOR_BGR2GRAY)
+    r = cv2.matchTemplate(im, templ, TM[method])
+    lowest = method.startswith("sqdiff")
+    worst = np.finfo(np.float32).max * (1 if lowest else -1)
+    r = cv2.patchNaNs(r, float(worst))
+    h, w = templ.shape[:2]
+    hits = []
+    while len(hits) < max_count:
+        lo, hi, at_lo, at_hi = cv2.minMaxLoc(r)
+        score, (x, y) = (lo, at_lo) if lowest else (hi, at_hi)
+        if not (score <= threshold and score < worst if lowest else score >= threshold and score > worst):
+            break
+        hits.append((x, y, w, h, f32(score)))
+        y0, y1, x0, x1 = max(y - h + 1, 0), min(y + h - 1, r.shape[0] - 1), max(x - w + 1, 0), \
+            min(x + w - 1, r.shape[1] - 1)
+        dy = np.abs(np.arange(y0, y1 + 1) - y)[:, None]
+        dx = np.abs(np.arange(x0, x1 + 1) - x)[None, :]
+        inter = ((w - dx) * (h - dy)).astype(np.float64)
+        window = r[y0:y1 + 1, x0:x1 + 1]
+        window[inter / (2 * (float(w) * h) - inter) > overlap] = worst
+        r[y, x] = worst
+    return hits
+
+
+def template_case(ref, to_gray=False, drawn=None, **kw):
+    def case(im):
+        if to_gray:
+            im = gray(im)
+        hits = template_hits(im, ref_image(ref), **kw)
+        out = im if drawn is None else draw(im, [{"boxes": hits}], *drawn)
+        return out, None, {"boxes": hits}
+    return case
+
+
+MODELS = {"homography": 0, "affine": 1, "similarity": 2}
+ROBUST = {"ransac": cv2.RANSAC, "lmeds": cv2.LMEDS, "usac": cv2.USAC_DEFAULT}
+
+
+def match_detector(detector, nfeatures=0, threshold=0):
+    """match's detector: 0 keeps the detector's own default."""
+    if detector == "orb":
+        return cv2.ORB_create(nfeatures or 500, fastThreshold=int(round(threshold)) if threshold else 20)
+    if detector == "sift":
+        return cv2.SIFT_create(nfeatures, contrastThreshold=threshold or 0.04)
+    if detector == "akaze":
+        return cv2.AKAZE_create(threshold=threshold or 0.001)
+    return cv2.BRISK_create(int(round(threshold)) if threshold else 30, 3)
+
+
+def outline(m, w, h, inliers, min_inliers, iw, ih):
+    """The reference's corners mapped as cv::perspectiveTransform does, and found."""
+    eps = float(np.finfo(np.float32).eps)
+    corners, ok = [], inliers >= min_inliers
+    for x, y in ((0.0, 0.0), (float(w), 0.0), (float(w), float(h)), (0.0, float(h))):
+        z = x * m[6] + y * m[7] + m[8]
+        ok = ok and abs(z) > eps
+        z = 1.0 / z if abs(z) > eps else 0.0
+        corners.append(((x * m[0] + y * m[1] + m[2]) * z, (x * m[3] + y * m[4] + m[5]) * z))
+    turns = []
+    area = 0.0
+    for k in range(4):
+        a, b, d = corners[k], corners[(k + 1) % 4], corners[(k + 2) % 4]
+        turns.append((b[0] - a[0]) * (d[1] - b[1]) - (b[1] - a[1]) * (d[0] - b[0]))
+        area += a[0] * b[1] - b[0] * a[1]
+        ok = (ok and math.isfinite(a[0]) and math.isfinite(a[1]) and abs(a[0] - iw / 2.0) <= 1.5 * iw
+              and abs(a[1] - ih / 2.0) <= 1.5 * ih)
+    convex = all(t > 0 for t in turns) or all(t < 0 for t in turns)
+    return corners, ok and convex and abs(area) / 2 >= 1
+
+
+def match_section(im, ref, detector="orb", nfeatures=0, threshold=0, ratio=0.75,
+                  cross_check=False, model="homography", method="ransac", reproj=3,
+                  min_inliers=10):
+    """What a match step finds: (image keypoints, descriptors, the JSON section as ITEM
+    makes it, the inlier keypoints, the corners and found)."""
+    det = match_detector(detector, nfeatures, threshold)
+    kq, dq = det.detectAndCompute(im, None)
+    kt, dt = det.detectAndCompute(ref, None)
+    norm = cv2.NORM_HAMMING if dq.dtype == np.uint8 else cv2.NORM_L2
+    if cross_check:
+        pairs = [(m.queryIdx, m.trainIdx, m.distance) for m in cv2.BFMatcher(norm, True).match(dq, dt)]
+    else:
+        pairs = [(p[0].queryIdx, p[0].trainIdx, p[0].distance)
+                 for p in cv2.BFMatcher(norm).knnMatch(dq, dt, k=2)
+                 if len(p) == 2 and p[0].distance < ratio * p[1].distance]
+    need = {"homography": 4, "affine": 3, "similarity": 2}[model]
+    matrix, mask = None, [0] * len(pairs)
+    if len(pairs) >= need:
+        src = np.float32([kt[t].pt for _, t, _ in pairs])
+        dst = np.float32([kq[q].pt for q, _, _ in pairs])
+        if model == "homography":
+            m, mk = cv2.findHomography(src, dst, ROBUST[method], reproj, maxIters=2000, confidence=0.995)
+        elif model == "affine":
+            m, mk = cv2.estimateAffine2D(src, dst, method=ROBUST[method], ransacReprojThreshold=reproj,
+                                         maxIters=2000, confidence=0.995)
+        else:
+            m, mk = cv2.estimateAffinePartial2D(src, dst, method=ROBUST[method],
+                                                ransacReprojThreshold=reproj, maxIters=2000,
+                                                confidence=0.995)
+        if m is not None and m.size:
+            matrix = list(m.ravel()) + ([0.0, 0.0, 1.0] if m.shape[0] == 2 else [])
+            mask = [int(v) for v in mk.ravel()]
+    inliers = sum(mask)
+    corners, found = (outline(matrix, ref.shape[1], ref.shape[0], inliers, min_inliers,
+                              im.shape[1], im.shape[0])
+                      if matrix else (None, False))
+    section = (ref.shape[1], ref.shape[0], len(kt),
+               tuple((q, t, f32(d), bool(k)) for (q, t, d), k in zip(pairs, mask)),
+               model, tuple(matrix) if matrix else None, inliers, found,
+               tuple((g9(x), g9(y)) for x, y in corners) if corners else None)
+    inlier_kps = [kq[q] for (q, _, _), k in zip(pairs, mask) if k]
+    return kq, dq, section, inlier_kps, corners, found
+
+
+def match_case(ref, drawn=None, **kw):
+    def case(im):
+        kq, dq, section, inlier_kps, corners, found = match_section(im, ref_image(ref), **kw)
+        out = im
+        if drawn:
+            color, thickness = drawn
+            out = draw(im, [{"keypoints": inlier_kps}], color, thickness)
+            if found:
+                pts = [(int(np.rint(x)), int(np.rint(y))) for x, y in corners]
+                for k in range(4):
+                    cv2.line(out, pts[k], pts[(k + 1) % 4], color, thickness)
+        return out, {"keypoints": kq, "descriptors": dq}, {"matches": [section]}
+    return case
+
+
+INTERP = {"nearest": cv2.INTER_NEAREST, "linear": cv2.INTER_LINEAR, "cubic": cv2.INTER_CUBIC,
+          "lanczos": cv2.INTER_LANCZOS4}
+BORDER = {"constant": cv2.BORDER_CONSTANT, "replicate": cv2.BORDER_REPLICATE,
+          "reflect": cv2.BORDER_REFLECT, "reflect101": cv2.BORDER_REFLECT101}
+
+
+def warp_case(ref, interp="linear", border="constant", **kw):
+    """match ... | warp ... missing=pass: the image in the reference's frame where
+    the model was found, else unchanged."""
+    def case(im):
+        r = ref_image(ref)
+        kq, dq, section, _, _, found = match_section(im, r, **kw)
+        out = im
+        if found:
+            m = np.float64(section[5]).reshape(3, 3)
+            flags = INTERP[interp] | cv2.WARP_INVERSE_MAP
+            size = (r.shape[1], r.shape[0])
+            if section[4] == "homography":
+                out = cv2.warpPerspective(im, m, size, flags=flags, borderMode=BORDER[border])
+            else:
+                out = cv2.warpAffine(im, m[:2], size, flags=flags, borderMode=BORDER[border])
+        return out, {"keypoints": kq, "descriptors": dq}, {"matches": [section]}
+    return case
 
 
 def lines_case(low, high, **kw):
@@ -283,6 +455,21 @@ def rotate_any(angle, expand=True, background=(0, 0, 0)):
     return same(fn)
 
 
+def filter2d(rows, scale=1, offset=0, border=cv2.BORDER_REFLECT101):
+    """convolve: cv2.filter2D with the kernel (float64) times scale."""
+    k = np.array(rows, np.float64) * scale
+    return same(lambda im: cv2.filter2D(im, -1, k, delta=offset, borderType=border))
+
+
+def kernel_text(rows):
+    """A kernel as convolve reads it inline: numbers by commas, rows by ';'."""
+    return ";".join(",".join(repr(float(v)) for v in r) for r in rows)
+
+
+# A 13x13 Gaussian-like kernel: big enough that cv::filter2D takes its DFT path.
+BIG_KERNEL = [[math.exp(-((x - 6) ** 2 + (y - 6) ** 2) / 18.0) for x in range(13)] for y in range(13)]
+EMBOSS5 = np.loadtxt(f"{here}/kernels/emboss5.txt")
+
 ROT = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
 M = {"erode": cv2.MORPH_ERODE, "dilate": cv2.MORPH_DILATE, "open": cv2.MORPH_OPEN,
      "close": cv2.MORPH_CLOSE, "gradient": cv2.MORPH_GRADIENT, "tophat": cv2.MORPH_TOPHAT,
@@ -376,6 +563,16 @@ CASES = [
     ("scharr", "scharr", same(lambda im: derivative(im, lambda x: cv2.Scharr(x, cv2.CV_16S, 1, 0)))),
     ("scharr-y", "scharr dx=0 dy=1",
      same(lambda im: derivative(im, lambda x: cv2.Scharr(x, cv2.CV_16S, 0, 1)))),
+    ("convolve-sharpen", 'convolve kernel="0 -1 0; -1 5 -1; 0 -1 0"',
+     filter2d([[0, -1, 0], [-1, 5, -1], [0, -1, 0]])),
+    ("convolve-box-even", "convolve kernel=1,1,1,1;1,1,1,1 scale=0.125 offset=10 border=constant",
+     filter2d([[1] * 4] * 2, 0.125, 10, cv2.BORDER_CONSTANT)),
+    ("convolve-gray-gradient", "grayscale | convolve kernel='-1 0 1' offset=128 border=replicate",
+     lambda im: filter2d([[-1, 0, 1]], 1, 128, cv2.BORDER_REPLICATE)(gray(im))),
+    ("convolve-big-reflect", f"convolve kernel={kernel_text(BIG_KERNEL)} scale={1 / np.sum(BIG_KERNEL)!r} border=reflect",
+     filter2d(BIG_KERNEL, 1 / np.sum(BIG_KERNEL), 0, cv2.BORDER_REFLECT)),
+    ("convolve-file", f"convolve kernel=@{here}/kernels/emboss5.txt offset=-20.5",
+     filter2d(EMBOSS5, 1, -20.5)),
     ("laplacian", "laplacian", same(lambda im: derivative(im, lambda x: cv2.Laplacian(x, cv2.CV_16S)))),
     ("laplacian-k5", "laplacian ksize=5",
      same(lambda im: derivative(im, lambda x: cv2.Laplacian(x, cv2.CV_16S, ksize=5)))),
@@ -456,6 +653,67 @@ CASES = [
     ("contours-list", "threshold type=triangle | contours mode=list min_area=10",
      contours_case(lambda im: cv2.threshold(gray(im), 127, 255, T | cv2.THRESH_TRIANGLE)[1],
                    mode=cv2.RETR_LIST, min_area=10)),
+    # Template matching.
+    ("template", f"template ref={here}/refs/fruits_crop.png", template_case("fruits_crop.png")),
+    ("template-sqdiff-normed",
+     f"template ref={here}/refs/fruits_crop.png method=sqdiff_normed threshold=0.05 overlap=0 "
+     "max_count=5",
+     template_case("fruits_crop.png", method="sqdiff_normed", threshold=0.05, overlap=0,
+                   max_count=5)),
+    ("template-gray-ccorr",
+     f"grayscale | template ref={here}/refs/fruits_crop.png method=ccorr_normed threshold=0.97 "
+     "overlap=0.5 max_count=20",
+     template_case("fruits_crop.png", True, method="ccorr_normed", threshold=0.97, overlap=0.5,
+                   max_count=20)),
+    ("template-gray-ref-ccoeff",
+     f"template ref={here}/refs/fruits_crop_gray.png method=ccoeff threshold=2e5 overlap=0.1 "
+     "max_count=7",
+     template_case("fruits_crop_gray.png", method="ccoeff", threshold=2e5, overlap=0.1,
+                   max_count=7)),
+    ("template-sqdiff-draw",
+     f"template ref={here}/refs/fruits_crop_gray.png method=sqdiff threshold=4e6 overlap=1 "
+     "max_count=4 | draw color=red thickness=2",
+     template_case("fruits_crop_gray.png", drawn=(RED, 2), method="sqdiff", threshold=4e6,
+                   overlap=1, max_count=4)),
+    # Matching a reference: baboon_part.png is a part of baboon.jpg turned and scaled.
+    ("match", f"match ref={here}/refs/baboon_part.png", match_case("baboon_part.png")),
+    ("match-orb-cross",
+     f"match ref={here}/refs/baboon_part.png nfeatures=1000 threshold=10 cross_check=true",
+     match_case("baboon_part.png", nfeatures=1000, threshold=10, cross_check=True)),
+    ("match-sift-affine-lmeds",
+     f"match ref={here}/refs/baboon_part.png detector=sift nfeatures=400 model=affine method=lmeds",
+     match_case("baboon_part.png", detector="sift", nfeatures=400, model="affine", method="lmeds")),
+    ("match-akaze-similarity",
+     f"match ref={here}/refs/baboon_part.png detector=akaze cross_check=true model=similarity "
+     "reproj=2 min_inliers=15",
+     match_case("baboon_part.png", detector="akaze", cross_check=True, model="similarity",
+                reproj=2, min_inliers=15)),
+    ("match-brisk-usac-draw",
+     f"match ref={here}/refs/baboon_part.png detector=brisk threshold=40 ratio=0.8 method=usac "
+     "| draw color=red thickness=2",
+     match_case("baboon_part.png", drawn=(RED, 2), detector="brisk", threshold=40, ratio=0.8,
+                method="usac")),
+    ("match-sift-draw",
+     f"match ref={here}/refs/baboon_part.png detector=sift reproj=5 | draw",
+     lambda im: match_case("baboon_part.png", drawn=(GREEN, auto_thickness(im)), detector="sift",
+                           reproj=5)(im)),
+    # Warping to the reference's frame (found on baboon.jpg; the others pass unchanged).
+    ("warp", f"match ref={here}/refs/baboon_part.png detector=sift | warp missing=pass",
+     warp_case("baboon_part.png", detector="sift")),
+    ("warp-cubic-replicate",
+     f"match ref={here}/refs/baboon_part.png detector=brisk | warp interp=cubic border=replicate "
+     "missing=pass",
+     warp_case("baboon_part.png", "cubic", "replicate", detector="brisk")),
+    ("warp-affine-nearest-reflect",
+     f"grayscale | match ref={here}/refs/baboon_part.png detector=sift model=affine | warp "
+     "interp=nearest border=reflect missing=pass",
+     lambda im: warp_case("baboon_part.png", "nearest", "reflect", detector="sift",
+                          model="affine")(gray(im))),
+    ("warp-similarity-lanczos",
+     f"match ref={here}/refs/baboon_part.png detector=akaze cross_check=true model=similarity | "
+     "warp interp=lanczos border=reflect101 missing=pass",
+     warp_case("baboon_part.png", "lanczos", "reflect101", detector="akaze", cross_check=True,
+               model="similarity")),
     # Drawing.
     ("draw-keypoints-circles",
      "resize scale=0.5 interp=area | orb nfeatures=100 | median ksize=5 | hough_circles param2=60 "

@@ -13,6 +13,15 @@ expect_no_shell() {
   if [ -z "$found" ]; then ok; else ko "shell found: $found"; fi
 }
 
+# expect_no_display_libs ROOT: no X11, xcb, Wayland or OpenGL/EGL library
+# in ROOT (a server image; docs/containers.md, "No X11 or GL")
+expect_no_display_libs() {
+  local found
+  found=$(find "$1" \( -name 'libGL*' -o -name 'libEGL*' -o -name 'libOpenGL*' -o -name 'libX*' \
+    -o -name 'libxcb*' -o -name 'libwayland*' \) \( -type f -o -type l \) -printf '%P ')
+  if [ -z "$found" ]; then ok; else ko "display libraries in the image: $found"; fi
+}
+
 # expect_manifest ROOT: the manifest lists exactly ROOT's files and symlinks
 # (but itself and the SBOM made from it), with their sizes and targets; every package it names has a
 # dpkg status record of that version and a license file; alternatives and

@@ -5,7 +5,7 @@
 # draft-07, which Debian's python3-jsonschema checks from Debian 11 on), and agrees
 # with itself (counts, descriptor lengths, contour parents, one stage time per step).
 # The runs cover every detector kind (keypoints with and without descriptors,
-# lines, circles, contours, no detector), every row status (ok, error, skipped,
+# lines, circles, contours, template boxes, match sections, no detector), every row status (ok, error, skipped,
 # ignored), steps cut by --max-features, a file name that is not UTF-8 (the
 # *_bytes keys) and a report appended to by two runs.
 # usage: schema_test.sh CVAPP SRCDIR
@@ -56,6 +56,7 @@ batch everything 1 -- -p @"$SRC/samples/features.pipeline"
 batch mixed 7 -- -p "orb nfeatures=20 | sift nfeatures=5 descriptors=true | grayscale | canny | hough_lines threshold=60 | contours min_area=50 | hough_circles min_dist=40 param2=50" --no-features -f jpg
 
 batch capped 5 -- -p "orb nfeatures=100 | grayscale | canny | hough_lines threshold=40 | contours" --max-features 5
+batch matching 2 -- -p "template ref=$SRC/tests/refs/fruits_crop.png threshold=0.2 max_count=40 | match ref=$SRC/tests/refs/building_part.png cross_check=true" --max-features 30
 batch noimage 1 -- -p "orb nfeatures=20" --no-image
 
 # A rerun with --skip-existing appends to the first run's report: the three
@@ -118,10 +119,10 @@ expect_file "$W/single/beside.cvapp.json"
 
 find "$W/out" "$W/single" -name '*.json' | sort >"$W/features"
 t "features files written"
-# 3 good inputs x 9 batches with a detector and features (not nodetector, not
+# 3 good inputs x 10 batches with a detector and features (not nodetector, not
 # mixed), 4 single-image runs, the walked directory's image, the name that is
 # not UTF-8
-expect_eq "$(grep -c '' "$W/features")" $((3 * 9 + 4 + 1 + 1))
+expect_eq "$(grep -c '' "$W/features")" $((3 * 10 + 4 + 1 + 1))
 
 "$PY" - "$SRC/docs/schema" "$W/features" "$W/reports" "$W/appended" <<'PYEOF'
 import base64, copy, json, os, sys
@@ -161,9 +162,21 @@ def features_consistent(d, name):
         tally[s["detector"]] = tally.get(s["detector"], 0) + s["count"]
     check(d["counts"] == tally, f"{name}: counts {d['counts']} are not the detectors' sums {tally}")
     items = {}
-    for arr in ("keypoints", "lines", "circles", "contours"):
+    for arr in ("keypoints", "lines", "circles", "contours", "boxes"):
         for it in d[arr]:
             items[it["detector"]] = items.get(it["detector"], 0) + 1
+    # A match step's matches name its own keypoints, at most max_features of them.
+    for m in d["matches"]:
+        mine = [i for i, k in enumerate(d["keypoints"]) if k["detector"] == m["detector"]]
+        check(all(x["keypoint"] in mine and x["ref_keypoint"] < m["ref_keypoints"] for x in m["matches"]),
+              f"{name}: a match names a keypoint that is not its step's")
+        check(m["model"]["inliers"] >= sum(x["inlier"] for x in m["matches"]),
+              f"{name}: more inlier matches than the model's inliers")
+        check((m["model"]["matrix"] is None) == (m["corners"] is None), f"{name}: corners without a matrix")
+        check(not m["model"]["found"] or m["model"]["matrix"] is not None, f"{name}: found without a matrix")
+        if "max_features" in d:
+            check(len(m["matches"]) <= d["max_features"], f"{name}: {len(m['matches'])} matches over max_features")
+        seen.add("match found" if m["model"]["found"] else "match not found")
     nonzero = {k: v for k, v in tally.items() if v}
     check(nonzero == items, f"{name}: items per detector {items}, counts {tally}")
     cut = [s for s in steps if "found" in s]
@@ -200,7 +213,7 @@ def features_consistent(d, name):
         check(c["parent"] < len(d["contours"]) and c["parent"] != i, f"{name}: contour {i} has parent {c['parent']}")
         if c["parent"] >= 0:
             seen.add("nested contour")
-    for arr in ("lines", "circles", "contours"):
+    for arr in ("lines", "circles", "contours", "boxes"):
         if d[arr]:
             seen.add(arr)
     if not steps:
@@ -264,7 +277,7 @@ for report in lines_of(appended_list):
 for what in ("uint8 descriptor", "float32 descriptor", "keypoint without descriptor", "lines", "circles",
              "contours", "nested contour", "no detector", "row with features", "row without features",
              "truncated step", "truncated row", "ignored row", "no-image row", "input_bytes", "output_bytes", "features_bytes",
-             "appended report"):
+             "appended report", "boxes", "match found", "match not found"):
     check(what in seen, f"no output had a {what}: the runs do not cover it")
 check(statuses == {"ok", "error", "skipped", "ignored"}, f"row statuses seen: {sorted(statuses)}")
 

@@ -13,11 +13,22 @@
 /* ---- helpers ---- */
 
 /* Runs SPEC on `in`: returns a copy of the result; the findings go to f
- * (cleared first) when f is not NULL. */
-static cvs_image run_spec(const char *spec, const cvs_image *in, findings *f) {
+ * (cleared first) when f is not NULL.  `ref`, when not NULL, is every
+ * step's reference image (what pipeline_prepare decodes from ref=FILE),
+ * with the step's prepare hook run on it. */
+static cvs_image run_with_ref(const char *spec, const cvs_image *in, const cvs_image *ref,
+                              findings *f) {
     pipeline pl;
     char err[ERRLEN];
     ck_assert_msg(pipeline_parse(spec, &pl, err) == 0, "%s: %s", spec, err);
+    op_ref r = {0};
+    for (size_t i = 0; ref && i < pl.n; i++) {
+        r.img = *ref;
+        pl.steps[i].ref = &r;
+        op_call c = {.st = &pl.steps[i]};
+        const char *bad = pl.steps[i].op->prepare ? pl.steps[i].op->prepare(&c, &r) : NULL;
+        ck_assert_msg(!bad, "%s: prepare: %s", spec, bad);
+    }
     pipe_buffers b = {0};
     findings local = {0}, *found = f ? f : &local;
     findings_clear(found);
@@ -26,10 +37,16 @@ static cvs_image run_spec(const char *spec, const cvs_image *in, findings *f) {
     cvs_image copy = img_fill(out->width, out->height, out->channels, 0);
     for (int y = 0; y < out->height; y++)
         memcpy(px(&copy, 0, y), px(out, 0, y), (size_t)out->width * (size_t)out->channels);
+    for (size_t i = 0; i < pl.n; i++) pl.steps[i].ref = NULL; /* not the pipeline's */
+    cvs_keypoints_free(&r.kp);
     pipe_buffers_free(&b);
     findings_free(&local);
     pipeline_free(&pl);
     return copy;
+}
+
+static cvs_image run_spec(const char *spec, const cvs_image *in, findings *f) {
+    return run_with_ref(spec, in, NULL, f);
 }
 
 /* Runs SPEC expecting a run-time failure whose message contains `want`. */
@@ -109,9 +126,10 @@ START_TEST(constant_stays_constant) {
         "erode ksize=5 shape=ellipse", "dilate shape=cross", "open ksize=7", "close iterations=3",
         "resize scale=2 interp=cubic", "resize width=7 height=9 interp=lanczos", "flip axis=both",
         "rotate angle=270", "crop x=3 y=4 width=10 height=5", "convert", "threshold type=trunc "
-        "value=100"};
+        "value=100", "convolve kernel=\"1 1 1; 1 1 1\" scale=0.1666666666666667 border=replicate"};
     static const char *const zero[] = {"sobel", "sobel dx=0 dy=2 ksize=5", "scharr dy=1 dx=0",
                                        "laplacian ksize=3", "gradient", "tophat ksize=5",
+                                       "convolve kernel=\"-1 0 1\"",
                                        "blackhat shape=ellipse"};
     cvs_image in = img_fill(40, 30, 3, 77);
     for (size_t i = 0; i < sizeof smooth / sizeof *smooth; i++) {
@@ -380,6 +398,40 @@ START_TEST(blur_median_impulse) {
     ck_assert_int_eq(*px(&out, 4, 5), 255);
     ck_assert_int_eq(*px(&out, 3, 3), 0);
     ck_assert_uint_eq(count_value(&out, 255), 5);
+    free_images(&in, &out);
+}
+END_TEST
+
+/* convolve on an impulse draws the kernel itself, mirrored (filter2D
+ * correlates), times scale, plus offset; saturated; anchored at the centre,
+ * cell (cols / 2, rows / 2): the right or lower middle one of an even side. */
+START_TEST(convolve_impulse) {
+    cvs_image in = img_fill(9, 9, 1, 0);
+    *px(&in, 4, 4) = 100;
+    cvs_image out = run_spec("convolve kernel=\"1 2 3; 4 5 6; 7 8 9\" scale=0.1 offset=1", &in,
+                             NULL);
+    /* out(x, y) = sum k(i, j) in(x + i - 1, y + j - 1): the impulse at
+     * (4, 4) is seen by k(2, 2) from (3, 3), so 9 * 10 + 1 there. */
+    ck_assert_int_eq(*px(&out, 3, 3), 91);
+    ck_assert_int_eq(*px(&out, 5, 3), 71);  /* k(0, 2) = 7 */
+    ck_assert_int_eq(*px(&out, 4, 4), 51);  /* the centre, 5 */
+    ck_assert_int_eq(*px(&out, 5, 5), 11);  /* k(0, 0) = 1 */
+    ck_assert_int_eq(*px(&out, 0, 0), 1);   /* the offset alone */
+    ck_assert_uint_eq(count_value(&out, 1), 81 - 9);
+    cvs_image_free(&out);
+    out = run_spec("convolve kernel=-1 offset=300", &in, NULL); /* saturated both ways */
+    ck_assert_int_eq(*px(&out, 4, 4), 200);
+    ck_assert_int_eq(*px(&out, 0, 0), 255);
+    cvs_image_free(&out);
+    out = run_spec("convolve kernel=0,1", &in, NULL); /* 1x2: anchored at column 1 */
+    ck_assert_int_eq(*px(&out, 4, 4), 100);
+    ck_assert_uint_eq(count_value(&out, 100), 1);
+    free_images(&in, &out);
+    /* A 3-channel image: each channel on its own; identity keeps it. */
+    in = img_noise(20, 10, 3, 5);
+    out = run_spec("convolve kernel=\"0 0 0; 0 1 0; 0 0 0\"", &in, NULL);
+    ck_assert_int_eq(out.channels, 3);
+    for (int y = 0; y < 10; y++) ck_assert_mem_eq(px(&out, 0, y), px(&in, 0, y), 60);
     free_images(&in, &out);
 }
 END_TEST
@@ -758,6 +810,130 @@ START_TEST(contours_of_squares) {
 }
 END_TEST
 
+/* template: a patch of noise pasted twice into a flat image is found at
+ * both places, best first (the exact copy before the dimmed one), the
+ * boxes the template's size; non-maximum suppression keeps one hit per
+ * place; draw draws the boxes. */
+START_TEST(template_finds_pasted_patches) {
+    cvs_image patch = img_noise(12, 10, 1, 3), in = img_fill(80, 60, 1, 128);
+    for (int y = 0; y < 10; y++)
+        for (int x = 0; x < 12; x++) {
+            *px(&in, 50 + x, 30 + y) = *px(&patch, x, y);
+            *px(&in, 5 + x, 7 + y) = (uint8_t)(*px(&patch, x, y) / 2 + 60);
+        }
+    findings f = {0};
+    cvs_image out = run_with_ref("template ref=patch.png threshold=0.9", &in, &patch, &f);
+    ck_assert_uint_eq(f.nsets, 1);
+    const cvs_boxes *b = &f.sets[0].boxes;
+    ck_assert_uint_eq(b->count, 2);
+    ck_assert_int_eq(b->items[0].x, 50);
+    ck_assert_int_eq(b->items[0].y, 30);
+    ck_assert_int_eq(b->items[0].width, 12);
+    ck_assert_int_eq(b->items[0].height, 10);
+    ck_assert_double_ge(b->items[0].score, 0.999); /* ccoeff_normed of itself: 1 */
+    ck_assert_int_eq(b->items[1].x, 5);
+    ck_assert_int_eq(b->items[1].y, 7);
+    ck_assert_double_ge(b->items[1].score, 0.99); /* an affine copy is as good for ccoeff */
+    ck_assert_mem_eq(out.data, in.data, 80); /* a detector passes the image on */
+    cvs_image_free(&out);
+    /* sqdiff: only the exact copy scores 0; max_count stops early. */
+    out = run_with_ref("template ref=p method=sqdiff threshold=0", &in, &patch, &f);
+    ck_assert_uint_eq(f.sets[0].boxes.count, 1);
+    ck_assert_int_eq(f.sets[0].boxes.items[0].x, 50);
+    ck_assert_double_eq(f.sets[0].boxes.items[0].score, 0);
+    cvs_image_free(&out);
+    out = run_with_ref("template ref=p max_count=1", &in, &patch, &f);
+    ck_assert_uint_eq(f.sets[0].boxes.count, 1);
+    cvs_image_free(&out);
+    /* No suppression at all (overlap=1): neighbours of a hit may be hits
+     * too, but each place once. */
+    out = run_with_ref("template ref=p overlap=1 threshold=0.5 max_count=50", &in, &patch, &f);
+    b = &f.sets[0].boxes;
+    for (size_t i = 0; i < b->count; i++)
+        for (size_t k = i + 1; k < b->count; k++)
+            ck_assert(b->items[i].x != b->items[k].x || b->items[i].y != b->items[k].y);
+    cvs_image_free(&out);
+    /* draw: a red rectangle of the box's size at each hit. */
+    out = run_with_ref("template ref=p threshold=0.9 | draw color=red", &in, &patch, &f);
+    ck_assert_int_eq(out.channels, 3);
+    static const uint8_t red[3] = {0, 0, 255};
+    ck_assert_mem_eq(px(&out, 50, 30), red, 3);
+    ck_assert_mem_eq(px(&out, 61, 39), red, 3);
+    ck_assert_mem_eq(px(&out, 5, 16), red, 3);
+    ck_assert_mem_ne(px(&out, 55, 35), red, 3);
+    cvs_image_free(&out);
+    /* A color image: the gray template is converted to BGR. */
+    cvs_image color = {0};
+    ck_assert_int_eq(cvs_to_bgr(&in, &color), CVS_OK);
+    out = run_with_ref("template ref=p threshold=0.9", &color, &patch, &f);
+    ck_assert_uint_eq(f.sets[0].boxes.count, 2);
+    cvs_image_free(&out);
+    /* The JSON lists each box with its score. */
+    char *json = findings_to_json(&f, "in.png", 80, 60, 3);
+    ck_assert_ptr_nonnull(strstr(json, "\"boxes\":[{\"x\":50,\"y\":30,\"width\":12,\"height\":10,"
+                                       "\"score\":"));
+    free(json);
+    /* A template larger than the image fails that input. */
+    pipeline pl;
+    char err[ERRLEN];
+    ck_assert_int_eq(pipeline_parse("template ref=p", &pl, err), 0);
+    op_ref big = {.img = in};
+    pl.steps[0].ref = &big;
+    pipe_buffers bufs = {0};
+    const cvs_image *res;
+    ck_assert_int_eq(pipeline_run(&pl, &patch, &bufs, &f, &res, NULL, err), -1);
+    ck_assert_str_eq(err, "step 1 (template) failed: the template (80x60) is larger than the "
+                          "image (12x10)");
+    /* Without its image (pipeline_prepare not run), the step fails. */
+    pl.steps[0].ref = NULL;
+    ck_assert_int_eq(pipeline_run(&pl, &in, &bufs, &f, &res, NULL, err), -1);
+    ck_assert_str_eq(err, "step 1 (template) failed: its ref image was not loaded");
+    pipe_buffers_free(&bufs);
+    pipeline_free(&pl);
+    findings_free(&f);
+    free_images(&in, &patch);
+    cvs_image_free(&color);
+}
+END_TEST
+
+/* match then warp: a textured patch pasted into a larger image is found
+ * at its offset; warp gives the patch back, the reference's size. */
+START_TEST(match_and_warp_find_a_pasted_patch) {
+    cvs_image patch = img_checker(120, 100, 10), in = img_fill(260, 200, 1, 90);
+    for (int y = 0; y < 100; y++)
+        for (int x = 0; x < 120; x++)
+            *px(&patch, x, y) =
+                (uint8_t)(*px(&patch, x, y) ? 200 + (x * y) % 50 : (x * 7 + y * 3) % 60);
+    for (int y = 0; y < 100; y++) memcpy(px(&in, 70, 50 + y), px(&patch, 0, y), 120);
+    findings f = {0};
+    cvs_image out = run_with_ref("match ref=p detector=sift model=similarity | warp", &in, &patch,
+                                 &f);
+    ck_assert_uint_eq(f.nsets, 1);
+    const match_result *m = f.sets[0].match;
+    ck_assert_ptr_nonnull(m);
+    ck_assert_msg(m->found, "not found: %zu inliers", m->model.inliers);
+    ck_assert(fabs(m->model.m[2] - 70) < 0.5 && fabs(m->model.m[5] - 50) < 0.5);
+    ck_assert(fabs(m->corners[4] - 190) < 0.5 && fabs(m->corners[5] - 150) < 0.5);
+    ck_assert_int_eq(out.width, 120);
+    ck_assert_int_eq(out.height, 100);
+    long diff = 0;
+    for (int y = 10; y < 90; y++)
+        for (int x = 10; x < 110; x++) diff += labs((long)*px(&out, x, y) - *px(&patch, x, y));
+    ck_assert_msg(diff / (80 * 100) <= 2, "warped back differs by %ld on average", diff / 8000);
+    cvs_image_free(&out);
+    /* Not there: not found; warp fails that input, or passes it with missing=pass. */
+    cvs_image flat = img_noise(260, 200, 1, 11);
+    out = run_with_ref("match ref=p detector=sift | warp missing=pass", &flat, &patch, &f);
+    ck_assert(!f.sets[0].match->found);
+    ck_assert_int_eq(out.width, 260);
+    ck_assert_mem_eq(out.data, flat.data, 260);
+    cvs_image_free(&out);
+    findings_free(&f);
+    free_images(&in, &patch);
+    cvs_image_free(&flat);
+}
+END_TEST
+
 START_TEST(draw_renders_findings) {
     cvs_image in = img_square(64, 64, 16, 16, 48, 48);
     findings f = {0};
@@ -903,6 +1079,7 @@ START_TEST(table_rows_are_complete) {
                           (!(op->flags & (OPF_GEOMETRY | OPF_GRAY_ON_LOAD)) && !op->shrink),
                       "%s: a detector passes the image on unchanged", op->name);
         size_t np = op_param_count(op);
+        int paths = 0;
         ck_assert_msg(np < OP_MAX_PARAMS, "%s: no room for the end of its params", op->name);
         for (size_t k = 0; k < np; k++) {
             const param_def *p = &op->params[k];
@@ -947,6 +1124,23 @@ START_TEST(table_rows_are_complete) {
                     }
                 break;
             }
+            case PT_KERNEL: {
+                op_kernel kn;
+                char why[256];
+                ck_assert_msg(!p->def_choice ||
+                                  kernel_parse(p->def_choice, &kn, why, sizeof why) == 0,
+                              "%s %s: default '%s' %s", op->name, p->name, p->def_choice, why);
+                if (p->def_choice) free(kn.v);
+                ck_assert_ptr_null(p->choices);
+                break;
+            }
+            case PT_PATH:
+                /* One image per step (step.ref), and no default file. */
+                ck_assert_msg(paths++ == 0, "%s: two path parameters", op->name);
+                ck_assert_ptr_null(p->def_choice);
+                ck_assert_ptr_null(p->choices);
+                ck_assert_msg(op->check != NULL, "%s: a required path needs a check", op->name);
+                break;
             }
         }
         step st;
@@ -1024,8 +1218,10 @@ START_TEST(every_op_runs_with_its_defaults) {
             const cvs_image *out = NULL;
             int rc = pipeline_run(&pl, ims[k], &b, &f, &out, NULL, err);
             ck_assert_msg(rc == 0 || !strstr(err, "internal error"), "%s: %s", op->name, err);
-            /* resize's defaults set no size (its check refuses them). */
-            ck_assert_msg(rc == 0 || op->check, "%s fails with its defaults: %s", op->name, err);
+            /* resize's defaults set no size (its check refuses them); warp
+             * alone is refused by the parser (it needs a match before it). */
+            ck_assert_msg(rc == 0 || op->check || (op->flags & OPF_USES_MODEL),
+                          "%s fails with its defaults: %s", op->name, err);
             if (rc == 0 && (op->flags & OPF_DETECTOR)) {
                 ck_assert_uint_eq(f.nsets, 1);
                 ck_assert_ptr_eq(out, ims[k]);
@@ -1102,6 +1298,7 @@ int main(void) {
     tcase_add_test(tc, rotate_angles);
     tcase_add_test(tc, crop_flip_rotate);
     tcase_add_test(tc, blur_median_impulse);
+    tcase_add_test(tc, convolve_impulse);
     tcase_add_test(tc, edges_and_derivatives);
     tcase_add_test(tc, thresholds);
     tcase_add_test(tc, morphology);
@@ -1114,6 +1311,8 @@ int main(void) {
     tcase_add_test(tc, blobs_at_disk_centres);
     tcase_add_test(tc, hough_lines_and_circles);
     tcase_add_test(tc, contours_of_squares);
+    tcase_add_test(tc, template_finds_pasted_patches);
+    tcase_add_test(tc, match_and_warp_find_a_pasted_patch);
     tcase_add_test(tc, draw_renders_findings);
     tcase_add_test(tc, features_json);
     tcase_add_test(tc, contour_parents_across_steps);

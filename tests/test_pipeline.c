@@ -39,6 +39,8 @@ static double param_of(const step *st, const char *name) {
     case PT_REAL: v = arg_real(&c, name); break;
     case PT_BOOL: v = arg_bool(&c, name); break;
     case PT_CHOICE: v = arg_choice(&c, name); break;
+    case PT_KERNEL:
+    case PT_PATH: v = arg_text(&c, name) != NULL; break;
     }
     ck_assert_ptr_null(c.missing);
     return v;
@@ -103,6 +105,21 @@ START_TEST(invalid_specs) {
     bad("canny l2=maybe", "pipeline step 1 (canny): l2=maybe is not true or false (allowed: true|false)");
     bad("orb score_type=best", "pipeline step 1 (orb): score_type=best is not one of the choices (allowed: harris|fast)");
     bad("orb nlevels=2 first_level=2", "pipeline step 1 (orb): first_level must be below nlevels");
+    /* warp uses the model of a match step before it, found on the pixels it warps. */
+    bad("grayscale | warp", "pipeline step 2 (warp): needs a match step before it (the model it "
+                            "uses)");
+    bad("warp | match ref=r.png", "pipeline step 1 (warp): needs a match step before it (the "
+                                  "model it uses)");
+    bad("match ref=r.png | resize width=10 | warp",
+        "pipeline step 3 (warp): step 2 (resize) moves the pixels that step 1 (match) found its "
+        "model on; match after it, or move it after this step");
+    bad("match ref=r.png | warp | draw",
+        "pipeline step 3 (draw): step 2 (warp) moves the pixels that step 1 (match) found "
+        "features on, so they would be drawn in the wrong place; draw before step 2, or detect "
+        "after it");
+    pipeline ok_pl = ok("match ref=r.png | gaussian | warp | match ref=s.png | rotate | match "
+                        "ref=t.png | warp missing=pass");
+    pipeline_free(&ok_pl);
 }
 END_TEST
 
@@ -156,6 +173,117 @@ START_TEST(pipeline_files) {
     unlink(path);
     ck_assert_int_eq(pipeline_load(arg, &pl, err), -1);
     ck_assert_ptr_nonnull(strstr(err, "cannot open: No such file or directory"));
+    rmdir(dir);
+    free(dir);
+}
+END_TEST
+
+/* The kernel parser on its own: separators, blank rows, the exact sizes. */
+START_TEST(kernel_texts) {
+    op_kernel k;
+    char why[256];
+    ck_assert_int_eq(kernel_parse(" 1 2,3 ;\n\n4, 5 6;", &k, why, sizeof why), 0);
+    ck_assert_int_eq(k.rows, 2);
+    ck_assert_int_eq(k.cols, 3);
+    for (int i = 0; i < 6; i++) ck_assert_double_eq(k.v[i], i + 1);
+    free(k.v);
+    ck_assert_int_eq(kernel_parse("-1.5e-3", &k, why, sizeof why), 0);
+    ck_assert_double_eq(k.v[0], -1.5e-3);
+    free(k.v);
+    static const struct {
+        const char *text, *why;
+    } refused[] = {{"", "is empty"},
+                   {" ; \n ;", "is empty"},
+                   {"1 2; 3", "is ragged: row 2 has 1 value, row 1 has 2"},
+                   {"1; 2 3", "is ragged: row 2 has 2 values, row 1 has 1"},
+                   {"1 x", "has 'x', which is not a number"},
+                   {"1 2a", "has '2a', which is not a number"},
+                   {"nan", "has 'nan', which is not a finite number"},
+                   {"1 -inf", "has '-inf', which is not a finite number"},
+                   {"1e999", "has '1e999', which is not a finite number"}};
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+        ck_assert_msg(kernel_parse(refused[i].text, &k, why, sizeof why) == -1, "'%s' accepted",
+                      refused[i].text);
+        ck_assert_str_eq(why, refused[i].why);
+        ck_assert_ptr_null(k.v);
+    }
+    /* 99 a side is the limit, both ways. */
+    char *text = malloc(100 * 100 * 2 + 1);
+    for (int n = 99; n <= 100; n++) {
+        text[0] = '\0';
+        for (int r = 0; r < n; r++) strcat(text, r ? ";1" : "1"); /* n rows of one */
+        ck_assert_int_eq(kernel_parse(text, &k, why, sizeof why), n == 99 ? 0 : -1);
+        if (n == 99) free(k.v);
+        else ck_assert_str_eq(why, "has over 99 rows");
+        text[0] = '\0';
+        for (int c = 0; c < n; c++) strcat(text, "1 "); /* one row of n */
+        ck_assert_int_eq(kernel_parse(text, &k, why, sizeof why), n == 99 ? 0 : -1);
+        if (n == 99) free(k.v);
+        else ck_assert_str_eq(why, "has over 99 values in row 1");
+    }
+    free(text);
+}
+END_TEST
+
+/* Quoted values in a pipeline, and convolve's kernel parameter. */
+START_TEST(quoted_values_and_kernels) {
+    pipeline pl = ok("convolve kernel=\"0 -1 0; -1 5 -1; 0 -1 0\" scale=0.5 | grayscale");
+    ck_assert_uint_eq(pl.n, 2);
+    op_call c = {.st = &pl.steps[0]};
+    ck_assert_str_eq(arg_text(&c, "kernel"), "0 -1 0; -1 5 -1; 0 -1 0");
+    pipeline_free(&pl);
+    /* Quotes of either kind; '|' and '#' inside them belong to the value
+     * (and fail as numbers, which shows they reached it). */
+    pl = ok("convolve kernel='1 2' # a comment\ngrayscale");
+    ck_assert_uint_eq(pl.n, 2);
+    pipeline_free(&pl);
+    bad("convolve kernel=\"1 | 2\"",
+        "pipeline step 1 (convolve): kernel=1 | 2 has '|', which is not a number (allowed: "
+        "numbers, rows split by ';', or @FILE; 1x1..99x99)");
+    bad("convolve kernel='1 #2'",
+        "pipeline step 1 (convolve): kernel=1 #2 has '#2', which is not a number (allowed: "
+        "numbers, rows split by ';', or @FILE; 1x1..99x99)");
+    bad("convolve kernel=\"1 2", "pipeline has a quote (\") that is not closed on its line");
+    bad("convolve kernel='1\n2'", "pipeline has a quote (') that is not closed on its line");
+    bad("convolve", "pipeline step 1 (convolve): needs kernel=... (numbers, rows split by ';')");
+    bad("convolve kernel=", "pipeline step 1 (convolve): parameter 'kernel' has no value (write "
+                            "kernel=VALUE)");
+    bad("convolve kernel=1 2",
+        "pipeline step 1 (convolve): unknown parameter '2' (a value with blanks needs quotes: "
+        "kernel=\"1 2; 3 4\")");
+    bad("convolve kernel=1,2;3",
+        "pipeline step 1 (convolve): kernel=1,2;3 is ragged: row 2 has 1 value, row 1 has 2 "
+        "(allowed: numbers, rows split by ';', or @FILE; 1x1..99x99)");
+    bad("convolve kernel=@-", "pipeline step 1 (convolve): kernel=@- is not allowed: a kernel "
+                              "cannot come from stdin");
+    bad("convolve kernel=@/nonexistent/k",
+        "pipeline step 1 (convolve): kernel=@/nonexistent/k is not readable: cannot open: No "
+        "such file or directory");
+    /* From a file: one row a line; the text kept is the file's. */
+    char *dir = test_tmpdir(), path[512], spec[600], err[ERRLEN];
+    snprintf(path, sizeof path, "%s/k.txt", dir);
+    FILE *f = fopen(path, "w");
+    fputs("1 2 3\n\n4 5 6\n", f);
+    fclose(f);
+    snprintf(spec, sizeof spec, "convolve kernel=@%s", path);
+    pl = ok(spec);
+    c = (op_call){.st = &pl.steps[0]};
+    ck_assert_str_eq(arg_text(&c, "kernel"), "1 2 3\n\n4 5 6\n");
+    pipeline_free(&pl);
+    f = fopen(path, "wb");
+    fwrite("1 2\0", 1, 4, f);
+    fclose(f);
+    ck_assert_int_eq(pipeline_parse(spec, &pl, err), -1);
+    ck_assert_ptr_nonnull(strstr(err, " is not a text file of at most 65536 bytes"));
+    f = fopen(path, "w");
+    fputs("1 2\n3\n", f);
+    fclose(f);
+    ck_assert_int_eq(pipeline_parse(spec, &pl, err), -1);
+    ck_assert_ptr_nonnull(strstr(err, " is ragged: row 2 has 1 value, row 1 has 2"));
+    unlink(path);
+    snprintf(spec, sizeof spec, "convolve kernel=@%s", dir);
+    ck_assert_int_eq(pipeline_parse(spec, &pl, err), -1);
+    ck_assert_ptr_nonnull(strstr(err, " is not readable: not a regular file (a directory)"));
     rmdir(dir);
     free(dir);
 }
@@ -308,6 +436,8 @@ int main(void) {
     tcase_add_test(tc, invalid_specs);
     tcase_add_test(tc, limits);
     tcase_add_test(tc, pipeline_files);
+    tcase_add_test(tc, kernel_texts);
+    tcase_add_test(tc, quoted_values_and_kernels);
     tcase_add_test(tc, run_filters_and_detectors);
     tcase_add_test(tc, internal_errors_are_reported);
     tcase_add_test(tc, cli_option_table);

@@ -101,6 +101,12 @@ START_TEST(params_init_defaults) {
     ck_assert(hc.dp == 1 && hc.min_dist == 20 && hc.param1 == 100 && hc.param2 == 100);
     ck_assert_int_eq(hc.min_radius, 0);
     ck_assert_int_eq(hc.max_radius, 0);
+    cvs_template_params tp;
+    cvs_template_params_init(&tp);
+    ck_assert_uint_eq(tp.size, sizeof tp);
+    ck_assert_int_eq(tp.method, CVS_TM_CCOEFF_NORMED);
+    ck_assert(tp.threshold == 0.8 && tp.overlap == 0.3);
+    ck_assert_int_eq(tp.max_count, 100);
     /* NULL, or a size too small to hold `size`: nothing written, no crash. */
     cvs_orb_params_init(NULL);
     cvs_orb_params_init_sized(&orb, 0);
@@ -340,6 +346,22 @@ START_TEST(errors_are_statuses) {
     cvs_status st = cvs_orb(&src, &p, &kp);
     ck_assert_int_ne(st, CVS_OK);
     ck_assert_ptr_null(kp.items);
+    /* cvs_filter2d's own checks. */
+    static const double k3[9] = {0, 0, 0, 0, 1, 0, 0, 0, 0};
+    double nan_k[1] = {NAN};
+    ck_assert_int_eq(cvs_filter2d(&src, &dst, NULL, 1, 1, 1, 0, 0), CVS_EINVAL);
+    ck_assert_str_eq(cvs_last_error(), "null kernel");
+    ck_assert_int_eq(cvs_filter2d(&src, &dst, k3, 0, 3, 1, 0, 0), CVS_EINVAL);
+    ck_assert_int_eq(cvs_filter2d(&src, &dst, k3, 3, 1025, 1, 0, 0), CVS_EINVAL);
+    ck_assert_str_eq(cvs_last_error(), "kernel rows and cols must be 1..1024");
+    ck_assert_int_eq(cvs_filter2d(&src, &dst, nan_k, 1, 1, 1, 0, 0), CVS_EINVAL);
+    ck_assert_str_eq(cvs_last_error(), "a kernel value is not finite");
+    ck_assert_int_eq(cvs_filter2d(&src, &dst, k3, 3, 3, INFINITY, 0, 0), CVS_EINVAL);
+    ck_assert_int_eq(cvs_filter2d(&src, &dst, k3, 3, 3, 1, NAN, 0), CVS_EINVAL);
+    ck_assert_int_eq(cvs_filter2d(&src, &dst, k3, 3, 3, 1, 0, CVS_BORDER_COUNT), CVS_EINVAL);
+    ck_assert_int_eq(cvs_filter2d(&src, &dst, k3, 3, 3, 1, 0, -1), CVS_EINVAL);
+    ck_assert_int_eq(cvs_filter2d(&src, &src, k3, 3, 3, 1, 0, 0), CVS_EINVAL);
+    ck_assert_int_eq(cvs_filter2d(&src, &dst, k3, 3, 3, 1, 0, CVS_BORDER_CONSTANT), CVS_OK);
     /* Impossible sizes fail without allocating. */
     cvs_image huge = {0};
     ck_assert_int_ne(cvs_image_alloc(&huge, 1 << 30, 1 << 30, 3), CVS_OK);
@@ -445,6 +467,177 @@ START_TEST(dst_must_not_alias_src) {
     /* Separate buffers are fine. */
     ck_assert_int_eq(cvs_resize(&part, &src, 32, 32, 0, CVS_INTER_LINEAR), CVS_OK);
     ck_assert_int_eq(*px(&src, 31, 31), 50);
+    cvs_image_free(&src);
+    cvs_image_free(&dst);
+}
+END_TEST
+
+/* cvs_match_template's own checks; the result stays zeroed on each. */
+START_TEST(match_template_arguments) {
+    cvs_image src = img_noise(40, 30, 1, 4), color = img_noise(40, 30, 3, 4), big = {0};
+    cvs_image templ = {.width = 8, .height = 6, .channels = 1, .stride = src.stride,
+                       .data = px(&src, 10, 12)}; /* a borrowed view into src */
+    cvs_template_params p;
+    cvs_template_params_init(&p);
+    cvs_boxes b;
+    memset(&b, 0xA5, sizeof b);
+    ck_assert_int_eq(cvs_match_template(&src, &templ, NULL, &b), CVS_EINVAL);
+    ck_assert(b.items == NULL && b.count == 0);
+    ck_assert_int_eq(cvs_match_template(&src, &templ, &p, NULL), CVS_EINVAL);
+    ck_assert_int_eq(cvs_match_template(&src, NULL, &p, &b), CVS_EINVAL);
+    cvs_template_params bad = p;
+    bad.method = CVS_TM_COUNT;
+    ck_assert_int_eq(cvs_match_template(&src, &templ, &bad, &b), CVS_EINVAL);
+    bad = p;
+    bad.max_count = 0;
+    ck_assert_int_eq(cvs_match_template(&src, &templ, &bad, &b), CVS_EINVAL);
+    bad = p;
+    bad.overlap = 1.5;
+    ck_assert_int_eq(cvs_match_template(&src, &templ, &bad, &b), CVS_EINVAL);
+    bad = p;
+    bad.threshold = NAN;
+    ck_assert_int_eq(cvs_match_template(&src, &templ, &bad, &b), CVS_EINVAL);
+    bad.size = 0;
+    ck_assert_int_eq(cvs_match_template(&src, &templ, &bad, &b), CVS_EINVAL);
+    ck_assert_int_eq(cvs_image_alloc(&big, 41, 5, 1), CVS_OK);
+    ck_assert_int_eq(cvs_match_template(&src, &big, &p, &b), CVS_EINVAL);
+    ck_assert_str_eq(cvs_last_error(), "the template (41x5) is larger than the image (40x30)");
+    ck_assert(b.items == NULL && b.count == 0);
+    /* Found where it was cut from; a gray template on a color image too. */
+    ck_assert_int_eq(cvs_match_template(&src, &templ, &p, &b), CVS_OK);
+    ck_assert_uint_ge(b.count, 1);
+    ck_assert_int_eq(b.items[0].x, 10);
+    ck_assert_int_eq(b.items[0].y, 12);
+    cvs_boxes_free(&b);
+    ck_assert(b.items == NULL && b.count == 0);
+    ck_assert_int_eq(cvs_match_template(&color, &templ, &p, &b), CVS_OK);
+    cvs_boxes_free(&b);
+    cvs_boxes_free(NULL);
+    /* Drawing boxes: 3 channels, a style, no empty box. */
+    cvs_style st = {0, 0, 255, 1};
+    cvs_box box = {1, 2, 3, 4, 0}, empty = {1, 2, 0, 4, 0};
+    ck_assert_int_eq(cvs_draw_boxes(&src, &box, 1, &st), CVS_EINVAL);
+    ck_assert_int_eq(cvs_draw_boxes(&color, NULL, 1, &st), CVS_EINVAL);
+    ck_assert_int_eq(cvs_draw_boxes(&color, &box, 1, NULL), CVS_EINVAL);
+    ck_assert_int_eq(cvs_draw_boxes(&color, &empty, 1, &st), CVS_EINVAL);
+    ck_assert_int_eq(cvs_draw_boxes(&color, NULL, 0, &st), CVS_OK);
+    ck_assert_int_eq(cvs_draw_boxes(&color, &box, 1, &st), CVS_OK);
+    ck_assert_int_eq(px(&color, 1, 2)[2], 255);
+    ck_assert_int_eq(px(&color, 3, 5)[2], 255);
+    cvs_image_free(&big);
+    cvs_image_free(&src);
+    cvs_image_free(&color);
+}
+END_TEST
+
+/* Matching and the model fit: a keypoint list matched with a shifted copy
+ * of itself gives the shift; the arguments each function refuses. */
+START_TEST(match_and_fit_model) {
+    enum { N = 30 };
+    cvs_keypoint q[N], t[N];
+    uint8_t dq[N * 32], dt[N * 32];
+    for (int i = 0; i < N; i++) {
+        float x = (float)(i * 37 % 101), y = (float)(i * 53 % 89);
+        t[i] = (cvs_keypoint){x, y, 7, 0, 1, 0, 0};
+        q[i] = (cvs_keypoint){x + 12, y - 5, 7, 0, 1, 0, 0};
+        for (int k = 0; k < 32; k++) dt[i * 32 + k] = dq[i * 32 + k] = (uint8_t)((i * 7 + k * 13) ^ (i << 3));
+    }
+    cvs_keypoints query = {q, N, CVS_DESC_U8, 32, dq}, train = {t, N, CVS_DESC_U8, 32, dt};
+    cvs_match_params mp;
+    cvs_match_params_init(&mp);
+    ck_assert(mp.ratio == 0.75 && mp.cross_check == 0);
+    cvs_matches m;
+    memset(&m, 0xA5, sizeof m);
+    mp.cross_check = 1;
+    ck_assert_int_eq(cvs_match_descriptors(&query, &train, &mp, &m), CVS_OK);
+    ck_assert_uint_eq(m.count, N);
+    for (size_t i = 0; i < m.count; i++) {
+        ck_assert_int_eq(m.items[i].query, (int)i);
+        ck_assert_int_eq(m.items[i].train, (int)i);
+        ck_assert(m.items[i].distance == 0);
+    }
+    cvs_model_params fp;
+    cvs_model_params_init(&fp);
+    ck_assert(fp.model == CVS_MODEL_HOMOGRAPHY && fp.method == CVS_ROBUST_RANSAC &&
+              fp.reproj_threshold == 3 && fp.max_iters == 2000 && fp.confidence == 0.995);
+    cvs_model model;
+    for (int kind = 0; kind < CVS_MODEL_COUNT; kind++) {
+        fp.model = kind;
+        ck_assert_int_eq(cvs_fit_model(&query, &train, &m, &fp, &model), CVS_OK);
+        ck_assert_int_eq(model.valid, 1);
+        ck_assert_uint_eq(model.inliers, N);
+        ck_assert(fabs(model.m[2] - 12) < 1e-6 && fabs(model.m[5] + 5) < 1e-6);
+        ck_assert(fabs(model.m[0] - 1) < 1e-6 && fabs(model.m[8] - 1) < 1e-9);
+        ck_assert_int_eq(m.items[0].inlier, 1);
+    }
+    /* Refused: similarity with USAC, an index outside the keypoints, an
+     * uninitialised struct; too few matches is no error, just no model. */
+    fp.method = CVS_ROBUST_USAC;
+    ck_assert_int_eq(cvs_fit_model(&query, &train, &m, &fp, &model), CVS_EINVAL);
+    ck_assert_int_eq(model.valid, 0);
+    fp.model = CVS_MODEL_HOMOGRAPHY;
+    m.items[3].train = N;
+    ck_assert_int_eq(cvs_fit_model(&query, &train, &m, &fp, &model), CVS_EINVAL);
+    ck_assert_str_eq(cvs_last_error(), "a match's keypoint index is out of range");
+    m.items[3].train = 3;
+    cvs_matches few = {m.items, 3};
+    ck_assert_int_eq(cvs_fit_model(&query, &train, &few, &fp, &model), CVS_OK);
+    ck_assert_int_eq(model.valid, 0);
+    cvs_model_params zero = {0};
+    ck_assert_int_eq(cvs_fit_model(&query, &train, &m, &zero, &model), CVS_EINVAL);
+    fp.model = CVS_MODEL_COUNT;
+    ck_assert_int_eq(cvs_fit_model(&query, &train, &m, &fp, &model), CVS_EINVAL);
+    cvs_matches_free(&m);
+    ck_assert(m.items == NULL && m.count == 0);
+    /* Descriptors of two kinds, a ratio out of range: refused, result zeroed. */
+    float ft[N * 4] = {0};
+    cvs_keypoints floats = {t, N, CVS_DESC_F32, 4, ft};
+    mp.cross_check = 0;
+    memset(&m, 0xA5, sizeof m);
+    ck_assert_int_eq(cvs_match_descriptors(&query, &floats, &mp, &m), CVS_EINVAL);
+    ck_assert(m.items == NULL && m.count == 0);
+    mp.ratio = 1.5;
+    ck_assert_int_eq(cvs_match_descriptors(&query, &train, &mp, &m), CVS_EINVAL);
+    mp.ratio = 0.75;
+    ck_assert_int_eq(cvs_match_descriptors(&query, &train, NULL, &m), CVS_EINVAL);
+    /* No descriptors on a side: no match, no error. */
+    cvs_keypoints bare = {t, N, CVS_DESC_NONE, 0, NULL};
+    ck_assert_int_eq(cvs_match_descriptors(&query, &bare, &mp, &m), CVS_OK);
+    ck_assert_uint_eq(m.count, 0);
+    /* The ratio test drops ambiguous ones: two identical train rows. */
+    memcpy(dt + 32, dt, 32);
+    ck_assert_int_eq(cvs_match_descriptors(&query, &train, &mp, &m), CVS_OK);
+    for (size_t i = 0; i < m.count; i++) ck_assert_int_ne(m.items[i].query, 0);
+    cvs_matches_free(&m);
+    cvs_matches_free(NULL);
+}
+END_TEST
+
+/* cvs_warp: a shift, both ways, perspective or affine; what it refuses. */
+START_TEST(warp_shifts_and_refuses) {
+    cvs_image src = img_noise(20, 10, 1, 9), dst = {0};
+    const double shift[9] = {1, 0, 3, 0, 1, 2, 0, 0, 1};
+    /* inverse: dst(x, y) = src(x + 3, y + 2). */
+    ck_assert_int_eq(cvs_warp(&src, &dst, shift, 1, 12, 6, CVS_INTER_LINEAR, CVS_BORDER_CONSTANT, 1),
+                     CVS_OK);
+    ck_assert_int_eq(dst.width, 12);
+    ck_assert_int_eq(dst.height, 6);
+    ck_assert_int_eq(*px(&dst, 0, 0), *px(&src, 3, 2));
+    ck_assert_int_eq(*px(&dst, 11, 5), *px(&src, 14, 7));
+    /* forward, affine: dst(x + 3, y + 2) = src(x, y); zeros beyond src. */
+    ck_assert_int_eq(cvs_warp(&src, &dst, shift, 0, 20, 10, CVS_INTER_NEAREST, CVS_BORDER_CONSTANT, 0),
+                     CVS_OK);
+    ck_assert_int_eq(*px(&dst, 3, 2), *px(&src, 0, 0));
+    ck_assert_int_eq(*px(&dst, 0, 0), 0);
+    const double bad_m[9] = {1, 0, NAN, 0, 1, 0, 0, 0, 1};
+    ck_assert_int_eq(cvs_warp(&src, &dst, bad_m, 1, 5, 5, CVS_INTER_LINEAR, 0, 1), CVS_EINVAL);
+    ck_assert_int_eq(cvs_warp(&src, &dst, NULL, 1, 5, 5, CVS_INTER_LINEAR, 0, 1), CVS_EINVAL);
+    ck_assert_int_eq(cvs_warp(&src, &dst, shift, 1, 5, 5, CVS_INTER_AREA, 0, 1), CVS_EINVAL);
+    ck_assert_int_eq(cvs_warp(&src, &dst, shift, 1, 5, 5, CVS_INTER_LINEAR, CVS_BORDER_COUNT, 1),
+                     CVS_EINVAL);
+    ck_assert_int_eq(cvs_warp(&src, &dst, shift, 1, 0, 5, CVS_INTER_LINEAR, 0, 1), CVS_EINVAL);
+    ck_assert_int_eq(cvs_warp(&src, &dst, shift, 1, 70000, 5, CVS_INTER_LINEAR, 0, 1), CVS_EINVAL);
+    ck_assert_int_eq(cvs_warp(&src, &src, shift, 1, 20, 10, CVS_INTER_LINEAR, 0, 1), CVS_EINVAL);
     cvs_image_free(&src);
     cvs_image_free(&dst);
 }
@@ -800,6 +993,9 @@ int main(void) {
     tcase_add_test(rules, src_is_borrowed);
     tcase_add_test(rules, borrowed_dst_is_refused);
     tcase_add_test(rules, dst_must_not_alias_src);
+    tcase_add_test(rules, match_template_arguments);
+    tcase_add_test(rules, match_and_fit_model);
+    tcase_add_test(rules, warp_shifts_and_refuses);
     tcase_add_test(rules, detector_results_zeroed_on_failure);
     tcase_add_test(rules, results_free_and_zero);
     tcase_add_test(rules, last_error_per_thread_cleared_on_success);

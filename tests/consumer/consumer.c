@@ -8,7 +8,9 @@
  *
  * Reads a binary PGM (P5, gray) or PPM (P6, three channels, taken in the
  * file's byte order, which cvshim calls BGR): cvshim has no image codec.
- * Runs cvs_gaussian (5x5, sigma 1.5) into OUT.pnm (same type) and cvs_orb
+ * Runs cvs_gaussian (5x5, sigma 1.5), then cvs_filter2d (the sharpening
+ * kernel 0 -1 0; -1 5 -1; 0 -1 0, since 0.2.0) on its result into OUT.pnm
+ * (same type), and cvs_orb
  * (OpenCV's defaults, with descriptors) on the input, and prints one line
  * per keypoint: "x y size angle response octave" (%.9g: float32 exactly),
  * then "descriptors ROWS LEN" and each descriptor row in hex.
@@ -82,7 +84,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "libcvshim %s, OpenCV %s\n", cvs_version_string(), cvs_opencv_version());
 
     int rc = 1;
-    cvs_image src = {0}, blurred = {0};
+    cvs_image src = {0}, blurred = {0}, sharpened = {0};
     cvs_keypoints kp = {0};
     if (read_pnm(argv[1], &src) != 0)
         goto done;
@@ -91,7 +93,12 @@ int main(int argc, char **argv) {
         fprintf(stderr, "gaussian: %s\n", cvs_last_error());
         goto done;
     }
-    if (write_pnm(argv[2], &blurred) != 0)
+    static const double sharpen[9] = {0, -1, 0, -1, 5, -1, 0, -1, 0};
+    if (cvs_filter2d(&blurred, &sharpened, sharpen, 3, 3, 1, 0, CVS_BORDER_REFLECT101) != CVS_OK) {
+        fprintf(stderr, "filter2d: %s\n", cvs_last_error());
+        goto done;
+    }
+    if (write_pnm(argv[2], &sharpened) != 0)
         goto done;
 
     cvs_orb_params p;
@@ -116,6 +123,7 @@ int main(int argc, char **argv) {
     rc = fflush(stdout) == 0 ? 0 : 1;
 done:
     cvs_keypoints_free(&kp);
+    cvs_image_free(&sharpened);
     cvs_image_free(&blurred);
     cvs_image_free(&src);
     return rc;

@@ -21,6 +21,21 @@ static void check_value(const step *st, size_t k) {
     const param_def *p = &st->op->params[k];
     double v = st->v[k];
     const char *op = st->op->name;
+    if (p->type == PT_PATH) {
+        FUZZ_CHECK(st->text[k] != NULL && st->text[k][0], "%s %s: no path", op, p->name);
+        return;
+    }
+    if (p->type == PT_KERNEL) {
+        /* Kept as text that parses (NULL only for a required one that the
+         * op's check refuses). */
+        op_kernel kn;
+        char why[256];
+        FUZZ_CHECK(st->text[k] != NULL, "%s %s: no text", op, p->name);
+        FUZZ_CHECK(kernel_parse(st->text[k], &kn, why, sizeof why) == 0, "%s %s: kept '%s', which %s",
+                   op, p->name, st->text[k], why);
+        free(kn.v);
+        return;
+    }
     FUZZ_CHECK(isfinite(v), "%s %s=%g", op, p->name, v);
     if (st->pct & (1u << k)) {
         /* An int given as a percentage: the fraction of the image's side. */
@@ -51,19 +66,33 @@ static void check_value(const step *st, size_t k) {
         FUZZ_CHECK(v == floor(v) && v >= 0 && v < (double)param_choice_count(p),
                    "%s %s=%g is not a choice", op, p->name, v);
         break;
+    case PT_KERNEL:
+    case PT_PATH:
+        break; /* above */
     }
 }
 
-/* Writes the step as "op p=v ..." with every parameter given. */
+/* Writes the step as "op p=v ..." with every parameter given; a kernel
+ * inline in quotes, its line ends as ';' (its text has no quote: only
+ * numbers and separators parse). */
 static void write_step(const step *st, char *s, size_t cap) {
     size_t np = op_param_count(st->op), len = 0;
-    FUZZ_CHECK(cap >= strlen(st->op->name) + 1 + np * 80, "step text buffer too small");
+    FUZZ_CHECK(cap >= strlen(st->op->name) + 1 + np * 80 + PIPELINE_MAX_SPEC,
+               "step text buffer too small");
     len += (size_t)sprintf(s + len, "%s", st->op->name);
     for (size_t k = 0; k < np; k++) {
         const param_def *p = &st->op->params[k];
         double v = st->v[k];
         len += (size_t)sprintf(s + len, " %s=", p->name);
-        if (p->type == PT_CHOICE) {
+        if (p->type == PT_KERNEL || p->type == PT_PATH) {
+            /* A path in the quotes it does not hold (it cannot hold both:
+             * a quote opens or closes a quoted part). */
+            char q = strchr(st->text[k], '"') ? '\'' : '"';
+            s[len++] = q;
+            for (const char *t = st->text[k]; *t; t++) s[len++] = *t == '\n' ? ';' : *t;
+            s[len++] = q;
+            s[len] = '\0';
+        } else if (p->type == PT_CHOICE) {
             len += (size_t)sprintf(s + len, "%s", p->choices[(int)v].name);
         } else if (p->type == PT_BOOL) {
             len += (size_t)sprintf(s + len, "%s", v != 0 ? "true" : "false");
@@ -105,9 +134,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         detector |= (st->op->flags & OPF_DETECTOR) != 0;
 
         /* Written out with every parameter explicit, it parses to the same step. */
-        char text[64 + OP_MAX_PARAMS * 80];
+        static char text[64 + OP_MAX_PARAMS * 80 + PIPELINE_MAX_SPEC];
         pipeline again;
         write_step(st, text, sizeof text);
+        if (strlen(text) > PIPELINE_MAX_SPEC) continue; /* a long kernel from a file */
         FUZZ_CHECK(pipeline_parse(text, &again, err) == 0, "'%s' does not parse again: %s", text,
                    err);
         FUZZ_CHECK(again.n == 1 && again.steps[0].op == st->op, "'%s' parses to another op", text);
@@ -119,6 +149,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             int same = (st->pct & (1u << k)) ? fabs(a - b) <= 1e-15 : a == b;
             FUZZ_CHECK(same, "step %zu (%s) %s: %.17g, then %.17g", i + 1, st->op->name,
                        st->op->params[k].name, b, a);
+            if (st->op->params[k].type == PT_PATH)
+                FUZZ_CHECK(!strcmp(again.steps[0].text[k], st->text[k]),
+                           "step %zu (%s): path '%s', then '%s'", i + 1, st->op->name,
+                           st->text[k], again.steps[0].text[k]);
+            if (st->op->params[k].type == PT_KERNEL) {
+                op_kernel ka, kb;
+                char why[256];
+                FUZZ_CHECK(kernel_parse(again.steps[0].text[k], &ka, why, sizeof why) == 0 &&
+                               kernel_parse(st->text[k], &kb, why, sizeof why) == 0,
+                           "step %zu (%s): a kernel no longer parses", i + 1, st->op->name);
+                FUZZ_CHECK(ka.rows == kb.rows && ka.cols == kb.cols &&
+                               !memcmp(ka.v, kb.v, sizeof *ka.v * (size_t)ka.rows * ka.cols),
+                           "step %zu (%s): the kernel differs once written out", i + 1,
+                           st->op->name);
+                free(ka.v);
+                free(kb.v);
+            }
         }
         pipeline_free(&again);
     }

@@ -60,8 +60,21 @@ static double param(const step *st, const char *name) {
     case PT_REAL: return arg_real(&c, name);
     case PT_BOOL: return arg_bool(&c, name);
     case PT_CHOICE: return arg_choice(&c, name);
+    case PT_KERNEL: break; /* see kernel_cells */
+    case PT_PATH: break;   /* never loaded here: template and match steps fail */
     }
     return 0;
+}
+
+/* The number of cells of a step's kernel parameter `name` (1 if none). */
+static double kernel_cells(const step *st, const char *name) {
+    op_call c = {.st = st};
+    op_kernel k;
+    char why[256];
+    const char *text = arg_text(&c, name);
+    if (!text || kernel_parse(text, &k, why, sizeof why) != 0) return 1;
+    free(k.v);
+    return (double)k.rows * k.cols;
 }
 
 /* OpenCV's Gaussian kernel size for a sigma when none is given (8-bit). */
@@ -100,6 +113,8 @@ static double step_work(const step *st, double *w, double *h) {
         double k = param(st, "ksize") > 0 ? param(st, "ksize") : gauss_ksize(s);
         return px * 3 * 2 * fmax(k, gauss_ksize(s));
     }
+    /* filter2D goes to the DFT for a large kernel: bounded by both. */
+    if (!strcmp(op, "convolve")) return px * 3 * fmin(kernel_cells(st, "kernel"), 400);
     if (!strcmp(op, "sharpen")) return px * 3 * 2 * gauss_ksize(param(st, "sigma"));
     if (!strcmp(op, "median")) {
         double k = param(st, "ksize");

@@ -288,7 +288,7 @@ def op_table(cvapp):
             op = m.group(1)
             ops[op] = []
             continue
-        m = re.match(r"^    (\w+)\s+(int|real|bool|choice)\s+default (\S+)\s+(\S+)", line)
+        m = re.match(r"^    (\w+)\s+(int|real|bool|choice|kernel|path)\s+default (\S+)\s+(\S+)", line)
         if m and op:
             ops[op].append(m.groups())
     return ops
@@ -300,13 +300,15 @@ def op_specs(ops):
              for op, params in ops.items()}
     specs["resize"] = "resize width=8 height=6 interp=cubic"
     specs["crop"] = "crop x=1 y=2 width=5 height=4"
+    specs["convolve"] = 'convolve kernel="1 2 1; 2 4 2; 1 2 1" scale=0.0625 border=replicate'
+    specs["template"] = "template ref=stamp.png method=sqdiff_normed threshold=0.1 max_count=3"
     return specs
 
 
 def pipeline_dict(ops):
     """libFuzzer dictionary: op names, "param=", choices, the separators."""
     words = {" | ", "|", "=", "#", "\n", " ", "true", "false", "yes", "off", "0", "1", "-1",
-             "1e9", "0.5", "65535", "255", "@"}
+             "1e9", "0.5", "65535", "255", "@", "\"", "'", ";", ","}
     for op, params in ops.items():
         words.add(op)
         for p, kind, _, allowed in params:
