@@ -262,9 +262,11 @@ static void report_row(run_state *s, const item *it, const char *status, const j
     if (it->ignored) jw_key(&j, "reason"), jw_str(&j, it->ignored);
     if (r && strcmp(status, "error") == 0) jw_key(&j, "error"), jw_str(&j, r->err);
     if (k) {
-        jw_key(&j, "size"), jw_int(&j, k->size);
-        jw_key(&j, "width"), jw_int(&j, k->width);
-        jw_key(&j, "height"), jw_int(&j, k->height);
+        if (it->output) { /* the kept image's; with --no-image there is none */
+            jw_key(&j, "size"), jw_int(&j, k->size);
+            jw_key(&j, "width"), jw_int(&j, k->width);
+            jw_key(&j, "height"), jw_int(&j, k->height);
+        }
         if (it->json) jw_path(&j, "features", it->json);
     }
     if (r && strcmp(status, "ok") == 0) {

@@ -71,6 +71,11 @@ expect_eq "$(tail -n +$((NIN + 1)) "$W/lines.jsonl" | grep -c '"status":"skipped
 expect_eq "$(tail -n +$((NIN + 1)) "$W/lines.jsonl" | grep -c '"status":"error"')" 1
 expect_eq "$(grep -o '"run":"[0-9a-f]*"' "$W/lines.jsonl" | uniq -c | awk '{print $1}' | tr '\n' ' ')" "$NIN $NIN "
 echo "$W/lines.jsonl" >>"$W/appended"
+# The same with --no-image: a skipped row has no image, so no size.
+run "$CVAPP" -q -d "$W/out/noimage" --skip-existing --report "$W/noimage.jsonl" -p "orb nfeatures=20" --no-image "$IN"
+expect_rc 1
+expect_eq "$(tail -n +$((NIN + 1)) "$W/noimage.jsonl" | grep '"status":"skipped"' | grep -c '"image":false')" 3
+echo "$W/noimage.jsonl" >>"$W/appended"
 
 # A walked directory with files that are no input: one ignored row each, with its reason.
 t "ignored rows"
@@ -244,6 +249,8 @@ for line in lines_of(reports_list):
         check(os.path.lexists(path_of(row, "input")) or row["input"] == "-", f"{where}: no input {row['input']}")
         if row["status"] == "ignored":
             seen.add("ignored row")
+        if row["status"] == "skipped" and row.get("image") is False:
+            seen.add("skipped no-image row")
         if row["status"] == "ok":
             if row.get("image") is False:
                 seen.add("no-image row")
@@ -276,7 +283,7 @@ for report in lines_of(appended_list):
 
 for what in ("uint8 descriptor", "float32 descriptor", "keypoint without descriptor", "lines", "circles",
              "contours", "nested contour", "no detector", "row with features", "row without features",
-             "truncated step", "truncated row", "ignored row", "no-image row", "input_bytes", "output_bytes", "features_bytes",
+             "truncated step", "truncated row", "ignored row", "no-image row", "skipped no-image row", "input_bytes", "output_bytes", "features_bytes",
              "appended report", "boxes", "match found", "match not found"):
     check(what in seen, f"no output had a {what}: the runs do not cover it")
 check(statuses == {"ok", "error", "skipped", "ignored"}, f"row statuses seen: {sorted(statuses)}")
