@@ -198,15 +198,15 @@ while read -r line; do
   expect_rc 0
 done < <(grep 'command: \[' "$SRC/docker/compose.yaml")
 expect_eq "$(outputs "$W/data/out" | wc -l)" 9
-expect_eq "$(cat "$W"/data/out/report-*.jsonl | grep -c '"status":"ok"')" 9
+expect_eq "$(cat "$W"/data/out/reports/*.jsonl | grep -c '"status":"ok"')" 9
 # A retried shard resumes and appends: the first rows stay.
 while read -r line; do
   mapfile -t args < <(sed 's/^ *command: //' <<<"$line" | tr -d '[]' | tr ',' '\n' | sed 's/^ *"//; s/"$//' | sed "s|/data|$W/data|g")
   cv -q "${args[@]}"
   expect_rc 0
 done < <(grep 'command: \[' "$SRC/docker/compose.yaml")
-expect_eq "$(cat "$W"/data/out/report-*.jsonl | grep -c '"status":"ok"')" 9
-expect_eq "$(cat "$W"/data/out/report-*.jsonl | grep -c '"status":"skipped"')" 9
+expect_eq "$(cat "$W"/data/out/reports/*.jsonl | grep -c '"status":"ok"')" 9
+expect_eq "$(cat "$W"/data/out/reports/*.jsonl | grep -c '"status":"skipped"')" 9
 mapfile -t kargs < <(sed -n '/^ *args:/,/^ *resources:/p' "$SRC/docker/k8s-indexed-job.yaml" | sed -n 's/^ *- "\(.*\)"$/\1/p' | sed "s|/data|$W/data|g; s|/out|/k8s|g")
 for idx in 0 1 2 3; do
   JOB_COMPLETION_INDEX=$idx run "$CVAPP" -q "${kargs[@]//\$(JOB_COMPLETION_INDEX)/$idx}"
