@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all build deps demo check check-all check-matrix check-asan check-fuzz lint test docs readme bench bench-docs bench-readme abi-dump deb clean
+.PHONY: all build deps demo check check-all check-matrix check-asan check-fuzz lint test docs readme bench bench-docs bench-readme bench-memory abi-dump deb clean
 
 all: build
 
@@ -111,6 +111,11 @@ bench: build
 # The same, and the figures of docs/performance.md. `bench-readme` is its old name.
 bench-docs bench-readme: build
 	/usr/bin/python3 bench/bench.py $(BUILD)/cvapp --update-docs
+
+# Peak memory of each detector on a 25 MP image (docs/limits-and-security.md,
+# "Detector memory"); OLD=path/to/cvapp adds another build's column.
+bench-memory: build
+	/usr/bin/python3 bench/detector_memory.py $(BUILD)/cvapp $(OLD)
 
 clean:
 	rm -rf $(BUILD)
