@@ -569,7 +569,7 @@ CASES = [
      filter2d([[1] * 4] * 2, 0.125, 10, cv2.BORDER_CONSTANT)),
     ("convolve-gray-gradient", "grayscale | convolve kernel='-1 0 1' offset=128 border=replicate",
      lambda im: filter2d([[-1, 0, 1]], 1, 128, cv2.BORDER_REPLICATE)(gray(im))),
-    ("convolve-big-reflect", f"convolve kernel={kernel_text(BIG_KERNEL)} scale={1 / np.sum(BIG_KERNEL)!r} border=reflect",
+    ("convolve-big-reflect", f"convolve kernel={kernel_text(BIG_KERNEL)} scale={float(1 / np.sum(BIG_KERNEL))!r} border=reflect",
      filter2d(BIG_KERNEL, 1 / np.sum(BIG_KERNEL), 0, cv2.BORDER_REFLECT)),
     ("convolve-file", f"convolve kernel=@{here}/kernels/emboss5.txt offset=-20.5",
      filter2d(EMBOSS5, 1, -20.5)),

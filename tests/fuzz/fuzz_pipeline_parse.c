@@ -160,7 +160,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                                kernel_parse(st->text[k], &kb, why, sizeof why) == 0,
                            "step %zu (%s): a kernel no longer parses", i + 1, st->op->name);
                 FUZZ_CHECK(ka.rows == kb.rows && ka.cols == kb.cols &&
-                               !memcmp(ka.v, kb.v, sizeof *ka.v * (size_t)ka.rows * ka.cols),
+                               !memcmp(ka.v, kb.v, sizeof *ka.v * (size_t)ka.rows * (size_t)ka.cols),
                            "step %zu (%s): the kernel differs once written out", i + 1,
                            st->op->name);
                 free(ka.v);
