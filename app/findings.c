@@ -2,6 +2,7 @@
 #include "findings.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,63 +179,83 @@ static void write_descriptor(jw *w, const cvs_keypoints *kp, size_t i) {
 #define REAL(w, key, v) (jw_key(w, key), jw_real(w, (double)(v), 9))
 #define INT(w, key, v) (jw_key(w, key), jw_int(w, (long long)(v)))
 
-static void write_keypoints(jw *w, const feature_set *s) {
-    for (size_t i = 0; i < s->kp.count && !w->err; i++) {
-        const cvs_keypoint *k = &s->kp.items[i];
+/* One number of a found item, written under the member's own name; its
+ * type is the member's (an int, or a float or double written as REAL). */
+typedef struct field {
+    const char *key;
+    size_t offset;
+    enum { F_INT, F_FLOAT, F_DOUBLE } type;
+} field;
+
+#define FIELD(T, m) \
+    {#m, offsetof(T, m), _Generic(((T *)0)->m, int: F_INT, float: F_FLOAT, double: F_DOUBLE)}
+
+/* The items' fields in the features JSON's order; each list ends with {NULL}. */
+static const field keypoint_fields[] = {
+    FIELD(cvs_keypoint, x),     FIELD(cvs_keypoint, y),        FIELD(cvs_keypoint, size),
+    FIELD(cvs_keypoint, angle), FIELD(cvs_keypoint, response), FIELD(cvs_keypoint, octave),
+    {NULL}};
+static const field line_fields[] = {FIELD(cvs_line, x1), FIELD(cvs_line, y1),
+                                    FIELD(cvs_line, x2), FIELD(cvs_line, y2), {NULL}};
+static const field circle_fields[] = {FIELD(cvs_circle, x), FIELD(cvs_circle, y),
+                                      FIELD(cvs_circle, radius), {NULL}};
+static const field box_fields[] = {FIELD(cvs_box, x),      FIELD(cvs_box, y),
+                                   FIELD(cvs_box, width),  FIELD(cvs_box, height),
+                                   FIELD(cvs_box, score), {NULL}};
+
+/* The field's value in item (an int is exact in a double). */
+static double field_value(const char *item, const field *f) {
+    const char *p = item + f->offset;
+    if (f->type == F_INT) {
+        int v;
+        memcpy(&v, p, sizeof v);
+        return v;
+    }
+    if (f->type == F_FLOAT) {
+        float v;
+        memcpy(&v, p, sizeof v);
+        return v;
+    }
+    double v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* count items, size bytes apart: each one's fields, its detector and, for
+ * keypoints with descriptors, its descriptor. */
+static void write_items(jw *w, const feature_set *s, const void *items, size_t count, size_t size,
+                        const field *fields) {
+    for (size_t i = 0; i < count && !w->err; i++) {
+        const char *item = (const char *)items + i * size;
         jw_begin(w, '{');
-        REAL(w, "x", k->x);
-        REAL(w, "y", k->y);
-        REAL(w, "size", k->size);
-        REAL(w, "angle", k->angle);
-        REAL(w, "response", k->response);
-        INT(w, "octave", k->octave);
+        for (const field *f = fields; f->key; f++) {
+            if (f->type == F_INT)
+                INT(w, f->key, field_value(item, f));
+            else
+                REAL(w, f->key, field_value(item, f));
+        }
         jw_key(w, "detector");
         jw_str(w, s->detector);
-        if (s->kp.descriptors) write_descriptor(w, &s->kp, i);
+        if (fields == keypoint_fields && s->kp.descriptors) write_descriptor(w, &s->kp, i);
         jw_end_(w, '}');
     }
+}
+
+static void write_keypoints(jw *w, const feature_set *s) {
+    write_items(w, s, s->kp.items, s->kp.count, sizeof *s->kp.items, keypoint_fields);
 }
 
 static void write_lines(jw *w, const feature_set *s) {
-    for (size_t i = 0; i < s->lines.count && !w->err; i++) {
-        const cvs_line *l = &s->lines.items[i];
-        jw_begin(w, '{');
-        INT(w, "x1", l->x1);
-        INT(w, "y1", l->y1);
-        INT(w, "x2", l->x2);
-        INT(w, "y2", l->y2);
-        jw_key(w, "detector");
-        jw_str(w, s->detector);
-        jw_end_(w, '}');
-    }
+    write_items(w, s, s->lines.items, s->lines.count, sizeof *s->lines.items, line_fields);
 }
 
 static void write_circles(jw *w, const feature_set *s) {
-    for (size_t i = 0; i < s->circles.count && !w->err; i++) {
-        const cvs_circle *c = &s->circles.items[i];
-        jw_begin(w, '{');
-        REAL(w, "x", c->x);
-        REAL(w, "y", c->y);
-        REAL(w, "radius", c->radius);
-        jw_key(w, "detector");
-        jw_str(w, s->detector);
-        jw_end_(w, '}');
-    }
+    write_items(w, s, s->circles.items, s->circles.count, sizeof *s->circles.items,
+                circle_fields);
 }
 
 static void write_boxes(jw *w, const feature_set *s) {
-    for (size_t i = 0; i < s->boxes.count && !w->err; i++) {
-        const cvs_box *b = &s->boxes.items[i];
-        jw_begin(w, '{');
-        INT(w, "x", b->x);
-        INT(w, "y", b->y);
-        INT(w, "width", b->width);
-        INT(w, "height", b->height);
-        REAL(w, "score", b->score);
-        jw_key(w, "detector");
-        jw_str(w, s->detector);
-        jw_end_(w, '}');
-    }
+    write_items(w, s, s->boxes.items, s->boxes.count, sizeof *s->boxes.items, box_fields);
 }
 
 /* `base`: the index of the set's first contour in the "contours" array. */
@@ -324,6 +345,15 @@ static void write_match(jw *w, const feature_set *s, size_t base) {
     jw_end_(w, '}');
 }
 
+/* "key": an array of every set's items, written by write. */
+static void write_section(jw *w, const findings *f, const char *key,
+                          void (*write)(jw *, const feature_set *)) {
+    jw_key(w, key);
+    jw_begin(w, '[');
+    for (size_t i = 0; i < f->nsets; i++) write(w, &f->sets[i]);
+    jw_end_(w, ']');
+}
+
 int findings_truncated(const findings *f) {
     for (size_t i = 0; i < f->nsets; i++)
         if (f->sets[i].found > feature_set_count(&f->sets[i])) return 1;
@@ -380,27 +410,15 @@ void findings_write_json(const findings *f, jw *w, const char *input, int width,
         jw_end_(w, '}');
     }
     jw_end_(w, ']');
-    jw_key(w, "keypoints");
-    jw_begin(w, '[');
-    for (size_t i = 0; i < f->nsets; i++) write_keypoints(w, &f->sets[i]);
-    jw_end_(w, ']');
-    jw_key(w, "lines");
-    jw_begin(w, '[');
-    for (size_t i = 0; i < f->nsets; i++) write_lines(w, &f->sets[i]);
-    jw_end_(w, ']');
-    jw_key(w, "circles");
-    jw_begin(w, '[');
-    for (size_t i = 0; i < f->nsets; i++) write_circles(w, &f->sets[i]);
-    jw_end_(w, ']');
+    write_section(w, f, "keypoints", write_keypoints);
+    write_section(w, f, "lines", write_lines);
+    write_section(w, f, "circles", write_circles);
     jw_key(w, "contours");
     jw_begin(w, '[');
     for (size_t i = 0, base = 0; i < f->nsets; base += f->sets[i].contours.count, i++)
         write_contours(w, &f->sets[i], base);
     jw_end_(w, ']');
-    jw_key(w, "boxes");
-    jw_begin(w, '[');
-    for (size_t i = 0; i < f->nsets; i++) write_boxes(w, &f->sets[i]);
-    jw_end_(w, ']');
+    write_section(w, f, "boxes", write_boxes);
     jw_key(w, "matches");
     jw_begin(w, '[');
     for (size_t i = 0, base = 0; i < f->nsets; base += f->sets[i].kp.count, i++)

@@ -57,6 +57,17 @@ def main():
             failed += 1
             print("FAIL " + what)
 
+    def check_found(m, err, label, want, tol):
+        """A match that must find the reference: found, each corner within
+        tol pixels of want."""
+        if m is None:
+            check(False, f"{label}: cvapp failed: {err}")
+            return
+        check(m["model"]["found"], f"{label}: not found ({m['model']['inliers']} inliers)")
+        if m["corners"]:
+            d = np.abs(np.float64(m["corners"]) - want).max()
+            check(d <= tol, f"{label}: a corner is {d:.1f} px from the truth")
+
     rng = np.random.default_rng(7)
     baboon = cv2.imread(os.path.join(samples, "baboon.jpg"))
     home = cv2.imread(os.path.join(samples, "home.jpg"))
@@ -94,14 +105,7 @@ def main():
                 label = f"{name} with {detector.split()[0]}"
                 m, _, err = run(cvapp, tmp, f"match ref={ref_path} detector={detector}", img_path,
                                 name)
-                if m is None:
-                    check(False, f"{label}: cvapp failed: {err}")
-                    continue
-                check(m["model"]["found"], f"{label}: not found ({m['model']['inliers']} inliers)")
-                if m["corners"]:
-                    d = np.abs(np.float64(m["corners"]) - want).max()
-                    tol = TOLERANCE[detector.split()[0]]
-                    check(d <= tol, f"{label}: a corner is {d:.1f} px from the truth")
+                check_found(m, err, label, want, TOLERANCE[detector.split()[0]])
             # warp: the image aligned to the reference's frame is the reference again.
             m, out, err = run(cvapp, tmp, f"match ref={ref_path} detector=sift | warp", img_path,
                               name + "-warp")
@@ -138,13 +142,7 @@ def main():
             want = project(hm, corners_of(gw, gh))
             for detector in ("sift", "akaze"):
                 m, _, err = run(cvapp, tmp, f"match ref={g1} detector={detector}", g3, "graf")
-                if m is None:
-                    check(False, f"graf1 in graf3 with {detector}: cvapp failed: {err}")
-                    continue
-                check(m["model"]["found"], f"graf1 in graf3 with {detector}: not found")
-                if m["corners"]:
-                    d = np.abs(np.float64(m["corners"]) - want).max()
-                    check(d <= 5, f"graf1 in graf3 with {detector}: a corner is {d:.1f} px off")
+                check_found(m, err, f"graf1 in graf3 with {detector}", want, 5)
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

@@ -54,6 +54,17 @@ char *test_tmpdir(void) {
     return d;
 }
 
+void test_write_bytes(const char *path, const void *data, size_t n) {
+    FILE *f = fopen(path, "wb");
+    ck_assert_msg(f != NULL, "cannot write %s", path);
+    ck_assert_uint_eq(fwrite(data, 1, n, f), n);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+void test_write_text(const char *path, const char *text) {
+    test_write_bytes(path, text, strlen(text));
+}
+
 void test_skip(const char *suite, const char *test, const char *reason) {
     printf("SKIP [%s/%s]: %s\n", suite, test, reason);
     fflush(stdout);

@@ -33,4 +33,8 @@ void test_skip(const char *suite, const char *test, const char *reason);
 /* A fresh temporary directory (mkdtemp); returned string is static per call site. */
 char *test_tmpdir(void);
 
+/* Writes n bytes of data to path (test_write_text: a string), replacing the file. */
+void test_write_bytes(const char *path, const void *data, size_t n);
+void test_write_text(const char *path, const char *text);
+
 #endif
