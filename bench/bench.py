@@ -327,7 +327,9 @@ def throughput(cvapp, sets, work, runs):
     md = ["### Batch throughput\n\n`cvapp -j N -f png` on the reference workload, fsync on, median of "
           f"{runs} runs. `busy` is cvapp's own per-image clock (mean over the report rows); "
           "`wall x N / n` is the wall time spread over the N workers: the gap between them is time no "
-          "worker spent on an image (start-up, the last images when one worker has nothing left).", "",
+          "worker spent on an image (start-up, the last images when one worker has nothing left). "
+          "At -j 1 cvapp gives OpenCV 2 threads (workers x threads = CPUs), at -j 2 one each: the ratio "
+          "is what a second worker adds to the steps' own threads, not to one core.", "",
           "| set | MP | images | -j 1 images/s | -j 2 images/s | -j 2 / -j 1 | -j 1 busy ms | -j 2 busy ms "
           "| -j 1 wall x 1 / n | -j 2 wall x 2 / n |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     stage_md = ["", "The same runs by stage (ms per image; `write` includes the JSON and fsync):", "",
