@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all build deps demo check check-all check-matrix check-asan check-fuzz lint test docs readme bench bench-docs bench-readme bench-memory abi-dump deb clean
+.PHONY: all build deps demo check check-all check-matrix check-asan check-fuzz lint test docs readme bench bench-static bench-docs bench-readme bench-memory abi-dump deb clean
 
 all: build
 
@@ -52,16 +52,17 @@ check-asan:
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) -L fast -E parity
 
-# Static analysis: cppcheck over the C and the C++ with no finding allowed;
-# suppressions are written where they apply (// cppcheck-suppress ...), with
-# the reason beside them. One style rule is off for the shim: useStlAlgorithm
-# (each flagged loop copies OpenCV's results into the C structs one field
-# at a time, clearer as a loop than as std::transform with a lambda).
+# Static analysis: cppcheck over the C and the C++ (the shim and bench/'s
+# peers) with no finding allowed; suppressions are written where they apply
+# (// cppcheck-suppress ...), with the reason beside them. One style rule is
+# off for the shim: useStlAlgorithm (each flagged loop copies OpenCV's
+# results into the C structs one field at a time, clearer as a loop than as
+# std::transform with a lambda).
 CPPCHECK = cppcheck --enable=warning,style,performance,portability --inline-suppr \
 	--quiet --error-exitcode=1 -I app -I shim
 lint:
 	$(CPPCHECK) --std=c11 --language=c app tests/*.c tests/fuzz/*.c tests/fault/*.c
-	$(CPPCHECK) --std=c++17 --language=c++ --suppress=useStlAlgorithm shim
+	$(CPPCHECK) --std=c++17 --language=c++ --suppress=useStlAlgorithm shim bench/*.cpp
 
 # libFuzzer harnesses (tests/fuzz: JPEG, PNG, EXIF, pipeline parser, whole pipeline) in a clang
 # ASan + UBSan build: every committed corpus input replayed (ctest), then each harness
@@ -104,13 +105,21 @@ deb:
 	cd $(DEB_BUILD) && rm -f ./*.deb && cpack -G DEB
 	$(LINTIAN) --fail-on error,warning $(DEB_BUILD)/*.deb
 
-# Benchmark against python3-opencv, ImageMagick and libvips (needs install-deps.sh --bench).
-bench: build
-	/usr/bin/python3 bench/bench.py $(BUILD)/cvapp
+# Benchmark against python3-opencv, ImageMagick, libvips and a C++ program
+# (bench/cpp_peer.cpp), with start-up, the libvips task and throughput at
+# -j 1 and -j 2 (needs install-deps.sh --bench); the static-opencv build is
+# made in STATIC_BUILD for its start-up.
+STATIC_BUILD ?= build-static
+bench-static: build
+	cmake -S . -B $(STATIC_BUILD) -DCVAPP_LINK=static-opencv -DCVAPP_TESTS=OFF $(CMAKE_FLAGS)
+	cmake --build $(STATIC_BUILD) -j $(JOBS) --target cvapp
+
+bench: bench-static
+	/usr/bin/python3 bench/bench.py $(BUILD)/cvapp --static=$(STATIC_BUILD)/cvapp
 
 # The same, and the figures of docs/performance.md. `bench-readme` is its old name.
-bench-docs bench-readme: build
-	/usr/bin/python3 bench/bench.py $(BUILD)/cvapp --update-docs
+bench-docs bench-readme: bench-static
+	/usr/bin/python3 bench/bench.py $(BUILD)/cvapp --static=$(STATIC_BUILD)/cvapp --update-docs
 
 # Peak memory of each detector on a 25 MP image (docs/limits-and-security.md,
 # "Detector memory"); OLD=path/to/cvapp adds another build's column.

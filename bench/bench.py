@@ -1,15 +1,19 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""cvapp against a python3-opencv loop, ImageMagick and libvips, in one run.
+"""cvapp against a python3-opencv loop, ImageMagick, libvips and a C++ program, in one run.
 
-usage: /usr/bin/python3 bench/bench.py CVAPP [--quick] [--workloads=a,b] [--update-docs]
+usage: /usr/bin/python3 bench/bench.py CVAPP [--static=CVAPP] [--quick] [--workloads=a,b] [--update-docs]
 
-Makes the image sets (OpenCV's sample photos scaled to 1920x1080 and
-4000x3000 JPEGs, with flips and crops so no two are alike), runs each
-workload through every tool, and writes bench/results.md, bench/chart.png
-and, with --update-docs (old name --update-readme), the figures of
-docs/performance.md between its bench:begin and bench:end markers.
-Needs docker/install-deps.sh --bench.
+Makes the image sets (OpenCV's sample photos scaled to 640x400, 1920x1080,
+4000x3000 and 5000x5000 JPEGs, with flips and crops so no two are alike),
+builds the C++ peers (bench/cpp_peer.cpp, bench/cpp_start.cpp) against the
+same OpenCV, and measures: each workload through every tool; cvapp against
+the C++ peer with cvapp's time by stage; start-up (CVAPP and the
+static-opencv build --static, against /bin/true and the C++ floor, and what
+the time is spent on); the libvips benchmark task; batch throughput at -j 1
+and -j 2. Writes bench/results.md, bench/chart.png and, with --update-docs
+(old name --update-readme), the figures of docs/performance.md between its
+bench:begin and bench:end markers. Needs docker/install-deps.sh --bench.
 """
 import json
 import os
@@ -29,7 +33,15 @@ ROOT = os.path.dirname(HERE)
 REF = "grayscale | gaussian ksize=5 sigma=1.5 | orb nfeatures=500 | canny low=50 high=150"
 FILTER = "grayscale | gaussian ksize=5 sigma=1.5"
 THUMB = "resize width=320"  # 320 wide, aspect kept, interp=auto (area)
+# ImageMagick 6 from Debian's imagemagick (not any other convert on PATH).
 CONVERT = "/usr/bin/convert"
+OPENCV_INC = "/usr/include/opencv4"
+# The libvips benchmark task (libvips wiki, "Speed and memory use"): crop 100
+# px off each edge of a 5000x5000 RGB image, shrink 10% bilinear, sharpen with
+# the 3x3 kernel below divided by 8, save (JPEG here, quality 95 for every tool).
+VIPS_TASK = ('crop x=100 y=100 width=4800 height=4800 | resize scale=0.9 interp=linear | '
+             'convolve kernel="-1 -1 -1; -1 16 -1; -1 -1 -1" scale=0.125')
+VIPS_MASK = "3 3 8 0\n-1 -1 -1\n-1 16 -1\n-1 -1 -1\n"
 
 
 def make_set(dirname, size, count):
@@ -53,10 +65,13 @@ def make_set(dirname, size, count):
     return sorted(os.path.join(dirname, f) for f in os.listdir(dirname))
 
 
-def timed(cmd, runs=3, shell=False):
-    """Best-of-runs wall time; CPU time and peak RSS of that run (GNU time)."""
-    best = None
+def timed(cmd, runs=3, shell=False, before=None):
+    """The median run by wall time, with its CPU time and peak RSS (GNU time);
+    `before` is called ahead of each run (to empty an output directory)."""
+    rows = []
     for _ in range(runs):
+        if before:
+            before()
         with tempfile.NamedTemporaryFile("r") as tf:
             full = ["/usr/bin/time", "-o", tf.name, "-f", "%e %U %S %M"] + (["bash", "-c", cmd] if shell else cmd)
             t0 = time.monotonic()
@@ -65,10 +80,8 @@ def timed(cmd, runs=3, shell=False):
             if r.returncode != 0:
                 raise SystemExit(f"failed: {cmd}\n{r.stderr[-2000:]}")
             _, user, sys_, rss = tf.read().split()[-4:]
-        row = {"wall": wall, "cpu": float(user) + float(sys_), "rss_mb": int(rss) / 1024}
-        if best is None or row["wall"] < best["wall"]:
-            best = row
-    return best
+        rows.append({"wall": wall, "cpu": float(user) + float(sys_), "rss_mb": int(rss) / 1024})
+    return sorted(rows, key=lambda r: r["wall"])[len(rows) // 2]
 
 
 def per_file(tool, inputs, out, workload):
@@ -90,6 +103,7 @@ def per_file(tool, inputs, out, workload):
 
 
 def cvapp_stages(report):
+    """Means over the report's ok rows (every run of one timing): stages, steps, cvapp's own clock."""
     rows = [json.loads(l) for l in open(report) if '"status":"ok"' in l]
     st = {k: statistics.mean(r["stages"][k] for r in rows) for k in ("read", "decode", "encode", "write")}
     nsteps = len(rows[0]["stages"]["steps"])
@@ -98,65 +112,321 @@ def cvapp_stages(report):
     return st, steps, total
 
 
+def build_cpp(work):
+    """bench/cpp_peer.cpp and bench/cpp_start.cpp, against the OpenCV cvapp uses."""
+    peer, start = os.path.join(work, "cpp_peer"), os.path.join(work, "cpp_start")
+    cxx = ["g++", "-std=c++17", "-O2", "-I", OPENCV_INC]
+    subprocess.run(cxx + [os.path.join(HERE, "cpp_peer.cpp"), "-o", peer, "-lopencv_imgcodecs",
+                          "-lopencv_features2d", "-lopencv_imgproc", "-lopencv_core"], check=True)
+    # Every module cvapp links, loaded whether or not a symbol of it is used.
+    subprocess.run(cxx + [os.path.join(HERE, "cpp_start.cpp"), "-o", start, "-Wl,--no-as-needed",
+                          "-lopencv_calib3d", "-lopencv_features2d", "-lopencv_imgproc", "-lopencv_core"],
+                   check=True)
+    return peer, start
+
+
+def emptied(path):
+    def f():
+        shutil.rmtree(path, ignore_errors=True)
+        os.makedirs(path)
+    return f
+
+
+def report_means(report):
+    """cvapp_stages of a report, and the report removed for the next timing."""
+    r = cvapp_stages(report)
+    os.remove(report)
+    return r
+
+
+def vs_peer(cvapp, peer, inputs, work, runs):
+    """The reference workload (PNG and JSON out) by cvapp -j 2 and by the C++
+    peer in 2 processes; cvapp's time by stage, JSON and fsync from the
+    differences between runs with and without them."""
+    out, rep = os.path.join(work, "out"), os.path.join(work, "rep.jsonl")
+    indir = os.path.dirname(inputs[0])
+    base = [cvapp, "-q", "-j", "2", "-f", "png", "-p", REF, "-d", out, "--report", rep]
+    tools = [("cvapp -j 2", base + [indir]),
+             ("cvapp -j 2 --no-fsync", base + ["--no-fsync", indir]),
+             ("cvapp -j 2 --exact", base + ["--exact", indir]),
+             ("cvapp -j 2 --no-fsync --no-features", base + ["--no-fsync", "--no-features", indir]),
+             ("C++ peer, 2 processes", [peer, "-j", "2", "reference", out] + inputs),
+             ("C++ peer, 2 processes, --no-fsync", [peer, "-j", "2", "--no-fsync", "reference", out] + inputs)]
+    rows, stages = {}, {}
+    for name, cmd in tools:
+        rows[name] = timed(cmd, runs=runs, before=emptied(out))
+        print(f"peer      {name:38} {rows[name]['wall']:7.2f} s rss {rows[name]['rss_mb']:6.1f} MB", flush=True)
+        if name.startswith("cvapp"):
+            stages[name] = report_means(rep)
+    n = len(inputs)
+    md = [f"### cvapp against the C++ peer\n\n{n} JPEGs at 1920x1080, `{REF}`, PNG (zlib level 1) and "
+          "features JSON out; cvapp with 2 workers, the peer ([`bench/cpp_peer.cpp`](../bench/cpp_peer.cpp): "
+          "imread, cvtColor, GaussianBlur, ORB detect, Canny, imwrite, the JSON by fprintf) in 2 processes "
+          f"splitting the list, 1 OpenCV thread each as cvapp's workers. Median of {runs} runs.", "",
+          "| tool | wall s | images/s | CPU s | peak RSS MB | cvapp / this |", "|---|---:|---:|---:|---:|---:|"]
+    for name, row in rows.items():
+        pair = "cvapp -j 2 --no-fsync" if "no-fsync" in name else "cvapp -j 2"
+        ratio = f"{rows[pair]['wall'] / row['wall']:.2f}x" if "peer" in name else ""
+        md.append(f"| {name} | {row['wall']:.2f} | {n / row['wall']:.1f} | {row['cpu']:.2f} | "
+                  f"{row['rss_mb']:.0f} | {ratio} |")
+    st, steps, total = stages["cvapp -j 2"]
+    nosync = stages["cvapp -j 2 --no-fsync"][0]["write"]
+    nojson = stages["cvapp -j 2 --no-fsync --no-features"][0]["write"]
+    wall_img = rows["cvapp -j 2"]["wall"] * 2 * 1000 / n
+    parts = [("read", st["read"]), ("decode", st["decode"])]
+    parts += [(p.split()[0], v) for p, v in zip(REF.split("|"), steps)]
+    parts += [("encode PNG", st["encode"]), ("features JSON", nosync - nojson),
+              ("fsync", st["write"] - nosync), ("write and rename", nojson)]
+    md += ["", "Where cvapp's time goes on that run (ms per image, means over the report rows of every run; "
+           "the JSON and fsync are the differences between the runs with and without them; `outside` is "
+           "the wall time spread over the 2 workers less cvapp's per-image clock: process start, the "
+           "workers' scheduling and the tail where one worker has finished):", "",
+           "| " + " | ".join(k for k, _ in parts) + " | per image | wall x 2 / n | outside |",
+           "|" + "---:|" * (len(parts) + 3)]
+    md.append("| " + " | ".join(f"{v:.2f}" for _, v in parts) + f" | {total:.2f} | {wall_img:.2f} | "
+              f"{wall_img - total:.2f} |")
+    return md
+
+
+def perf_split(cmd, work, runs):
+    """CPU ms per run of cmd by where it ran: perf record over `runs` runs."""
+    data = os.path.join(work, "perf.data")
+    loop = f"for i in $(seq {runs}); do {cmd} >/dev/null; done"
+    r = subprocess.run(["perf", "record", "-q", "-F", "10000", "-o", data, "--", "sh", "-c", loop],
+                       capture_output=True)
+    if r.returncode != 0:
+        return None
+    out = subprocess.run(["perf", "script", "-i", data, "-F", "comm,ip,sym,dso"], capture_output=True,
+                         text=True).stdout
+    prog = os.path.basename(cmd.split()[0])[:15]
+    split = {}
+    for line in out.splitlines():
+        f = line.split()
+        if not f or f[0] != prog:
+            continue
+        dso = line.rsplit("(", 1)[-1]
+        kind = ("kernel" if "kernel" in dso or f[1].startswith("ffff") else
+                "ld.so" if "ld-linux" in dso else
+                "OpenCV" if "libopencv" in dso else
+                "TBB" if "libtbb" in dso else
+                "the program" if os.path.basename(dso.rstrip(")")) == prog else "other libraries")
+        split[kind] = split.get(kind, 0) + 1
+    return {k: v / 10 / runs for k, v in split.items()}  # 10 samples a ms
+
+
+def ld_stats(cmd, runs=9):
+    """Libraries needed, relocations, and the loader's own cycles (LD_DEBUG=statistics, median of runs)."""
+    env = dict(os.environ, LD_DEBUG="statistics")
+    found = []
+    for _ in range(runs):
+        err = subprocess.run(cmd.split(), env=env, capture_output=True, text=True).stderr
+        found.append({k: int(m.group(1).replace(",", "")) for k, m in
+                      ((k, re.search(k + r":\s*([\d,]+)", err)) for k in
+                       ("final number of relocations", "number of relative relocations",
+                        "total startup time in dynamic loader")) if m})
+    def med(k):
+        return statistics.median(f.get(k, 0) for f in found)
+    libs = subprocess.run(["ldd", cmd.split()[0]], capture_output=True, text=True).stdout
+    nlibs = len([l for l in libs.splitlines() if "=>" in l])
+    return nlibs, med("final number of relocations") + med("number of relative relocations"), \
+        med("total startup time in dynamic loader")
+
+
+def perf_stat(cmd, runs):
+    """task-clock ms and page faults per run (perf stat -r)."""
+    r = subprocess.run(["perf", "stat", "-x,", "-r", str(runs), "-e", "task-clock,page-faults"] + cmd.split(),
+                       capture_output=True, text=True)
+    vals = {}
+    for line in r.stderr.splitlines():
+        f = line.split(",")
+        if len(f) > 2 and f[0].replace(".", "").isdigit():
+            vals[f[2]] = float(f[0])
+    return vals.get("task-clock", 0.0), vals.get("page-faults", 0.0)
+
+
+def startup(cvapp, static, start, small, work, runs):
+    """`--version` of both builds against /bin/true and the C++ floor (hyperfine -N),
+    a one-image run's fixed cost, and what the start-up is spent on."""
+    cmds = [("/bin/true", "/bin/true"), ("C++ with cvapp's OpenCV modules", start),
+            ("cvapp --version (dynamic)", f"{cvapp} --version")]
+    if static:
+        cmds.append(("cvapp --version (static-opencv)", f"{static} --version"))
+    rep = os.path.join(work, "one.jsonl")
+    # The default pipeline is the reference one.
+    one = f"{cvapp} -q --no-fsync --report {rep} {small} -o {work}/one.png --features {work}/one.json"
+    hf = os.path.join(work, "hf.json")
+    cmds.append(("cvapp, one 640x400 image", one))
+    subprocess.run(["hyperfine", "-N", "--warmup", "20", "--runs", str(runs), "--export-json", hf]
+                   + [c for _, c in cmds], check=True, stdout=subprocess.DEVNULL)
+    res = json.load(open(hf))["results"]
+    md = [f"### Start-up\n\n`hyperfine -N`, {runs} runs after 20 warm-up runs (median and mean, ms); "
+          "CPU ms and page faults per run by `perf stat`; the libraries mapped, the relocations and the "
+          "dynamic loader's own time by `LD_DEBUG=statistics` (cycles); the CPU time by where it ran "
+          "(perf record at 10 kHz over 100 runs, ms per run; in the static build OpenCV is part of the "
+          "program; the one-image run's OpenCV column includes the image work).", "",
+          "| program | median ms | mean ms | CPU ms | page faults | libraries | relocations | loader Mcycles "
+          "| kernel | ld.so | OpenCV | TBB | other libraries | the program |",
+          "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for (name, cmd), r in zip(cmds, res):
+        cpu, faults = perf_stat(cmd, 50)
+        nlibs, relocs, cycles = ld_stats(cmd)
+        split = perf_split(cmd, work, 100) or {}
+        md.append(f"| {name} | {r['median'] * 1000:.2f} | {r['mean'] * 1000:.2f} | {cpu:.2f} | {faults:.0f} | "
+                  f"{nlibs} | {relocs:.0f} | {cycles / 1e6:.2f} | " +
+                  " | ".join(f"{split.get(k, 0):.2f}" for k in ("kernel", "ld.so", "OpenCV", "TBB",
+                                                                "other libraries", "the program")) + " |")
+    rows = [json.loads(l) for l in open(rep)]
+    image_ms = statistics.median(r["ms"] for r in rows)
+    wall = res[-1]["median"] * 1000
+    md += ["", f"A one-image run (`cvapp --no-fsync` with the reference pipeline on one 640x400 JPEG, PNG and "
+           f"JSON out): {wall:.2f} ms median, of which cvapp's own per-image clock {image_ms:.2f} ms; "
+           f"the fixed cost is the {wall - image_ms:.2f} ms left."]
+    print("\n".join(md), flush=True)
+    return md
+
+
+def vips_task(cvapp, peer, work, runs):
+    """The libvips benchmark task by cvapp, the vips CLI, ImageMagick and the C++ peer."""
+    src = make_set(os.path.join(work, "in5k"), (5000, 5000), 1)[0]
+    mask = os.path.join(work, "mask.mat")
+    open(mask, "w").write(VIPS_MASK)
+    o = os.path.join(work, "o5k")
+    tools = [("cvapp", [cvapp, "-q", "--no-fsync", "--quality", "95", "-p", VIPS_TASK, src, "-o", o + ".jpg"]),
+             ("vips CLI (crop, similarity, conv through .v files)",
+              f"vips crop {src} {o}1.v 100 100 4800 4800 && vips similarity {o}1.v {o}2.v --scale 0.9 "
+              f"--interpolate bilinear && vips conv {o}2.v {o}.jpg[Q=95] {mask} --precision integer && "
+              f"rm {o}1.v {o}2.v"),
+             ("ImageMagick (convert)", [CONVERT, src, "-crop", "4800x4800+100+100", "+repage", "-filter", "Triangle",
+                                        "-resize", "90%", "-define", "convolve:scale=0.125", "-morphology",
+                                        "Convolve", "3x3: -1,-1,-1 -1,16,-1 -1,-1,-1", "-quality", "95",
+                                        o + ".jpg"]),
+             ("C++ peer", [peer, "vips", src, o + ".jpg"])]
+    decoded = 5000 * 5000 * 3 / 2**20
+    md = ["### The libvips benchmark task\n\nOne 5000x5000 RGB JPEG: crop 100 px off each edge, shrink 10% "
+          "bilinear, sharpen with the 3x3 kernel `-1 -1 -1; -1 16 -1; -1 -1 -1` / 8, JPEG quality 95 out. "
+          f"cvapp: `{VIPS_TASK}` with `--no-fsync` (no other tool syncs); vips: mask file `3 3 8 0` with "
+          "`--precision integer`; ImageMagick: `-filter Triangle -resize 90%` and `-morphology Convolve` with "
+          f"`convolve:scale=0.125`. Median of {runs} runs; the decoded input is {decoded:.0f} MB.", "",
+          "| tool | wall s | CPU s | peak RSS MB | peak / decoded input | wall / cvapp's |",
+          "|---|---:|---:|---:|---:|---:|"]
+    rows = []
+    for name, cmd in tools:
+        row = timed(cmd, runs=runs, shell=isinstance(cmd, str))
+        rows.append((name, row))
+        print(f"vips-task {name:50} {row['wall']:7.2f} s rss {row['rss_mb']:6.1f} MB", flush=True)
+    for name, row in rows:
+        md.append(f"| {name} | {row['wall']:.2f} | {row['cpu']:.2f} | {row['rss_mb']:.0f} | "
+                  f"{row['rss_mb'] / decoded:.1f}x | {row['wall'] / rows[0][1]['wall']:.2f}x |")
+    return md
+
+
+def throughput(cvapp, sets, work, runs):
+    """Images per second at -j 1 and -j 2 on the reference workload (PNG and JSON out),
+    and cvapp's stages at each, which show what slows down when two workers share the machine."""
+    out, rep = os.path.join(work, "out"), os.path.join(work, "rep.jsonl")
+    md = ["### Batch throughput\n\n`cvapp -j N -f png` on the reference workload, fsync on, median of "
+          f"{runs} runs. `busy` is cvapp's own per-image clock (mean over the report rows); "
+          "`wall x N / n` is the wall time spread over the N workers: the gap between them is time no "
+          "worker spent on an image (start-up, the last images when one worker has nothing left). "
+          "At -j 1 cvapp gives OpenCV 2 threads (workers x threads = CPUs), at -j 2 one each: the ratio "
+          "is what a second worker adds to the steps' own threads, not to one core.", "",
+          "| set | MP | images | -j 1 images/s | -j 2 images/s | -j 2 / -j 1 | -j 1 busy ms | -j 2 busy ms "
+          "| -j 1 wall x 1 / n | -j 2 wall x 2 / n |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    stage_md = ["", "The same runs by stage (ms per image; `write` includes the JSON and fsync):", "",
+                "| set | -j | read | decode | " + " | ".join(p.split()[0] for p in REF.split("|")) +
+                " | encode | write | busy |", "|---|---:|" + "---:|" * (len(REF.split("|")) + 5)]
+    for name, (w, h), inputs in sets:
+        n = len(inputs)
+        got = {}
+        for j in (1, 2):
+            row = timed([cvapp, "-q", "-j", str(j), "-f", "png", "-p", REF, "-d", out, "--report", rep,
+                         os.path.dirname(inputs[0])], runs=runs, before=emptied(out))
+            st, steps, total = report_means(rep)
+            got[j] = (n / row["wall"], total, row["wall"] * j * 1000 / n)
+            stage_md.append(f"| {name} | {j} | {st['read']:.1f} | {st['decode']:.1f} | " +
+                            " | ".join(f"{v:.1f}" for v in steps) +
+                            f" | {st['encode']:.1f} | {st['write']:.1f} | {total:.1f} |")
+            print(f"thru      {name:9} -j {j} {got[j][0]:7.1f} img/s", flush=True)
+        md.append(f"| {name} | {w * h / 1e6:.2f} | {n} | {got[1][0]:.1f} | {got[2][0]:.1f} | "
+                  f"{got[2][0] / got[1][0]:.2f} | {got[1][1]:.1f} | {got[2][1]:.1f} | {got[1][2]:.1f} | "
+                  f"{got[2][2]:.1f} |")
+    return md + stage_md
+
+
 def main():
     cvapp = os.path.abspath(sys.argv[1])
+    static = [os.path.abspath(a.split("=", 1)[1]) for a in sys.argv if a.startswith("--static=")]
     quick = "--quick" in sys.argv
     n1080, n4k = (12, 4) if quick else (48, 12)
+    runs = 3 if quick else 5
     work = tempfile.mkdtemp(prefix="cvapp-bench-")
     try:
+        load = [os.getloadavg()]
+        peer, start = build_cpp(work)
         sets = {"1080p": make_set(os.path.join(work, "in1080"), (1920, 1080), n1080),
                 "4000x3000": make_set(os.path.join(work, "in4k"), (4000, 3000), n4k)}
+        small = make_set(os.path.join(work, "in640"), (640, 400), 4 * n1080)
         workloads = [("reference", REF), ("filter", FILTER), ("thumb", THUMB)]
         only = [a.split("=", 1)[1].split(",") for a in sys.argv if a.startswith("--workloads=")]
         if only:
             workloads = [w for w in workloads if w[0] in only[0]]
         results = []  # (set, workload, tool, row)
         stage_rows = []
+        rep = os.path.join(work, "rep.jsonl")
         for setname, inputs in sets.items():
             indir = os.path.dirname(inputs[0])
             for wl, spec in workloads:
                 out = os.path.join(work, "out")
-                tools = [("cvapp -j 2", [cvapp, "-q", "-j", "2", "-p", spec, "-d", out, "--report",
-                                         os.path.join(work, "rep.jsonl")] + (["--no-features"] if wl != "reference" else [])
-                          + (["-f", "jpg"] if wl == "thumb" else []) + [indir]),
+                tools = [("cvapp -j 2", [cvapp, "-q", "-j", "2", "-p", spec, "-d", out, "--report", rep]
+                          + (["--no-features"] if wl != "reference" else [])
+                          + (["-f", "jpg"] if wl == "thumb" else ["-f", "png"]) + [indir]),
                          ("python3-opencv loop", ["/usr/bin/python3", os.path.join(HERE, "pyloop.py"), wl, out] + inputs)]
                 if wl != "reference":
                     tools += [("ImageMagick per file", per_file("magick", inputs, out, wl)),
                               ("libvips per file", per_file("vips", inputs, out, wl))]
                 for name, cmd in tools:
-                    shutil.rmtree(out, ignore_errors=True)
-                    os.makedirs(out)
                     row = timed(cmd, runs=1 if "per file" in name and setname != "1080p" else 3,
-                                shell=isinstance(cmd, str))
+                                shell=isinstance(cmd, str), before=emptied(out))
                     row["ips"] = len(inputs) / row["wall"]
                     results.append((setname, wl, name, row))
                     print(f"{setname:9} {wl:9} {name:22} {row['wall']:7.2f} s {row['ips']:7.1f} img/s "
                           f"cpu {row['cpu']:6.2f} s rss {row['rss_mb']:6.1f} MB", flush=True)
                     if name.startswith("cvapp"):
-                        st, steps, total = cvapp_stages(os.path.join(work, "rep.jsonl"))
+                        st, steps, total = report_means(rep)
                         # Busy time per image across both workers, from the wall clock.
                         wall_per_img = row["wall"] * 2 * 1000 / len(inputs)
                         stage_rows.append((setname, wl, spec, st, steps, total, wall_per_img))
-        # Batch-size independence of peak memory, and start-up.
+        # Batch-size independence of peak memory.
         few = timed([cvapp, "-q", "-j", "2", "-p", REF, "-d", os.path.join(work, "o1")] + sets["1080p"][:4])
         many = timed([cvapp, "-q", "-j", "2", "-p", REF, "-d", os.path.join(work, "o2")] + sets["1080p"])
-        hf = os.path.join(work, "hf.json")
-        subprocess.run(["hyperfine", "-N", "--warmup", "20", "--runs", "200", "--export-json", hf,
-                        f"{cvapp} --version"], check=True, stdout=subprocess.DEVNULL)
-        startup_ms = json.load(open(hf))["results"][0]["mean"] * 1000
-        write_outputs(cvapp, results, stage_rows, few, many, len(sets["1080p"]), startup_ms,
+        more = vs_peer(cvapp, peer, sets["1080p"], work, runs)
+        more += [""] + startup(cvapp, static[0] if static else None, start, small[0], work, 50 if quick else 200)
+        more += [""] + vips_task(cvapp, peer, work, runs)
+        more += [""] + throughput(cvapp, [("640x400", (640, 400), small), ("1080p", (1920, 1080), sets["1080p"]),
+                                          ("4000x3000", (4000, 3000), sets["4000x3000"])], work, runs)
+        load.append(os.getloadavg())
+        write_outputs(cvapp, results, stage_rows, few, many, len(sets["1080p"]), more, load,
                       "--update-docs" in sys.argv or "--update-readme" in sys.argv, n1080, n4k)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def write_outputs(cvapp, results, stage_rows, few, many, nmany, startup_ms, update_docs, n1080, n4k):
+def fstype():
+    """The file system the outputs go to (fsync's cost depends on it)."""
+    r = subprocess.run(["findmnt", "-n", "-o", "FSTYPE", "-T", tempfile.gettempdir()], capture_output=True, text=True)
+    return r.stdout.strip() or "?"
+
+
+def write_outputs(cvapp, results, stage_rows, few, many, nmany, more, load, update_docs, n1080, n4k):
     ver = subprocess.run([cvapp, "--version"], capture_output=True, text=True).stdout.split("\n")
     cpu = re.search(r"model name\s*:\s*(.*)", open("/proc/cpuinfo").read())
-    md = [f"Measured by `bench/bench.py` on {time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs "
-          f"({cpu.group(1).strip() if cpu else 'unknown CPU'}), {ver[0]}, {ver[1]}. "
+    debian = open("/etc/debian_version").read().strip() if os.path.exists("/etc/debian_version") else "?"
+    md = [f"Measured by `bench/bench.py` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+          f"{os.cpu_count()} CPUs ({cpu.group(1).strip() if cpu else 'unknown CPU'}), Debian {debian}, "
+          f"{ver[0]}, {ver[1]}; load average (1 min) {load[0][0]:.2f} at the start, {load[1][0]:.2f} at the "
+          f"end; files on {fstype()} ({tempfile.gettempdir()}). "
           f"Sets: {n1080} JPEGs at 1920x1080 and {n4k} at 4000x3000 made from the samples. "
-          "Wall time is the best of 3 runs (1 for per-file CLIs on the large set); CPU is user+system; "
+          "Wall time is the median of 3 runs (1 for per-file CLIs on the large set); CPU is user+system; "
           "RSS is the peak of the largest process.", "",
           "| set | workload | tool | wall s | images/s | CPU s | peak RSS MB | vs cvapp |",
           "|---|---|---|---:|---:|---:|---:|---:|"]
@@ -182,8 +452,7 @@ def write_outputs(cvapp, results, stage_rows, few, many, nmany, startup_ms, upda
         md.append(f"| {setname} | {wl} | {st['read']:.1f} | {st['decode']:.1f} | {stxt} | {st['encode']:.1f} | "
                   f"{st['write']:.1f} | {s:.1f} | {total:.1f} | {wpi:.1f} |")
     md += ["", f"Peak RSS of `cvapp -j 2` on the reference workload: {few['rss_mb']:.0f} MB for 4 images, "
-           f"{many['rss_mb']:.0f} MB for {nmany}. Start-up (`cvapp --version`, hyperfine, 200 runs): "
-           f"{startup_ms:.1f} ms."]
+           f"{many['rss_mb']:.0f} MB for {nmany}.", ""] + more
     text = "\n".join(md) + "\n"
     open(os.path.join(HERE, "results.md"), "w").write(text)
     chart(results)

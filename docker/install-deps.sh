@@ -59,7 +59,10 @@ FUZZ="$FUZZ opencv-doc"
 CONTAINER="debootstrap docker-compose slurm-wlm munge qemu-user-static skopeo docker-registry"
 command -v dockerd >/dev/null 2>&1 || CONTAINER="$CONTAINER docker.io"
 command -v kubectl >/dev/null 2>&1 || CONTAINER="$CONTAINER kubernetes-client"
-BENCH="python3-opencv python3-numpy imagemagick libvips-tools hyperfine time"
+# imgcodecs: the C++ peer's imread and imwrite (bench/cpp_peer.cpp); linux-perf:
+# where start-up time goes.
+BENCH="python3-opencv python3-numpy imagemagick libvips-tools hyperfine time
+  libopencv-imgcodecs-dev linux-perf"
 pkgs=$BUILD test=0 container=1 opencv=1 bench=0 arch=""
 while [ $# -gt 0 ]; do
   case "$1" in
