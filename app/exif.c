@@ -125,7 +125,10 @@ static void exif_put32(const exif_rd *r, uint8_t *p, uint32_t v) {
     exif_put16(r, p + (r->le ? 2 : 0), v >> 16);
 }
 
-/* IFD0 must be whole (its entries and the next-IFD offset); unless
+/* IFD0 must be whole (its entries and the next-IFD offset) and after the
+ * 8-byte header, so that what is written below leaves a block that reads
+ * and cleans the same again (an IFD0 inside the header would have its
+ * own offset cut with the link); unless
  * keep_orientation, every orientation entry, whatever its type (SHORT,
  * LONG, a byte, an offset) and however many there are, becomes SHORT 1,
  * count 1: the output's pixels are upright as written; IFD0's
@@ -135,7 +138,7 @@ int exif_clean(uint8_t *d, size_t *n, int keep_orientation) {
     exif_rd r = {d, *n, *n >= 2 && d[0] == 'I' && d[1] == 'I'};
     uint32_t magic, ifd, count, tag, type, next;
     if (*n < 8 || (memcmp(d, "II", 2) && memcmp(d, "MM", 2)) || exif_u16(&r, 2, &magic) ||
-        magic != 42 || exif_u32(&r, 4, &ifd) || exif_u16(&r, ifd, &count))
+        magic != 42 || exif_u32(&r, 4, &ifd) || ifd < 8 || exif_u16(&r, ifd, &count))
         return -1;
     uint64_t link = (uint64_t)ifd + 2 + 12 * (uint64_t)count;
     if (exif_u32(&r, link, &next)) return -1;

@@ -30,7 +30,8 @@ int exif_png_orientation_from(const uint8_t *png, size_t len, size_t pos);
  * orientation tag set to 1 (cvapp turned the pixels) unless
  * keep_orientation (--ignore-orientation), no thumbnail (the link to IFD1
  * cut; thumbnail bytes at the block's end cut off, *n shortened).  -1 when
- * the block has no whole IFD0 (then it is not carried). */
+ * the block has no whole IFD0 after its header (then it is not carried).
+ * A cleaned block cleans to itself. */
 int exif_clean(uint8_t *tiff, size_t *n, int keep_orientation);
 
 #endif

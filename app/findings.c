@@ -190,18 +190,18 @@ typedef struct field {
 #define FIELD(T, m) \
     {#m, offsetof(T, m), _Generic(((T *)0)->m, int: F_INT, float: F_FLOAT, double: F_DOUBLE)}
 
-/* The items' fields in the features JSON's order; each list ends with {NULL}. */
+/* The items' fields in the features JSON's order; each list ends with a NULL key. */
 static const field keypoint_fields[] = {
     FIELD(cvs_keypoint, x),     FIELD(cvs_keypoint, y),        FIELD(cvs_keypoint, size),
     FIELD(cvs_keypoint, angle), FIELD(cvs_keypoint, response), FIELD(cvs_keypoint, octave),
-    {NULL}};
+    {NULL, 0, F_INT}};
 static const field line_fields[] = {FIELD(cvs_line, x1), FIELD(cvs_line, y1),
-                                    FIELD(cvs_line, x2), FIELD(cvs_line, y2), {NULL}};
+                                    FIELD(cvs_line, x2), FIELD(cvs_line, y2), {NULL, 0, F_INT}};
 static const field circle_fields[] = {FIELD(cvs_circle, x), FIELD(cvs_circle, y),
-                                      FIELD(cvs_circle, radius), {NULL}};
+                                      FIELD(cvs_circle, radius), {NULL, 0, F_INT}};
 static const field box_fields[] = {FIELD(cvs_box, x),      FIELD(cvs_box, y),
                                    FIELD(cvs_box, width),  FIELD(cvs_box, height),
-                                   FIELD(cvs_box, score), {NULL}};
+                                   FIELD(cvs_box, score), {NULL, 0, F_INT}};
 
 /* The field's value in item (an int is exact in a double). */
 static double field_value(const char *item, const field *f) {

@@ -676,6 +676,27 @@ START_TEST(exif_clean_resets_orientation_and_drops_the_thumbnail) {
         n = cut;
         ck_assert_msg(exif_clean(e.data, &n, 0) == -1, "cut at %zu", cut);
     }
+    /* A cleaned block cleans to itself, the orientation kept or reset. */
+    for (int keep = 0; keep <= 1; keep++) {
+        make_exif(&e);
+        n = e.len;
+        ck_assert_int_eq(exif_clean(e.data, &n, keep), 0);
+        uint8_t once[74];
+        memcpy(once, e.data, n);
+        size_t n2 = n;
+        ck_assert_int_eq(exif_clean(e.data, &n2, 1), 0);
+        ck_assert_uint_eq(n2, n);
+        ck_assert_mem_eq(e.data, once, n);
+    }
+    /* IFD0 at every offset inside the 8-byte header (found by fuzzing: at
+     * 4, cutting the link cut IFD0's own offset): refused. */
+    for (uint8_t at = 0; at < 8; at++) {
+        make_exif(&e);
+        e.data[4] = at; /* make_exif is little-endian */
+        e.data[5] = e.data[6] = e.data[7] = 0;
+        n = e.len;
+        ck_assert_msg(exif_clean(e.data, &n, 0) == -1, "IFD0 at %u", at);
+    }
     membuf_free(&e);
 }
 END_TEST

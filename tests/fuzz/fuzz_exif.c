@@ -5,7 +5,9 @@
  * fills a PNG's eXIf chunk (a TIFF header and IFD0).  It is read directly,
  * then wrapped in a JPEG APP1 segment and in a PNG eXIf chunk: every reading
  * is an orientation 1..8 (malformed data means 1, never a failure), and the
- * wrapped readings agree with the direct one.  The buffers are exactly as
+ * wrapped readings agree with the direct one.  The block as cleaned for an
+ * output (exif_clean, orientation reset or kept) reads orientation 1 when
+ * reset, and cleans to itself again.  The buffers are exactly as
  * long as their data, so ASan sees any read past them. */
 #include <stddef.h>
 #include <stdint.h>
@@ -65,5 +67,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     int in_png = exif_png_orientation_from(p, plen, 8);
     FUZZ_CHECK(in_png == (kept ? direct : 1), "eXIf gives %d, the block %d", in_png, direct);
     free(p);
+
+    for (int keep = 0; keep <= 1; keep++) {
+        uint8_t *c = malloc(size ? size : 1), *again = malloc(size ? size : 1);
+        FUZZ_CHECK(c != NULL && again != NULL, "out of memory");
+        if (size) memcpy(c, data, size);
+        size_t n = size;
+        if (exif_clean(c, &n, keep) == 0) {
+            FUZZ_CHECK(n <= size, "cleaned to %zu bytes from %zu", n, size);
+            if (!keep) FUZZ_CHECK(exif_orientation(c, n) == 1, "reset gives %d", exif_orientation(c, n));
+            memcpy(again, c, n);
+            size_t n2 = n;
+            FUZZ_CHECK(exif_clean(again, &n2, 1) == 0, "a cleaned block is refused");
+            FUZZ_CHECK(n2 == n && !memcmp(again, c, n), "a cleaned block changes when cleaned again");
+        }
+        free(c);
+        free(again);
+    }
     return 0;
 }
