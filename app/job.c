@@ -124,6 +124,7 @@ int job_run(worker *w, const job_opts *o, const char *input, const char *output,
     r->ms_decode = now_ms() - t;
     t = now_ms();
     const cvs_image *res;
+    w->bufs.release = &w->img; /* freed once no step reads it */
     if (pipeline_run_from(o->pl, first, replace, &w->img, &w->bufs, &w->found, &res, w->step_ms,
                           r->err) != 0)
         return -1;

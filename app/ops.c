@@ -117,6 +117,25 @@ const char *op_call_internal(const op_call *c, char *buf, size_t n) {
     return buf;
 }
 
+cvs_status op_view(op_call *c, long x, long y, long width, long height) {
+    const cvs_image *in = c->src;
+    if (x < 0 || y < 0 || width < 1 || height < 1 || x + width > in->width ||
+        y + height > in->height) {
+        snprintf(c->why_buf, sizeof c->why_buf,
+                 "crop x=%ld y=%ld width=%ld height=%ld does not fit in the %dx%d image", x, y,
+                 width, height, in->width, in->height);
+        c->why = c->why_buf;
+        return CVS_EINVAL;
+    }
+    *c->view = (cvs_image){.width = (int)width,
+                           .height = (int)height,
+                           .channels = in->channels,
+                           .stride = in->stride,
+                           .data = in->data + (size_t)y * in->stride + (size_t)x * (size_t)in->channels,
+                           .capacity = 0};
+    return CVS_OK;
+}
+
 int arg_int(op_call *c, const char *name) {
     int k = arg_index(c, name, PT_INT);
     return k < 0 ? 0 : (int)c->st->v[k];

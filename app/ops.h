@@ -113,12 +113,19 @@ typedef struct op_call {
     const step *st;       /* the op and its values */
     const cvs_image *src; /* the current image (gray if OPF_GRAY) */
     cvs_image *dst;       /* filters write the result here */
+    cvs_image *view;      /* or, a filter whose result is some of src's own pixels
+                             (crop, a copy) fills this borrowed view instead
+                             (op_view) and leaves dst alone */
     findings *found;      /* detectors add what they find here */
     const char *missing;  /* set by an accessor asked for a name the op lacks */
     const char *missing_type; /* the type it was asked as */
     const char *why;      /* a failure's reason when it is not the shim's message */
     char why_buf[256];    /* room for a reason made at run time (why may point here) */
 } op_call;
+
+/* The call's result as the box (x, y, width, height) of src's own pixels,
+ * no copy: CVS_EINVAL with c->why set when the box does not fit in src. */
+cvs_status op_view(op_call *c, long x, long y, long width, long height);
 
 /* The parameter `name` of the call's step.  A name the op lacks returns 0
  * and sets c->missing (an internal error the caller reports). */

@@ -137,7 +137,7 @@ static cvs_status run_resize(op_call *c) {
     double scale = arg_real(c, "scale");
     const cvs_image *in = c->src;
     if (!resize_target(c, in->width, in->height, &tw, &th))
-        return cvs_resize(in, c->dst, in->width, in->height, 0, CVS_INTER_NEAREST); /* a copy */
+        return op_view(c, 0, 0, in->width, in->height); /* unchanged */
     if (interp == INTERP_AUTO)
         interp = tw <= in->width && th <= in->height ? CVS_INTER_AREA : CVS_INTER_CUBIC;
     /* A scale goes to cv::resize as fx, fy (OpenCV maps pixels by it). */
@@ -211,7 +211,7 @@ static cvs_status run_crop(op_call *c) {
             return CVS_EINVAL;
         }
     }
-    return cvs_crop(in, c->dst, (int)left, (int)top, (int)(right - left), (int)(bottom - top));
+    return op_view(c, left, top, right - left, bottom - top);
 }
 static cvs_status run_flip(op_call *c) { return cvs_flip(c->src, c->dst, arg_choice(c, "axis")); }
 
@@ -220,7 +220,7 @@ static cvs_status run_rotate(op_call *c) {
     int expand = arg_bool(c, "expand"), bgr = arg_choice(c, "background");
     double a = fmod(angle, 360);
     if (a < 0) a += 360;
-    if (a == 0) return cvs_resize(c->src, c->dst, c->src->width, c->src->height, 0, 0); /* a copy */
+    if (a == 0) return op_view(c, 0, 0, c->src->width, c->src->height); /* unchanged */
     if (a == 90 || a == 180 || a == 270) return cvs_rotate(c->src, c->dst, (int)(a / 90));
     return cvs_rotate_angle(c->src, c->dst, angle, expand, (uint8_t)(bgr >> 16),
                             (uint8_t)(bgr >> 8), (uint8_t)bgr);
@@ -712,8 +712,8 @@ static cvs_status run_warp(op_call *c) {
         if (c->found->sets[i].match) s = &c->found->sets[i];
     if (!s) return c->why = "no match step ran before it", CVS_EINVAL;
     const match_result *m = s->match;
-    if (!m->found && missing == MISSING_PASS) /* a copy */
-        return cvs_crop(c->src, c->dst, 0, 0, 0, 0);
+    if (!m->found && missing == MISSING_PASS) /* unchanged */
+        return op_view(c, 0, 0, c->src->width, c->src->height);
     if (!m->found) {
         snprintf(c->why_buf, sizeof c->why_buf,
                  "match found no model of %s in this image (%zu inliers%s); missing=pass "

@@ -480,6 +480,12 @@ int pipeline_has_detector(const pipeline *pl) {
     return 0;
 }
 
+/* 1 when img's pixels lie in base's buffer. */
+static int within(const cvs_image *img, const cvs_image *base) {
+    size_t size = base->capacity ? base->capacity : base->stride * (size_t)base->height;
+    return base->data && img->data >= base->data && img->data < base->data + size;
+}
+
 void pipe_buffers_free(pipe_buffers *b) {
     cvs_image_free(&b->img[0]);
     cvs_image_free(&b->img[1]);
@@ -495,6 +501,8 @@ int pipeline_run_from(const pipeline *pl, size_t first, const step *replace, con
                       pipe_buffers *b, findings *found, const cvs_image **out, double *step_ms,
                       char *err) {
     const cvs_image *cur = in;
+    cvs_image *release = b->release; /* for this run only */
+    b->release = NULL;
     int next = 0;
     for (size_t i = 0; step_ms && i < first && i < pl->n; i++) step_ms[i] = 0;
     for (size_t i = first; i < pl->n; i++) {
@@ -507,8 +515,10 @@ int pipeline_run_from(const pipeline *pl, size_t first, const step *replace, con
             src = &b->gray;
         }
         int filter = !(st->op->flags & OPF_DETECTOR);
-        cvs_image *dst = &b->img[next];
-        op_call call = {.st = st, .src = src, .dst = filter ? dst : NULL, .found = found};
+        /* dst is never the buffer under cur (or under a view of it). */
+        cvs_image *dst = &b->img[next], view = {0};
+        op_call call = {.st = st, .src = src, .dst = filter ? dst : NULL,
+                        .view = filter ? &view : NULL, .found = found};
         if (rc == CVS_OK) rc = st->op->run(&call);
         char internal[ERRLEN];
         if (op_call_internal(&call, internal, sizeof internal))
@@ -516,9 +526,16 @@ int pipeline_run_from(const pipeline *pl, size_t first, const step *replace, con
         if (rc != CVS_OK)
             return seterr(err, "step %zu (%s) failed: %s", i + 1, st->op->name,
                           call.why ? call.why : cvs_last_error());
-        if (filter) {
+        if (filter && view.data) {
+            b->view = view;
+            cur = &b->view;
+        } else if (filter) {
             cur = dst;
             next ^= 1;
+        }
+        if (release && !within(cur, release)) {
+            cvs_image_free(release);
+            release = NULL;
         }
         if (step_ms) step_ms[i] = now_ms() - t0;
     }

@@ -45,13 +45,19 @@ int pipeline_has_detector(const pipeline *pl);
 typedef struct pipe_buffers {
     cvs_image img[2];
     cvs_image gray;
+    cvs_image view;     /* a step's result that borrows its source's pixels (crop) */
+    cvs_image *release; /* set by the caller before each run, or NULL: an image
+                           the run frees (cvs_image_free) as soon as no later
+                           step and not the result reads it (the decoded input:
+                           its memory is not held to the end); a run sets it
+                           back to NULL */
 } pipe_buffers;
 
 void pipe_buffers_free(pipe_buffers *b);
 
 /* Runs the pipeline on `in`.  *out points at the result (one of the
- * buffers, or `in` itself when no filter ran); it stays valid until the
- * next run.  step_ms, if not NULL, receives each step's time. */
+ * buffers, or `in` itself when no filter ran, or a view of some of either's
+ * pixels); it stays valid until the next run.  step_ms, if not NULL, receives each step's time. */
 int pipeline_run(const pipeline *pl, const cvs_image *in, pipe_buffers *b, findings *found,
                  const cvs_image **out, double *step_ms, char *err);
 

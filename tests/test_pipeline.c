@@ -320,6 +320,64 @@ START_TEST(run_filters_and_detectors) {
 }
 END_TEST
 
+/* crop, and the steps that leave an image as it is, hand on a view of
+ * their source's pixels (no copy); the input marked for release is freed
+ * by the first step whose result no longer lies in it, and not before. */
+START_TEST(views_and_release) {
+    cvs_image in = img_fill(40, 30, 3, 0);
+    for (int y = 0; y < 30; y++)
+        for (int x = 0; x < 40; x++) px(&in, x, y)[1] = (uint8_t)x, px(&in, x, y)[2] = (uint8_t)y;
+    pipe_buffers b = {0};
+    findings f = {0};
+    const cvs_image *out;
+    char err[ERRLEN];
+    /* crop | rotate angle=0 | resize (nothing to do) | crop: a view of in. */
+    pipeline pl = ok("crop x=5 y=4 width=20 height=10 | rotate angle=360 | resize width=40 height=20 enlarge=false | "
+                     "crop x=1 y=2 width=3 height=4");
+    b.release = &in;
+    ck_assert_msg(pipeline_run(&pl, &in, &b, &f, &out, NULL, err) == 0, "%s", err);
+    ck_assert_ptr_null(b.release);
+    ck_assert_ptr_nonnull(in.data); /* the result reads it: kept */
+    ck_assert_int_eq(out->width, 3);
+    ck_assert_int_eq(out->height, 4);
+    ck_assert_uint_eq(out->capacity, 0);
+    ck_assert_ptr_eq(out->data, px(&in, 6, 6));
+    ck_assert_uint_eq(out->stride, in.stride);
+    /* A box outside the image is refused with the box and the size. */
+    pipeline bad = ok("crop x=30 y=0 width=20 height=5");
+    ck_assert_int_eq(pipeline_run(&bad, &in, &b, &f, &out, NULL, err), -1);
+    ck_assert_str_eq(err, "step 1 (crop) failed: crop x=30 y=0 width=20 height=5 does not fit in "
+                          "the 40x30 image");
+    /* Filters after the crops read the views: the same pixels as the
+     * boxes copied, and the input is freed after the first of them. */
+    pipeline p2 = ok("crop x=5 y=4 width=20 height=10 | flip axis=h | crop x=2 y=3 "
+                     "width=4 height=5 | flip axis=h");
+    b.release = &in;
+    ck_assert_msg(pipeline_run(&p2, &in, &b, &f, &out, NULL, err) == 0, "%s", err);
+    ck_assert_ptr_null(in.data);
+    ck_assert_uint_eq(in.capacity, 0);
+    ck_assert_int_eq(out->width, 4);
+    ck_assert_int_eq(out->height, 5);
+    /* Row y is input row 4 + 3 + y; flipped twice, column x is input
+     * column 19 + x. */
+    for (int y = 0; y < 5; y++)
+        for (int x = 0; x < 4; x++) {
+            ck_assert_int_eq(px(out, x, y)[1], 19 + x);
+            ck_assert_int_eq(px(out, x, y)[2], 7 + y);
+        }
+    /* Without a release, the input stays. */
+    cvs_image again = img_fill(40, 30, 3, 9);
+    ck_assert_int_eq(pipeline_run(&p2, &again, &b, &f, &out, NULL, err), 0);
+    ck_assert_ptr_nonnull(again.data);
+    pipeline_free(&pl);
+    pipeline_free(&bad);
+    pipeline_free(&p2);
+    pipe_buffers_free(&b);
+    findings_free(&f);
+    cvs_image_free(&again);
+}
+END_TEST
+
 /* A row whose run function misspells a parameter, and one that fails
  * with a reason of its own. */
 static cvs_status run_misspelt(op_call *c) {
@@ -427,6 +485,7 @@ int main(void) {
     tcase_add_test(tc, kernel_texts);
     tcase_add_test(tc, quoted_values_and_kernels);
     tcase_add_test(tc, run_filters_and_detectors);
+    tcase_add_test(tc, views_and_release);
     tcase_add_test(tc, internal_errors_are_reported);
     tcase_add_test(tc, cli_option_table);
     suite_add_tcase(s, tc);
