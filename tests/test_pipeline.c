@@ -324,9 +324,10 @@ END_TEST
  * their source's pixels (no copy); the input marked for release is freed
  * by the first step whose result no longer lies in it, and not before. */
 START_TEST(views_and_release) {
-    cvs_image in = img_fill(40, 30, 3, 0);
+    cvs_image in = {0};
+    ck_assert_int_eq(cvs_image_alloc(&in, 40, 30, 3), CVS_OK);
     for (int y = 0; y < 30; y++)
-        for (int x = 0; x < 40; x++) px(&in, x, y)[1] = (uint8_t)x, px(&in, x, y)[2] = (uint8_t)y;
+        for (int x = 0; x < 40; x++) px(&in, x, y)[0] = 0, px(&in, x, y)[1] = (uint8_t)x, px(&in, x, y)[2] = (uint8_t)y;
     pipe_buffers b = {0};
     findings f = {0};
     const cvs_image *out;
@@ -344,8 +345,8 @@ START_TEST(views_and_release) {
     ck_assert_ptr_eq(out->data, px(&in, 6, 6));
     ck_assert_uint_eq(out->stride, in.stride);
     /* A box outside the image is refused with the box and the size. */
-    pipeline bad = ok("crop x=30 y=0 width=20 height=5");
-    ck_assert_int_eq(pipeline_run(&bad, &in, &b, &f, &out, NULL, err), -1);
+    pipeline outside = ok("crop x=30 y=0 width=20 height=5");
+    ck_assert_int_eq(pipeline_run(&outside, &in, &b, &f, &out, NULL, err), -1);
     ck_assert_str_eq(err, "step 1 (crop) failed: crop x=30 y=0 width=20 height=5 does not fit in "
                           "the 40x30 image");
     /* Filters after the crops read the views: the same pixels as the
@@ -370,11 +371,12 @@ START_TEST(views_and_release) {
     ck_assert_int_eq(pipeline_run(&p2, &again, &b, &f, &out, NULL, err), 0);
     ck_assert_ptr_nonnull(again.data);
     pipeline_free(&pl);
-    pipeline_free(&bad);
+    pipeline_free(&outside);
     pipeline_free(&p2);
     pipe_buffers_free(&b);
     findings_free(&f);
     cvs_image_free(&again);
+    cvs_image_free(&in); /* freed by the run already: a no-op */
 }
 END_TEST
 
