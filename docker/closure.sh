@@ -22,6 +22,13 @@
 #                  a component built from source into the PROGRAMs (OpenCV
 #                  from Debian's source package): a dpkg status record for it
 #                  and its license file as /usr/share/doc/NAME/copyright
+#   --substitute NAME=FILE
+#                  wherever a library needs NAME, stage FILE under that name
+#                  instead of the library the loader would find (and none of
+#                  that library's own dependencies): a stand-in built with the
+#                  PROGRAMs (build/glx-stub/libGLX.so.0 for Debian's shared
+#                  OpenCV core, docs/containers.md "No X11 or GL"); it is
+#                  recorded as --local's, which it needs
 #   --manifest P   where the manifest goes inside ROOT (default /usr/share/cvapp/manifest.tsv)
 #   --verify       afterwards run the staged loader in ROOT (chroot) to list
 #                  each program's libraries; any "not found" fails (a
@@ -57,6 +64,7 @@ die() { echo "closure.sh: $*" >&2; exit 2; }
 
 ROOT="" MANIFEST=/usr/share/cvapp/manifest.tsv VERIFY=0 ARCH="" LOCAL_NAME="" LOCAL_VERSION="" LOCAL_LICENSE=""
 PROGS=() FILES=() LINKED=() BUILT=()
+declare -A SUBST=()    # DT_NEEDED name -> the stand-in staged for it
 while [ $# -gt 0 ]; do
   case "$1" in
     --file) [ $# -ge 2 ] || die "--file needs a path"; FILES+=("$2"); shift 2 ;;
@@ -71,6 +79,9 @@ while [ $# -gt 0 ]; do
               while read -r a; do [ -z "$a" ] || LINKED+=("$a"); done <"$2"; shift 2 ;;
     --built) [[ ${2:-} == ?*=?*,?* ]] || die "--built needs NAME=VERSION,LICENSE"
              [ -f "${2#*,}" ] || die "--built: ${2#*,}: no such license file"; BUILT+=("$2"); shift 2 ;;
+    --substitute) [[ ${2:-} == ?*=?* ]] || die "--substitute needs NAME=FILE"
+                  [ -f "${2#*=}" ] || die "--substitute: ${2#*=}: no such file"
+                  SUBST[${2%%=*}]=${2#*=}; shift 2 ;;
     --manifest) [ $# -ge 2 ] || die "--manifest needs a path"; MANIFEST=$2; shift 2 ;;
     --verify) VERIFY=1; shift ;;
     --arch) [ $# -ge 2 ] || die "--arch needs a Debian architecture"; ARCH=$2; shift 2 ;;
@@ -80,6 +91,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 if [ -z "$ROOT" ] || [ ${#PROGS[@]} -eq 0 ]; then die "usage: closure.sh [options] ROOT PROGRAM[=DEST]..."; fi
+[ ${#SUBST[@]} -eq 0 ] || [ -n "$LOCAL_NAME" ] || die "--substitute needs --local (the stand-in's provenance)"
 ARCH=${ARCH:-$(dpkg --print-architecture)}
 for tool in readelf ldconfig dpkg-query; do
   command -v "$tool" >/dev/null || die "$tool is needed (binutils, libc-bin, dpkg)"
@@ -206,7 +218,16 @@ follow() {
   [ -z "$interp" ] || stage "$interp"
   while read -r name; do
     [ -n "$name" ] || continue
-    if path=$(resolve "$name" "$real"); then
+    if [ -n "${SUBST[$name]:-}" ]; then
+      # In the directory where the loader finds the real one (else the
+      # needing library's own), so that it is found the same way.
+      path=$(resolve "$name" "$real") || path=$(dirname "$real")/$name
+      [ "$(elf_id "${SUBST[$name]}")" = "$(elf_id "$real")" ] ||
+        die "--substitute: ${SUBST[$name]} is not of $real's class and machine"
+      stage "${SUBST[$name]}" "$(dirname "$path")/$name"
+      LOCALF[$STAGED]=1 LOCALELF[$(readlink -f "${SUBST[$name]}")]=1
+      follow "${SUBST[$name]}"
+    elif path=$(resolve "$name" "$real"); then
       stage "$path" "$(dirname "$path")/$name"
       if [ -n "${LOCALELF[$real]:-}" ] &&
          origin_dirs "$real" | grep -qxF -- "$(dirname "$(readlink -f "$path")")"; then

@@ -19,7 +19,7 @@ R=$W/root N=$W/native
 # closure.sh's --local covers: stage the installed program, as the image does.
 # The program keeps its installed path inside the root (as in the image, where
 # both are /usr/local).
-DEST=/usr/local/bin/cvapp ENVS=()
+DEST=/usr/local/bin/cvapp ENVS=() BUILD_DIR=$(dirname "$CVAPP")
 if readelf -dW "$CVAPP" | grep -q 'NEEDED.*libcvshim'; then
   cmake --install "$(dirname "$CVAPP")" --prefix "$W/prefix" >/dev/null || { echo "cmake --install failed"; exit 1; }
   CVAPP=$W/prefix/bin/cvapp DEST=$W/prefix/bin/cvapp
@@ -76,6 +76,30 @@ expect_rc 0
 (cd "$N" && "$CVAPP" -q "${IMGS[@]}" && "$CVAPP" -q -j 2 -p @data/features.pipeline -d out data) || ko "native run failed"
 expect_same_outputs "$R" "$N"
 expect_eq "$(find "$R/out" -name '*.json' | wc -l)" "${#IMGS[@]}"
+
+t "--substitute: Debian's shared OpenCV core with the stand-in libGLX.so.0: no display library, the same pixels"
+STUB=$BUILD_DIR/glx-stub/libGLX.so.0
+if ! readelf -dW "$CVAPP" "$(dirname "$CVAPP")"/../lib/libcvshim.so.0 2>/dev/null | grep -q 'NEEDED.*libopencv_core'; then
+  skip "this cvapp links OpenCV statically (CVAPP_LINK is not shared): no libGLX.so.0 to stand in for"
+elif [ ! -f "$STUB" ]; then
+  ko "no $STUB: CMake builds it when the shared OpenCV core needs libGLX.so.0 for the three GLX functions only"
+else
+  R2=$W/nogl
+  run bash "$CLOSURE" --verify --local "cvapp=$VERSION,$SRC/LICENSE" --substitute "libGLX.so.0=$STUB" "$R2" "$CVAPP=$DEST"
+  expect_rc 0
+  expect_no_display_libs "$R2"
+  stub=$(find "$R2" -name libGLX.so.0 -printf '/%P\n')
+  if grep -q "^$stub	file	[0-9]*	cvapp	$VERSION\$" "$R2$MANIFEST_PATH"; then ok; else ko "the manifest does not give $stub to cvapp $VERSION"; fi
+  expect_manifest "$R2"
+  mkdir -p "$R2/data"
+  cp "$SRC/samples/fruits.jpg" "$R2/data/"
+  run env -i "${ENVS[@]}" "${CHROOT[@]}" "$R2" "$DEST" -q -p "gaussian ksize=9 | canny" -o data/x.png data/fruits.jpg
+  expect_rc 0
+  "$CVAPP" -q -p "gaussian ksize=9 | canny" -o "$W/x.png" "$SRC/samples/fruits.jpg" || ko "native run failed"
+  if cmp -s "$R2/data/x.png" "$W/x.png"; then ok; else ko "the stand-in root's output differs from the native one"; fi
+fi
+run bash "$CLOSURE" --substitute "libGLX.so.0=$SRC/LICENSE" "$W/bad5" "$CVAPP=$DEST"
+expect_rc 2; expect_err "--substitute needs --local"
 
 t "BLAS/LAPACK alternatives are resolved into files under the names the loader asks for"
 for l in libblas.so.3 liblapack.so.3; do

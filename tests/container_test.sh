@@ -328,6 +328,11 @@ if [ -n "${CVAPP_TEST_SHARED:-}" ]; then
   docker run -i --rm --network none "$REPO:shared" -q -p "gaussian ksize=9" -f jpg -o - - <"$SRC/samples/fruits.jpg" >"$W/shared.jpg"
   if cmp -s "$W/native.jpg" "$W/shared.jpg"; then ok; else ko "the shared variant's image differs from the native one"; fi
   if [ "$(inspect shared '{{.Size}}')" -gt "$size" ]; then ok; else ko "the shared variant is not larger than the static-opencv one"; fi
+  t "LINK=shared: no X11 or GL library, Debian's libGLX.so.0 replaced by cvapp's stand-in"
+  unpack shared "$W/img-shared"
+  expect_no_display_libs "$W/img-shared"
+  if find "$W/img-shared" -name 'libopencv_core.so*' | grep -q .; then ok; else ko "no shared OpenCV core in the LINK=shared image"; fi
+  rm -rf "$W/img-shared"
 fi
 
 # Other architectures: cross-built on this machine's (Debian multiarch), run

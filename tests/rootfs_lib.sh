@@ -14,11 +14,21 @@ expect_no_shell() {
 }
 
 # expect_no_display_libs ROOT: no X11, xcb, Wayland or OpenGL/EGL library
-# in ROOT (a server image; docs/containers.md, "No X11 or GL")
+# in ROOT (a server image; docs/containers.md, "No X11 or GL"), but for
+# cvapp's stand-in libGLX.so.0 (shim/no_opengl.c, staged by docker/closure.sh
+# --substitute): a libGLX.so.0 there must need no library but libc, if
+# any, and define the three GLX functions only.
 expect_no_display_libs() {
-  local found
+  local stub defs needs found
+  stub=$(find "$1" -name libGLX.so.0 -type f | head -n1)
+  if [ -n "$stub" ]; then
+    defs=$(nm -D --defined-only "$stub" | awk '$2 == "T" {print $3}' | LC_ALL=C sort | tr '\n' ' ')
+    needs=$(readelf -dW "$stub" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p' | tr '\n' ' ')
+    if [ "$defs" = "glXGetCurrentContext glXGetCurrentDisplay glXGetProcAddressARB " ] && { [ -z "$needs" ] || [ "$needs" = "libc.so.6 " ]; }; then ok
+    else ko "libGLX.so.0 in the image is not the stand-in (defines: $defs; needs: $needs)"; fi
+  fi
   found=$(find "$1" \( -name 'libGL*' -o -name 'libEGL*' -o -name 'libOpenGL*' -o -name 'libX*' \
-    -o -name 'libxcb*' -o -name 'libwayland*' \) \( -type f -o -type l \) -printf '%P ')
+    -o -name 'libxcb*' -o -name 'libwayland*' \) ! -name libGLX.so.0 \( -type f -o -type l \) -printf '%P ')
   if [ -z "$found" ]; then ok; else ko "display libraries in the image: $found"; fi
 }
 
