@@ -13,7 +13,6 @@ void worker_free(worker *w) {
     codec_free(&w->codec);
     membuf_free(&w->in);
     membuf_free(&w->out);
-    cvs_image_free(&w->img);
     pipe_buffers_free(&w->bufs);
     findings_free(&w->found);
     image_meta_free(&w->meta);
@@ -116,18 +115,18 @@ int job_run(worker *w, const job_opts *o, const char *input, const char *output,
     size_t first = 0;
     int shrink = plan_shortcuts(o, r->width, r->height, &dec, &shrunk, r->err);
     if (shrink < 0) return -1;
-    if (image_decode(&w->codec, w->in.data, w->in.len, &dec, &w->img, r->err) != 0) return -1;
-    if (first_with(o->pl, OPF_GRAY_ON_LOAD) && w->img.channels == 1) first = 1;
-    if (shrink &&
-        (size_t)w->img.width * (size_t)w->img.height < (size_t)r->width * (size_t)r->height)
+    cvs_image *img = pipe_input(&w->bufs);
+    if (image_decode(&w->codec, w->in.data, w->in.len, &dec, img, r->err) != 0) return -1;
+    if (first_with(o->pl, OPF_GRAY_ON_LOAD) && img->channels == 1) first = 1;
+    if (shrink && (size_t)img->width * (size_t)img->height < (size_t)r->width * (size_t)r->height)
         replace = &shrunk;
     r->ms_decode = now_ms() - t;
     t = now_ms();
     const cvs_image *res;
-    w->bufs.release = &w->img; /* freed once no step reads it */
-    if (pipeline_run_from(o->pl, first, replace, &w->img, &w->bufs, &w->found, &res, w->step_ms,
+    if (pipeline_run_from(o->pl, first, replace, img, &w->bufs, &w->found, &res, w->step_ms,
                           r->err) != 0)
         return -1;
+    pipe_buffers_trim(&w->bufs, res); /* the encode holds only the result */
     r->ms_ops = now_ms() - t;
     r->out_width = res->width;
     r->out_height = res->height;

@@ -22,7 +22,6 @@ typedef struct job_opts {
 typedef struct worker {
     codec codec;
     membuf in, out;
-    cvs_image img;
     pipe_buffers bufs;
     findings found;
     image_meta meta; /* the current input's ICC profile and EXIF */

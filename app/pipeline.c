@@ -492,6 +492,16 @@ void pipe_buffers_free(pipe_buffers *b) {
     cvs_image_free(&b->gray);
 }
 
+cvs_image *pipe_input(pipe_buffers *b) {
+    return b->img[0].capacity > b->img[1].capacity ? &b->img[0] : &b->img[1];
+}
+
+void pipe_buffers_trim(pipe_buffers *b, const cvs_image *keep) {
+    cvs_image *all[] = {&b->img[0], &b->img[1], &b->gray};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+        if (!keep || !within(keep, all[i])) cvs_image_free(all[i]);
+}
+
 int pipeline_run(const pipeline *pl, const cvs_image *in, pipe_buffers *b, findings *found,
                  const cvs_image **out, double *step_ms, char *err) {
     return pipeline_run_from(pl, 0, NULL, in, b, found, out, step_ms, err);
@@ -501,9 +511,7 @@ int pipeline_run_from(const pipeline *pl, size_t first, const step *replace, con
                       pipe_buffers *b, findings *found, const cvs_image **out, double *step_ms,
                       char *err) {
     const cvs_image *cur = in;
-    cvs_image *release = b->release; /* for this run only */
-    b->release = NULL;
-    int next = 0;
+    int next = in == &b->img[0]; /* the first result goes to the other buffer */
     for (size_t i = 0; step_ms && i < first && i < pl->n; i++) step_ms[i] = 0;
     for (size_t i = first; i < pl->n; i++) {
         const step *st = i == first && replace ? replace : &pl->steps[i];
@@ -532,10 +540,6 @@ int pipeline_run_from(const pipeline *pl, size_t first, const step *replace, con
         } else if (filter) {
             cur = dst;
             next ^= 1;
-        }
-        if (release && !within(cur, release)) {
-            cvs_image_free(release);
-            release = NULL;
         }
         if (step_ms) step_ms[i] = now_ms() - t0;
     }

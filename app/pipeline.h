@@ -43,21 +43,27 @@ int pipeline_has_detector(const pipeline *pl);
 
 /* Buffers one worker reuses from image to image. */
 typedef struct pipe_buffers {
-    cvs_image img[2];
-    cvs_image gray;
-    cvs_image view;     /* a step's result that borrows its source's pixels (crop) */
-    cvs_image *release; /* set by the caller before each run, or NULL: an image
-                           the run frees (cvs_image_free) as soon as no later
-                           step and not the result reads it (the decoded input:
-                           its memory is not held to the end); a run sets it
-                           back to NULL */
+    cvs_image img[2]; /* the steps' results in turn; the input too, when it
+                         is decoded into one of them (pipe_input) */
+    cvs_image gray;   /* a color image made gray for a step that needs it */
+    cvs_image view;   /* a step's result that borrows its source's pixels (crop) */
 } pipe_buffers;
 
 void pipe_buffers_free(pipe_buffers *b);
 
-/* Runs the pipeline on `in`.  *out points at the result (one of the
- * buffers, or `in` itself when no filter ran, or a view of some of either's
- * pixels); it stays valid until the next run.  step_ms, if not NULL, receives each step's time. */
+/* Where to decode the next input: the one of img[] with the larger
+ * capacity, whose pages are there already. A run on it writes its first
+ * result into the other, then back into it once no step reads the input
+ * any more: a run holds the input and one result at most, besides gray. */
+cvs_image *pipe_input(pipe_buffers *b);
+
+/* Frees what the steps no longer need once a run is over: the buffers
+ * (gray included) that `keep`, the run's result, does not lie in. */
+void pipe_buffers_trim(pipe_buffers *b, const cvs_image *keep);
+
+/* Runs the pipeline on `in` (any image, or b->img[0] or [1]).  *out points
+ * at the result (one of the buffers, or `in` itself when no filter ran, or a
+ * view of some of either's pixels); it stays valid until the next run.  step_ms, if not NULL, receives each step's time. */
 int pipeline_run(const pipeline *pl, const cvs_image *in, pipe_buffers *b, findings *found,
                  const cvs_image **out, double *step_ms, char *err);
 

@@ -320,14 +320,23 @@ START_TEST(run_filters_and_detectors) {
 }
 END_TEST
 
+/* Fills img (3 channels) with green = x and red = y. */
+static void fill_xy(cvs_image *img, int w, int h) {
+    ck_assert_int_eq(cvs_image_alloc(img, w, h, 3), CVS_OK);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            uint8_t *p = px(img, x, y);
+            p[0] = 0, p[1] = (uint8_t)x, p[2] = (uint8_t)y;
+        }
+}
+
 /* crop, and the steps that leave an image as it is, hand on a view of
- * their source's pixels (no copy); the input marked for release is freed
- * by the first step whose result no longer lies in it, and not before. */
-START_TEST(views_and_release) {
+ * their source's pixels (no copy); an input decoded into one of the run's
+ * two buffers is written over once no step reads it, and trimming keeps
+ * only the result's buffer. */
+START_TEST(views_and_buffers) {
     cvs_image in = {0};
-    ck_assert_int_eq(cvs_image_alloc(&in, 40, 30, 3), CVS_OK);
-    for (int y = 0; y < 30; y++)
-        for (int x = 0; x < 40; x++) px(&in, x, y)[0] = 0, px(&in, x, y)[1] = (uint8_t)x, px(&in, x, y)[2] = (uint8_t)y;
+    fill_xy(&in, 40, 30);
     pipe_buffers b = {0};
     findings f = {0};
     const cvs_image *out;
@@ -335,48 +344,81 @@ START_TEST(views_and_release) {
     /* crop | rotate angle=0 | resize (nothing to do) | crop: a view of in. */
     pipeline pl = ok("crop x=5 y=4 width=20 height=10 | rotate angle=360 | resize width=40 height=20 enlarge=false | "
                      "crop x=1 y=2 width=3 height=4");
-    b.release = &in;
     ck_assert_msg(pipeline_run(&pl, &in, &b, &f, &out, NULL, err) == 0, "%s", err);
-    ck_assert_ptr_null(b.release);
-    ck_assert_ptr_nonnull(in.data); /* the result reads it: kept */
     ck_assert_int_eq(out->width, 3);
     ck_assert_int_eq(out->height, 4);
     ck_assert_uint_eq(out->capacity, 0);
     ck_assert_ptr_eq(out->data, px(&in, 6, 6));
     ck_assert_uint_eq(out->stride, in.stride);
+    ck_assert_ptr_null(b.img[0].data); /* nothing was written */
+    ck_assert_ptr_null(b.img[1].data);
     /* A box outside the image is refused with the box and the size. */
     pipeline outside = ok("crop x=30 y=0 width=20 height=5");
     ck_assert_int_eq(pipeline_run(&outside, &in, &b, &f, &out, NULL, err), -1);
     ck_assert_str_eq(err, "step 1 (crop) failed: crop x=30 y=0 width=20 height=5 does not fit in "
                           "the 40x30 image");
-    /* Filters after the crops read the views: the same pixels as the
-     * boxes copied, and the input is freed after the first of them. */
+    /* The input in the run's buffer: the first flip writes the other one,
+     * the second writes back over the input, no step reading it any more.
+     * The pixels are the boxes' as if copied: row y is input row 4 + 3 + y;
+     * flipped twice, column x is input column 19 + x. */
     pipeline p2 = ok("crop x=5 y=4 width=20 height=10 | flip axis=h | crop x=2 y=3 "
                      "width=4 height=5 | flip axis=h");
-    b.release = &in;
-    ck_assert_msg(pipeline_run(&p2, &in, &b, &f, &out, NULL, err) == 0, "%s", err);
-    ck_assert_ptr_null(in.data);
-    ck_assert_uint_eq(in.capacity, 0);
-    ck_assert_int_eq(out->width, 4);
-    ck_assert_int_eq(out->height, 5);
-    /* Row y is input row 4 + 3 + y; flipped twice, column x is input
-     * column 19 + x. */
-    for (int y = 0; y < 5; y++)
-        for (int x = 0; x < 4; x++) {
-            ck_assert_int_eq(px(out, x, y)[1], 19 + x);
-            ck_assert_int_eq(px(out, x, y)[2], 7 + y);
+    for (int round = 0; round < 2; round++) {
+        cvs_image *slot = pipe_input(&b);
+        ck_assert_ptr_eq(slot, round ? &b.img[0] : &b.img[1]);
+        fill_xy(slot, 40, 30);
+        const uint8_t *input = slot->data;
+        ck_assert_msg(pipeline_run(&p2, slot, &b, &f, &out, NULL, err) == 0, "%s", err);
+        ck_assert_ptr_eq(out->data, input);
+        ck_assert_int_eq(out->width, 4);
+        ck_assert_int_eq(out->height, 5);
+        for (int y = 0; y < 5; y++)
+            for (int x = 0; x < 4; x++) {
+                ck_assert_int_eq(px(out, x, y)[1], 19 + x);
+                ck_assert_int_eq(px(out, x, y)[2], 7 + y);
+            }
+        /* Trimmed: only the result's buffer stays, and takes the next input. */
+        cvs_image *other = slot == &b.img[0] ? &b.img[1] : &b.img[0];
+        ck_assert_ptr_nonnull(other->data);
+        pipe_buffers_trim(&b, out);
+        ck_assert_ptr_null(other->data);
+        ck_assert_ptr_eq(slot->data, input);
+        ck_assert_ptr_eq(pipe_input(&b), slot);
+        if (!round) { /* the next round's input in img[0] */
+            b.img[0] = b.img[1];
+            memset(&b.img[1], 0, sizeof b.img[1]);
         }
-    /* Without a release, the input stays. */
-    cvs_image again = img_fill(40, 30, 3, 9);
-    ck_assert_int_eq(pipeline_run(&p2, &again, &b, &f, &out, NULL, err), 0);
-    ck_assert_ptr_nonnull(again.data);
+    }
+    /* One filter: the result is in the other buffer, so trimming frees the
+     * input's. */
+    pipeline p3 = ok("flip axis=v");
+    cvs_image *slot = pipe_input(&b);
+    fill_xy(slot, 40, 30);
+    ck_assert_int_eq(pipeline_run(&p3, slot, &b, &f, &out, NULL, err), 0);
+    ck_assert_ptr_ne(out, slot);
+    pipe_buffers_trim(&b, out);
+    ck_assert_ptr_null(slot->data);
+    ck_assert_ptr_nonnull(out->data);
+    /* A gray buffer made for a step (equalize on color) is trimmed too;
+     * with no result to keep, everything goes. */
+    pipeline p4 = ok("equalize | flip axis=v");
+    slot = pipe_input(&b);
+    fill_xy(slot, 40, 30);
+    ck_assert_int_eq(pipeline_run(&p4, slot, &b, &f, &out, NULL, err), 0);
+    ck_assert_ptr_nonnull(b.gray.data);
+    ck_assert_ptr_eq(out, slot); /* equalize wrote the other buffer, flip wrote back */
+    pipe_buffers_trim(&b, NULL);
+    ck_assert_ptr_null(b.img[0].data);
+    ck_assert_ptr_null(b.img[1].data);
+    ck_assert_ptr_null(b.gray.data);
     pipeline_free(&pl);
     pipeline_free(&outside);
     pipeline_free(&p2);
+    pipeline_free(&p3);
+    pipeline_free(&p4);
     pipe_buffers_free(&b);
     findings_free(&f);
-    cvs_image_free(&again);
-    cvs_image_free(&in); /* freed by the run already: a no-op */
+    cvs_image_free(&in);
 }
 END_TEST
 
@@ -487,7 +529,7 @@ int main(void) {
     tcase_add_test(tc, kernel_texts);
     tcase_add_test(tc, quoted_values_and_kernels);
     tcase_add_test(tc, run_filters_and_detectors);
-    tcase_add_test(tc, views_and_release);
+    tcase_add_test(tc, views_and_buffers);
     tcase_add_test(tc, internal_errors_are_reported);
     tcase_add_test(tc, cli_option_table);
     suite_add_tcase(s, tc);
