@@ -407,6 +407,7 @@ static void *work(void *arg) {
         size_t i = atomic_fetch_add(&s->next, 1);
         if (i >= s->items->n) break;
         const item *it = &s->items->v[i];
+        w.last = atomic_load(&s->next) >= s->items->n; /* none left to claim */
         kept k;
         if (it->ignored) {
             finish_item(s, it, 0, DONE_IGNORED, NULL, &w, NULL);

@@ -126,7 +126,8 @@ int job_run(worker *w, const job_opts *o, const char *input, const char *output,
     if (pipeline_run_from(o->pl, first, replace, img, &w->bufs, &w->found, &res, w->step_ms,
                           r->err) != 0)
         return -1;
-    pipe_buffers_trim(&w->bufs, res); /* the encode holds only the result */
+    /* The other buffers wait for the next image, unless there is none. */
+    if (w->last) pipe_buffers_trim(&w->bufs, res);
     r->ms_ops = now_ms() - t;
     r->out_width = res->width;
     r->out_height = res->height;

@@ -25,6 +25,9 @@ typedef struct worker {
     pipe_buffers bufs;
     findings found;
     image_meta meta; /* the current input's ICC profile and EXIF */
+    int last;        /* 1 when no input follows this one here: the run frees
+                        the buffers its result does not lie in before the
+                        encode instead of keeping them for the next image */
     double step_ms[PIPELINE_MAX_STEPS];
 } worker;
 

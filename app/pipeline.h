@@ -58,7 +58,9 @@ void pipe_buffers_free(pipe_buffers *b);
 cvs_image *pipe_input(pipe_buffers *b);
 
 /* Frees what the steps no longer need once a run is over: the buffers
- * (gray included) that `keep`, the run's result, does not lie in. */
+ * (gray included) that `keep`, the run's result, does not lie in.  For a
+ * worker's last image (its encode then holds only the result); otherwise
+ * they are kept for the next image, whose pages are there already. */
 void pipe_buffers_trim(pipe_buffers *b, const cvs_image *keep);
 
 /* Runs the pipeline on `in` (any image, or b->img[0] or [1]).  *out points
