@@ -114,8 +114,8 @@ typedef struct op_call {
     const cvs_image *src; /* the current image (gray if OPF_GRAY) */
     cvs_image *dst;       /* filters write the result here */
     cvs_image *view;      /* or, a filter whose result is some of src's own pixels
-                             (crop, a copy) fills this borrowed view instead
-                             (op_view) and leaves dst alone */
+                             (crop; an op that leaves the image unchanged) fills
+                             this borrowed view instead (op_view), dst untouched */
     findings *found;      /* detectors add what they find here */
     const char *missing;  /* set by an accessor asked for a name the op lacks */
     const char *missing_type; /* the type it was asked as */

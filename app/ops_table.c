@@ -790,7 +790,8 @@ const op_def op_table[] = {
                 P_END}},
     {.name = "rotate",
      .help = "Rotate clockwise by angle degrees (negative: counter-clockwise). Multiples of 90 "
-             "are exact transposes (cv::rotate; 0 and 360 leave the image as it is); other angles use cv::warpAffine "
+             "are exact transposes (cv::rotate; 0 and 360 leave the image as it is); other "
+             "angles use cv::warpAffine "
              "with cv::getRotationMatrix2D about the centre, bilinear, the uncovered corners "
              "filled with background. expand=true (the default) grows the canvas to "
              "round(w*|cos| + h*|sin|) x round(w*|sin| + h*|cos|) so that nothing is cut; "
