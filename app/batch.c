@@ -302,8 +302,7 @@ static void show_progress(run_state *s, int final) {
 enum { DONE_RUN, DONE_SKIPPED, DONE_IGNORED };
 
 static void finish_item(run_state *s, const item *it, int rc, int how, const job_result *r,
-                        const worker *w, const kept *k) {
-    const findings *found = &w->found;
+                        const findings *found, const double *step_ms, const kept *k) {
     jw all; /* --features-all: the line, made before the lock is taken */
     int all_line = s->all.fd >= 0 && s->all.failed != EPIPE && how == DONE_RUN && rc == 0;
     if (all_line) {
@@ -325,7 +324,7 @@ static void finish_item(run_state *s, const item *it, int rc, int how, const job
         report_row(s, it, "error", r, found, NULL, NULL);
     } else {
         s->ok++;
-        report_row(s, it, "ok", r, found, w->step_ms, NULL);
+        report_row(s, it, "ok", r, found, step_ms, NULL);
         /* On stdout unless it carries data; there, a line that cannot be
          * written is a stream failure.  On stderr, as every message, best effort. */
         if (!s->o->quiet && !s->progress && s->lines.failed != EPIPE &&
@@ -394,13 +393,72 @@ static void set_inflight(run_state *s, unsigned index, const char *input) {
     pthread_mutex_unlock(&s->flight_lock);
 }
 
+/* An input whose outputs a helper thread publishes (job_publish: the
+ * fsyncs, the renames, the directory's fsync) while its worker goes on
+ * with the next input: the worker's CPU is not left idle while the disk
+ * makes them durable.  Its report row and line come once they are
+ * published, before the worker's next input is published: each worker's
+ * inputs are published, and reported, in the order it ran them. */
+typedef struct pending {
+    run_state *s;
+    const item *it;
+    job_outputs out;
+    job_result r;
+    findings found; /* swapped with the worker's */
+    double step_ms[PIPELINE_MAX_STEPS];
+    int rc;
+    int active; /* a thread is publishing it */
+    pthread_t tid;
+} pending;
+
+static void *publish_thread(void *arg) {
+    pending *p = arg;
+    p->rc = job_publish(&p->out, &p->r);
+    return NULL;
+}
+
+/* Ends an input that has run: reported, and --fail-fast applied. */
+static void input_done(run_state *s, const item *it, int rc, const job_result *r, const findings *found,
+                       const double *step_ms) {
+    finish_item(s, it, rc, DONE_RUN, r, found, step_ms, NULL);
+    if (rc != 0 && s->o->fail_fast) atomic_fetch_or(&s->stop, STOP_FAIL_FAST);
+}
+
+/* Waits for p's publication, if one is running, and reports its input. */
+static void settle(pending *p) {
+    if (!p->active) return;
+    pthread_join(p->tid, NULL);
+    p->active = 0;
+    input_done(p->s, p->it, p->rc, &p->r, &p->found, p->step_ms);
+}
+
+/* Publishes w's staged input on a helper thread when that can help: the
+ * fsyncs are on (without them publishing is quick), another input may
+ * follow, and out holds no bytes that the next input would overwrite
+ * (stdout, in place).  Returns 1 when it did; 0: publish here. */
+static int publish_behind(pending *p, worker *w, const item *it, job_outputs *out, const job_result *r) {
+    if (w->last || !file_fsync_on() || !job_outputs_detached(out)) return 0;
+    p->it = it;
+    p->out = *out;
+    p->r = *r;
+    if (pthread_create(&p->tid, NULL, publish_thread, p) != 0) return 0;
+    findings f = p->found;
+    p->found = w->found;
+    w->found = f;
+    memcpy(p->step_ms, w->step_ms, sizeof p->step_ms);
+    p->active = 1;
+    return 1;
+}
+
 static void *work(void *arg) {
     worker_arg *wa = arg;
     run_state *s = wa->s;
     const batch_opts *o = s->o;
     worker w = {0};
+    pending p = {.s = s};
     job_result r;
-    w.found.max_items = o->job.max_features;
+    job_outputs out;
+    w.found.max_items = p.found.max_items = o->job.max_features;
     /* The detectors of this thread keep no more while collecting. */
     cvs_set_max_items(o->job.max_features);
     while (!stop_requested() && !atomic_load(&s->stop)) {
@@ -410,11 +468,13 @@ static void *work(void *arg) {
         w.last = atomic_load(&s->next) >= s->items->n; /* none left to claim */
         kept k;
         if (it->ignored) {
-            finish_item(s, it, 0, DONE_IGNORED, NULL, &w, NULL);
+            settle(&p);
+            finish_item(s, it, 0, DONE_IGNORED, NULL, &w.found, NULL, NULL);
             continue;
         }
         if (o->skip_existing && outputs_complete(&w, o, it, &k)) {
-            finish_item(s, it, 0, DONE_SKIPPED, NULL, &w, &k);
+            settle(&p);
+            finish_item(s, it, 0, DONE_SKIPPED, NULL, &w.found, NULL, &k);
             continue;
         }
         set_inflight(s, wa->index, it->input);
@@ -422,11 +482,18 @@ static void *work(void *arg) {
         memset(&r, 0, sizeof r);
         if (o->make_dirs && it->output) rc = make_parents(it->output, r.err, dir_made, s);
         if (rc == 0 && o->make_dirs && it->json) rc = make_parents(it->json, r.err, dir_made, s);
-        if (rc == 0) rc = job_run(&w, &o->job, it->input, it->output, it->json, &r);
-        finish_item(s, it, rc, DONE_RUN, &r, &w, NULL);
+        if (rc == 0) rc = job_stage(&w, &o->job, it->input, it->output, it->json, &r, &out);
+        settle(&p); /* the previous input's outputs come first */
+        if (rc == 0 && publish_behind(&p, &w, it, &out, &r)) {
+            set_inflight(s, wa->index, NULL);
+            continue;
+        }
+        if (rc == 0) rc = job_publish(&out, &r);
+        input_done(s, it, rc, &r, &w.found, w.step_ms);
         set_inflight(s, wa->index, NULL);
-        if (rc != 0 && o->fail_fast) atomic_fetch_or(&s->stop, STOP_FAIL_FAST);
     }
+    settle(&p);
+    findings_free(&p.found);
     worker_free(&w);
     return NULL;
 }

@@ -24,6 +24,7 @@ int file_read_all(const char *path, membuf *buf, char *err);
 /* fsync each output before its rename and its directory after (default
  * on; --no-fsync turns it off). */
 void file_set_fsync(int on);
+int file_fsync_on(void);
 
 /* Writes data to path through a temporary file in the same directory that
  * is renamed into place: readers see the old file or the whole new one,

@@ -89,9 +89,10 @@ static int plan_meta(const job_opts *o, worker *w, job_opts *planned, char *err)
     return 0;
 }
 
-int job_run(worker *w, const job_opts *o, const char *input, const char *output,
-            const char *features_path, job_result *r) {
+int job_stage(worker *w, const job_opts *o, const char *input, const char *output,
+              const char *features_path, job_result *r, job_outputs *out) {
     memset(r, 0, sizeof *r);
+    *out = (job_outputs){.img = {.fd = -1}, .json = {.fd = -1}};
     findings_clear(&w->found);
     double t0 = now_ms(), t = t0;
     img_format fmt = output ? job_output_format(o, output) : IMG_PNG;
@@ -137,27 +138,49 @@ int job_run(worker *w, const job_opts *o, const char *input, const char *output,
     if (output && image_encode(&w->codec, res, fmt, &o->enc, &w->out, r->err) != 0) return -1;
     r->ms_encode = now_ms() - t;
     t = now_ms();
-    /* Both staged before either is published; the JSON, streamed into its
-     * temporary file, goes first, so a present image always has its
-     * features beside it. */
-    staged si = {.fd = -1}, sj = {.fd = -1};
-    int rc = output ? file_stage(output, w->out.data, w->out.len, input, &si, r->err) : 0;
-    if (rc == 0 && features_path && (rc = file_stage_open(features_path, input, &sj, r->err)) == 0) {
+    /* Both staged before either is published (job_publish); the JSON is
+     * streamed into its temporary file. */
+    staged *si = &out->img, *sj = &out->json;
+    int rc = output ? file_stage(output, w->out.data, w->out.len, input, si, r->err) : 0;
+    if (rc == 0 && features_path && (rc = file_stage_open(features_path, input, sj, r->err)) == 0) {
         jw j;
-        jw_init(&j, sj.fd);
+        jw_init(&j, sj->fd);
         findings_write_json(&w->found, &j, input, r->width, r->height, r->channels);
         if (jw_flush(&j) != 0)
             rc = seterr(r->err, "cannot write %s: %s", strcmp(features_path, "-") ? features_path : "to stdout",
                         j.err == EINTR ? "interrupted" : strerror(j.err));
         jw_free(&j);
     }
-    if (rc == 0) {
-        staged *both[] = {&sj, &si};
-        rc = file_commit_all(both, 2, r->err);
+    if (rc != 0) {
+        file_abort(si);
+        file_abort(sj);
     }
-    file_abort(&si);
-    file_abort(&sj);
     r->ms_write = now_ms() - t;
     r->ms_total = now_ms() - t0;
     return rc;
+}
+
+int job_publish(job_outputs *out, job_result *r) {
+    double t = now_ms();
+    /* The JSON first, so a present image always has its features beside it. */
+    staged *both[] = {&out->json, &out->img};
+    int rc = file_commit_all(both, 2, r->err);
+    t = now_ms() - t;
+    r->ms_write += t;
+    r->ms_total += t;
+    return rc;
+}
+
+int job_outputs_detached(const job_outputs *out) {
+    const staged *both[] = {&out->json, &out->img};
+    for (size_t i = 0; i < 2; i++)
+        if (both[i]->kind != STAGE_NONE && both[i]->kind != STAGE_TMP) return 0;
+    return 1;
+}
+
+int job_run(worker *w, const job_opts *o, const char *input, const char *output,
+            const char *features_path, job_result *r) {
+    job_outputs out;
+    if (job_stage(w, o, input, output, features_path, r, &out) != 0) return -1;
+    return job_publish(&out, r);
 }

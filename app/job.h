@@ -4,6 +4,7 @@
 #ifndef CVAPP_JOB_H
 #define CVAPP_JOB_H
 
+#include "fileio.h"
 #include "findings.h"
 #include "imageio.h"
 #include "pipeline.h"
@@ -41,8 +42,31 @@ typedef struct job_result {
     char err[ERRLEN]; /* on failure: the reason (the caller adds the input) */
 } job_result;
 
-/* Runs one input.  output may be "-" (stdout) or NULL (no image, nothing
- * encoded: --no-image); features_path may be NULL (no JSON).  Either both outputs appear or none does.  Returns 0 or -1. */
+/* The outputs of one input, staged by job_stage and not yet published. */
+typedef struct job_outputs {
+    staged img, json; /* kind STAGE_NONE: no such output */
+} job_outputs;
+
+/* Runs one input up to its outputs staged: read, decode, pipeline, encode,
+ * and the image and the JSON written to their temporary files (or, for
+ * stdout and in place, held for the commit).  output may be "-" (stdout)
+ * or NULL (no image, nothing encoded: --no-image); features_path may be
+ * NULL (no JSON).  Returns 0 with *out to publish, or -1 with nothing
+ * staged. */
+int job_stage(worker *w, const job_opts *o, const char *input, const char *output,
+              const char *features_path, job_result *r, job_outputs *out);
+
+/* Publishes what job_stage staged: both outputs appear or neither does
+ * (file_commit_all).  *out is finished either way; the time is added to
+ * r->ms_write and r->ms_total.  Returns 0, or -1 with r->err. */
+int job_publish(job_outputs *out, job_result *r);
+
+/* 1 when every byte of out is in its temporary files: nothing it holds
+ * points into the worker, which may then start its next input while
+ * another thread runs job_publish. */
+int job_outputs_detached(const job_outputs *out);
+
+/* job_stage then job_publish. */
 int job_run(worker *w, const job_opts *o, const char *input, const char *output,
             const char *features_path, job_result *r);
 

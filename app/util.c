@@ -298,9 +298,121 @@ void jw_str(jw *w, const char *s) {
 }
 
 void jw_int(jw *w, long long v) {
-    char b[32];
+    char b[24];
+    size_t n = sizeof b;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do b[--n] = (char)('0' + u % 10); while (u /= 10);
+    if (v < 0) b[--n] = '-';
     jw_comma(w);
-    jw_put(w, b, (size_t)snprintf(b, sizeof b, "%lld", v));
+    jw_put(w, b + n, sizeof b - n);
+}
+
+/* ---------------------------------------------------- %.Ng without printf
+ * A features JSON holds thousands of reals, and printf's conversion was
+ * most of its time.  real_g prints exactly what printf("%.*g") prints
+ * (glibc: the exact binary value rounded to N significant digits, ties to
+ * even) for the values whose exact decimal expansion fits 128 bits: every
+ * float from 2^-44 up to 2^104, and the doubles of everyday sizes whose
+ * binary fraction is short.  Other values (zero among them) go to printf.
+ * tests/test_pipeline.c compares the two on millions of values. */
+
+__extension__ typedef unsigned __int128 u128;
+
+/* 10^i, i = 0..38; 5^i, i = 0..55. */
+static u128 g_pow10[39], g_pow5[56];
+static pthread_once_t g_pow_once = PTHREAD_ONCE_INIT;
+
+static void pow_init(void) {
+    g_pow10[0] = g_pow5[0] = 1;
+    for (int i = 1; i < 39; i++) g_pow10[i] = g_pow10[i - 1] * 10;
+    for (int i = 1; i < 56; i++) g_pow5[i] = g_pow5[i - 1] * 5;
+}
+
+static int bits128(u128 x) {
+    uint64_t hi = (uint64_t)(x >> 64), lo = (uint64_t)x;
+    return hi ? 128 - __builtin_clzll(hi) : lo ? 64 - __builtin_clzll(lo) : 0;
+}
+
+/* Writes %.<digits>g of v to b (48 bytes) and returns its length, or 0
+ * when v is not one real_g prints (see above). */
+static size_t real_g(char *b, double v, int digits) {
+    if (v == 0 || !isfinite(v) || digits < 1 || digits > 17) return 0;
+    pthread_once(&g_pow_once, pow_init);
+    int e2;
+    double fr = frexp(fabs(v), &e2);
+    uint64_t m = (uint64_t)ldexp(fr, 53); /* exact: |v| = m * 2^(e2 - 53) */
+    int e = e2 - 53, tz = __builtin_ctzll(m);
+    m >>= tz;
+    e += tz;
+    u128 n; /* |v| = n * 10^-k */
+    int k = 0, mbits = 64 - __builtin_clzll(m);
+    if (e >= 0) {
+        if (mbits + e > 127) return 0;
+        n = (u128)m << e;
+    } else {
+        k = -e;
+        if (k > 55 || mbits + bits128(g_pow5[k]) > 128) return 0;
+        n = (u128)m * g_pow5[k];
+    }
+    int d = 1; /* decimal digits of n */
+    while (d < 39 && n >= g_pow10[d]) d++;
+    uint64_t q; /* the significant digits, nd of them */
+    int nd = d;
+    if (d > digits) {
+        u128 div = g_pow10[d - digits], qq = n / div, rem = n - qq * div, half = div / 2;
+        q = (uint64_t)qq;
+        if (rem > half || (rem == half && (q & 1))) q++;
+        nd = digits;
+        if (q == (uint64_t)g_pow10[digits]) { /* 9.99..5 up to 10.0 */
+            q /= 10;
+            d++;
+        }
+    } else {
+        q = (uint64_t)n;
+    }
+    int x = d - 1 - k; /* the decimal exponent of the first digit */
+    char ds[40];
+    for (int i = nd - 1; i >= 0; i--, q /= 10) ds[i] = (char)('0' + q % 10);
+    while (nd > 1 && ds[nd - 1] == '0') nd--; /* %g drops trailing zeros */
+    size_t len = 0;
+    if (v < 0) b[len++] = '-';
+    if (x < digits && x >= -4) { /* style f */
+        if (x >= 0) {
+            for (int i = 0; i <= x; i++) b[len++] = i < nd ? ds[i] : '0';
+            if (nd > x + 1) {
+                b[len++] = '.';
+                for (int i = x + 1; i < nd; i++) b[len++] = ds[i];
+            }
+        } else {
+            b[len++] = '0';
+            b[len++] = '.';
+            for (int i = 0; i < -x - 1; i++) b[len++] = '0';
+            for (int i = 0; i < nd; i++) b[len++] = ds[i];
+        }
+    } else { /* style e: d.ddde+XX */
+        b[len++] = ds[0];
+        if (nd > 1) {
+            b[len++] = '.';
+            for (int i = 1; i < nd; i++) b[len++] = ds[i];
+        }
+        b[len++] = 'e';
+        b[len++] = x < 0 ? '-' : '+';
+        int ax = x < 0 ? -x : x;
+        if (ax >= 100) b[len++] = (char)('0' + ax / 100);
+        b[len++] = (char)('0' + ax / 10 % 10);
+        b[len++] = (char)('0' + ax % 10);
+    }
+    b[len] = '\0';
+    return len;
+}
+
+size_t format_real(char *b, size_t cap, double v, int digits) {
+    size_t n = cap >= 48 ? real_g(b, v, digits) : 0;
+    if (n == 0) {
+        int r = snprintf(b, cap, "%.*g", digits, v);
+        n = r < 0 ? 0 : (size_t)r < cap ? (size_t)r : cap - 1;
+    }
+    return n;
 }
 
 void jw_real(jw *w, double v, int digits) {
@@ -310,13 +422,13 @@ void jw_real(jw *w, double v, int digits) {
         jw_put(w, "null", 4);
         return;
     }
-    int n = snprintf(b, sizeof b - 3, "%.*g", digits, v);
+    size_t n = format_real(b, sizeof b, v, digits);
     /* As jansson prints reals: always with a '.' or an exponent. */
-    if (!strpbrk(b, ".e")) {
-        memcpy(b + n, ".0", 3);
+    if (!memchr(b, '.', n) && !memchr(b, 'e', n)) {
+        memcpy(b + n, ".0", 2);
         n += 2;
     }
-    jw_put(w, b, (size_t)n);
+    jw_put(w, b, n);
 }
 
 void jw_bool(jw *w, int v) {

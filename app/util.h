@@ -90,6 +90,9 @@ void jw_key(jw *w, const char *key);       /* "key": (with a comma if needed) */
 void jw_str(jw *w, const char *s);         /* a string value; invalid UTF-8 -> U+FFFD */
 void jw_int(jw *w, long long v);
 void jw_real(jw *w, double v, int digits); /* %.Ng; NaN and inf as null */
+/* What snprintf(b, cap, "%.*g", digits, v) writes (glibc's digits), without
+ * printf for most values; returns the length. */
+size_t format_real(char *b, size_t cap, double v, int digits);
 void jw_bool(jw *w, int v);
 void jw_null(jw *w);
 /* "key": "readable", plus "key_bytes": base64 of the exact bytes when s is

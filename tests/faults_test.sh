@@ -8,10 +8,16 @@
 #            old files, a device): exit 0 with every output new, or exit 1,
 #            one line, every output as it was, symlinks kept, no temporary;
 #            and a file size limit (ulimit -f) at every size in between
+#   behind   every fsync, rename and link of a one-worker batch of three,
+#            whose first two inputs are published on a helper thread while
+#            the next one runs: exit 0, or exit 1 with exactly the input
+#            whose call failed refused in one line, its outputs absent, the
+#            others' present, the report's rows in input order, no
+#            temporary; and --fail-fast stopping after the input in flight
 #   start    every allocation and thread start of a two-worker batch, by
 #            cvapp, its shim and its codecs: a documented exit status and
 #            a message, never a crash
-# usage: faults_test.sh CVAPP SRCDIR FAULT.so [commit|start|all]
+# usage: faults_test.sh CVAPP SRCDIR FAULT.so [commit|behind|start|all]
 set -u
 CVAPP=$(realpath "$1") SRC=$(cd "$2" && pwd) FAULT=$(realpath "$3") PART=${4:-all}
 . "$SRC/tests/lib.sh"
@@ -113,6 +119,56 @@ if [ "$PART" = all ] || [ "$PART" = commit ]; then
       [ "$RC" -eq 0 ] || expect_err "File too large"
     done
   done
+fi
+
+if [ "$PART" = all ] || [ "$PART" = behind ]; then
+  mkdir -p "$W/three"
+  for n in a b c; do cp "$S/fruits.jpg" "$W/three/$n.jpg"; done
+  THREE=(-j 1 -f png -d out --report r.jsonl "$W/three")
+  # behind_outcome WHAT: the batch's outcome as the header says
+  behind_outcome() {
+    local bad="" n rows
+    rows=$(/usr/bin/env python3 -c 'import json, sys
+print(" ".join("%s:%s" % (json.loads(l)["input"].rsplit("/", 1)[1][0], json.loads(l)["status"]) for l in open(sys.argv[1])))' r.jsonl 2>/dev/null)
+    if [ "$RC" -eq 1 ]; then
+      [ "$(printf '%s\n' "$ERR" | grep -c '')" -eq 1 ] && bad=$(sed -n "s|^cvapp: $W/three/\(.\)\.jpg: cannot .*|\1|p" <<<"$ERR")
+      [ -n "$bad" ] && ok || { ko "$1: exit 1 without one line naming an input: $ERR"; return; }
+    elif [ "$RC" -ne 0 ]; then
+      ko "$1: exit $RC: $ERR"; return
+    else
+      ok
+    fi
+    local want="" have=""
+    for n in a b c; do
+      if [ "$n" = "$bad" ]; then want+="$n:error "; else want+="$n:ok "; fi
+      [ -f "out/$n.png" ] && have+="$n.png "; [ -f "out/$n.json" ] && have+="$n.json "
+    done
+    [ "$rows" = "${want% }" ] && ok || ko "$1: report rows '$rows', want '${want% }'"
+    want=""
+    for n in a b c; do [ "$n" = "$bad" ] || want+="$n.png $n.json "; done
+    [ "$have" = "$want" ] && ok || ko "$1: outputs '$have', want '$want'"
+    [ -z "$(find out -name '.cvapp-tmp-*')" ] && ok || ko "$1: temporary files left: $(find out -name '.cvapp-tmp-*')"
+  }
+  t "behind: a clean batch of three"
+  rm -rf out r.jsonl
+  CVAPP_FAULT_LOG=$W/log LD_PRELOAD=$FAULT "$CVAPP" -q "${THREE[@]}" && ok || ko "a clean batch failed"
+  for f in fsync rename link linkat; do
+    n=$(calls $f "$W/log")
+    for ((k = 1; k <= n; k++)); do
+      t "behind: call $k of $n of $f fails"
+      rm -rf out r.jsonl
+      run env CVAPP_FAULT=$f:$k CVAPP_FAULT_LOG=$W/flog LD_PRELOAD=$FAULT "$CVAPP" -q "${THREE[@]}"
+      behind_outcome "$f $k/$n"
+    done
+  done
+  # The first rename of the run is a's, on the helper thread, while b runs.
+  t "behind: --fail-fast when a's publication fails finishes b, in flight, and starts no other"
+  rm -rf out r.jsonl
+  run env CVAPP_FAULT=rename:1 CVAPP_FAULT_LOG=$W/flog LD_PRELOAD=$FAULT "$CVAPP" --fail-fast "${THREE[@]}"
+  [ "$RC" -eq 1 ] && grep -q "^cvapp: $W/three/a.jpg: cannot write" <<<"$ERR" &&
+    grep -q "stopped at the first failure (--fail-fast); 1 inputs not started" <<<"$ERR" && ok ||
+    ko "exit $RC: $ERR"
+  [ "$(ls out)" = "$(printf 'b.json\nb.png')" ] && ok || ko "outputs: $(ls out | tr '\n' ' ')"
 fi
 
 if [ "$PART" = all ] || [ "$PART" = start ]; then

@@ -2,6 +2,9 @@
 /* The pipeline parser, validation against the op table, and runs. */
 #define _DEFAULT_SOURCE
 #define _POSIX_C_SOURCE 200809L
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -466,6 +469,69 @@ END_TEST
 
 /* The option table: getopt's tables, --help, the markdown table and the
  * suggestions all come from it. */
+/* format_real prints what printf("%.*g") prints, for every class of
+ * value: random float and double bit patterns (every exponent, both signs,
+ * subnormals, the values real_g leaves to printf), keypoint-like
+ * coordinates and responses, exact ties at the last digit (half to even),
+ * values that round up to the next power of ten, and every precision
+ * cvapp uses; jw_int every sign and width. */
+static uint64_t xorshift(uint64_t *s) {
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+static void same_as_printf(double v, int digits) {
+    char want[64], got[64];
+    snprintf(want, sizeof want, "%.*g", digits, v);
+    size_t n = format_real(got, 48, v, digits);
+    ck_assert_msg(n == strlen(want) && strcmp(got, want) == 0, "%%.%dg of %a: printf %s, format_real %.*s",
+                  digits, v, want, (int)n, got);
+}
+
+START_TEST(reals_and_ints_as_printf) {
+    uint64_t seed = 0x9e3779b97f4a7c15ULL;
+    for (long i = 0; i < 400000; i++) {
+        int digits = 1 + (int)(i % 17);
+        uint32_t u = (uint32_t)xorshift(&seed);
+        float f;
+        memcpy(&f, &u, sizeof f);
+        if (isfinite(f)) {
+            same_as_printf(f, digits);
+            same_as_printf(f, 9);
+        }
+        uint64_t b = xorshift(&seed);
+        double d;
+        memcpy(&d, &b, sizeof d);
+        if (isfinite(d)) same_as_printf(d, digits);
+        /* Keypoints: x, y, size and angle in pixels and degrees, responses small. */
+        same_as_printf((float)((double)(xorshift(&seed) % 8000000) / 1000.0), 9);
+        same_as_printf((float)((double)(xorshift(&seed) % 1000000) * 1e-9), 9);
+        /* Ties: ...5 exactly one place past the last digit. */
+        same_as_printf((double)(xorshift(&seed) % 1000000000) * 10 + 5, 9);
+        same_as_printf((double)(xorshift(&seed) % 100000000) + 0.5, 9);
+        same_as_printf(-(double)(xorshift(&seed) % 100000000) / 8.0, 8);
+    }
+    static const double edges[] = {0.0, -0.0, 1.0, -1.0, 0.5, 9.5, 99999999.5, 999999999.5, 9999999995.0,
+                                   0.0001, 0.00001, 0.000099999999995, 1e16, 1e17, 123456789e-13, 5e-324,
+                                   1.7976931348623157e308, 2.2250738585072014e-308};
+    for (size_t i = 0; i < sizeof edges / sizeof *edges; i++)
+        for (int digits = 1; digits <= 17; digits++) same_as_printf(edges[i], digits);
+    static const long long ints[] = {0, 1, -1, 9, 10, -10, 1234567890123LL, LLONG_MAX, LLONG_MIN};
+    for (size_t i = 0; i < sizeof ints / sizeof *ints; i++) {
+        char want[32];
+        snprintf(want, sizeof want, "%lld", ints[i]);
+        jw j;
+        jw_init(&j, -1);
+        jw_int(&j, ints[i]);
+        ck_assert_msg(j.mem.len == strlen(want) && memcmp(j.mem.data, want, j.mem.len) == 0, "%s: %.*s", want,
+                      (int)j.mem.len, (const char *)j.mem.data);
+        jw_free(&j);
+    }
+}
+END_TEST
+
 START_TEST(cli_option_table) {
     struct option longopts[CLI_MAX_OPTIONS + 1];
     char shortopts[3 * CLI_MAX_OPTIONS + 2];
@@ -532,6 +598,7 @@ int main(void) {
     tcase_add_test(tc, views_and_buffers);
     tcase_add_test(tc, internal_errors_are_reported);
     tcase_add_test(tc, cli_option_table);
+    tcase_add_test(tc, reals_and_ints_as_printf);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
