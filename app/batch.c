@@ -72,6 +72,43 @@ unsigned cpus_available(void) {
     return n ? n : 1;
 }
 
+/* ------------------------------------------------ OpenCV's thread pool */
+
+/* Setting OpenCV's thread count starts TBB (its allocator and its pool are
+ * loaded and set up), which took 0.8 ms of a one-image run's start
+ * (docs/performance.md#start-up).  It runs on a thread of its own while
+ * the workers read and decode their first input, which is cvapp's own code
+ * and calls no OpenCV; a worker waits for it before its first step
+ * (job_opts.steps_ready).  Only then does anything run OpenCV's loops. */
+static pthread_mutex_t g_pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_t g_pool_tid;
+static atomic_int g_pool_pending;
+static int g_pool_threads;
+
+static void *pool_start(void *arg) {
+    (void)arg;
+    cvs_set_num_threads(g_pool_threads);
+    return NULL;
+}
+
+static void pool_begin(int threads) {
+    g_pool_threads = threads;
+    if (pthread_create(&g_pool_tid, NULL, pool_start, NULL) == 0)
+        atomic_store(&g_pool_pending, 1);
+    else
+        cvs_set_num_threads(threads);
+}
+
+static void pool_ready(void) {
+    if (!atomic_load(&g_pool_pending)) return;
+    pthread_mutex_lock(&g_pool_lock);
+    if (atomic_load(&g_pool_pending)) {
+        pthread_join(g_pool_tid, NULL);
+        atomic_store(&g_pool_pending, 0);
+    }
+    pthread_mutex_unlock(&g_pool_lock);
+}
+
 /* ------------------------------------------------------------- the run */
 
 /* A stream the run writes whole lines to, as inputs finish. */
@@ -175,13 +212,14 @@ static void make_run_id(char out[17]) {
     for (int i = 0; i < 8; i++) snprintf(out + 2 * i, 3, "%02x", r[i]);
 }
 
-static void utc_now(char out[32]) {
+static void utc_now(char out[96]) {
     struct timespec ts;
     struct tm tm;
     clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
-    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out + n, 32 - n, ".%03ldZ", ts.tv_nsec / 1000000);
+    /* Not strftime: glibc's reads the time zone file at every call. */
+    snprintf(out, 96, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+             tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
 }
 
 /* Where the time of one input went: read, decode, each step, encode, write. */
@@ -247,7 +285,7 @@ static void write_line(run_state *s, line_stream *st, jw *j, const char *input) 
 static void report_row(run_state *s, const item *it, const char *status, const job_result *r,
                        const findings *found, const double *step_ms, const kept *k) {
     if (s->report.fd < 0 || s->report.failed == EPIPE) return;
-    char when[32];
+    char when[96];
     utc_now(when);
     jw j;
     jw_init(&j, -1);
@@ -590,7 +628,10 @@ static int open_lines(const char *opt, const char *path, line_stream *ls) {
     return 0;
 }
 
-int batch_run(const item_list *l, const batch_opts *o) {
+int batch_run(const item_list *l, const batch_opts *opts) {
+    batch_opts planned = *opts;
+    planned.job.steps_ready = pool_ready;
+    const batch_opts *o = &planned;
     run_state s = {.items = l, .o = o, .t_start = now_ms(), .sig_pipe = {-1, -1}};
     atomic_init(&s.next, 0);
     atomic_init(&s.stop, 0);
@@ -610,7 +651,7 @@ int batch_run(const item_list *l, const batch_opts *o) {
     if (nw > l->n) nw = l->n ? (unsigned)l->n : 1;
     /* Workers times OpenCV threads stays within the CPUs. */
     int cvt = o->cv_threads >= 0 ? o->cv_threads : (int)((cpus / nw) ? cpus / nw : 1);
-    cvs_set_num_threads(cvt);
+    pool_begin(cvt);
     s.nworkers = nw;
     s.inflight = calloc(nw, sizeof *s.inflight);
     worker_arg *args = calloc(nw, sizeof *args);
@@ -651,6 +692,7 @@ int batch_run(const item_list *l, const batch_opts *o) {
     }
     for (unsigned i = 0; i < started; i++) pthread_join(tids[i], NULL);
     free(tids);
+    pool_ready(); /* when no input got as far as its steps */
 
     /* Directories made for outputs that all failed are removed again. */
     if (s.nmade) qsort(s.made, s.nmade, sizeof *s.made, by_length_desc);

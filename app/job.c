@@ -124,6 +124,7 @@ int job_stage(worker *w, const job_opts *o, const char *input, const char *outpu
     r->ms_decode = now_ms() - t;
     t = now_ms();
     const cvs_image *res;
+    if (o->steps_ready) o->steps_ready();
     if (pipeline_run_from(o->pl, first, replace, img, &w->bufs, &w->found, &res, w->step_ms,
                           r->err) != 0)
         return -1;

@@ -18,6 +18,7 @@ typedef struct job_opts {
     img_format format; /* IMG_UNKNOWN: from the output name, PNG otherwise */
     int exact;         /* no shortcut that may change a pixel (--exact) */
     size_t max_features; /* items kept per detector step (--max-features); 0 = all */
+    void (*steps_ready)(void); /* called before the first step, or NULL (batch.c: OpenCV's threads) */
 } job_opts;
 
 typedef struct worker {

@@ -247,10 +247,6 @@ int main(int argc, char **argv) {
         fprintf(stderr, "cvapp: the image and the features cannot both go to stdout\n");
         goto out;
     }
-    if (threads >= 0 && cvs_set_num_threads((int)threads) != CVS_OK) {
-        fprintf(stderr, "cvapp: --threads: %s\n", cvs_last_error());
-        goto out;
-    }
     bo.cv_threads = (int)threads;
     if (items_collect(&items, argv + optind, (size_t)(argc - optind), recursive, po.out_dir, err) != 0) {
         fprintf(stderr, "cvapp: %s\n", err);
