@@ -145,28 +145,39 @@ def vs_peer(cvapp, peer, inputs, work, runs):
     differences between runs with and without them."""
     out, rep = os.path.join(work, "out"), os.path.join(work, "rep.jsonl")
     indir = os.path.dirname(inputs[0])
-    base = [cvapp, "-q", "-j", "2", "-f", "png", "-p", REF, "-d", out, "--report", rep]
-    tools = [("cvapp -j 2", base + [indir]),
-             ("cvapp -j 2 --no-fsync", base + ["--no-fsync", indir]),
-             ("cvapp -j 2 --exact", base + ["--exact", indir]),
-             ("cvapp -j 2 --no-fsync --no-features", base + ["--no-fsync", "--no-features", indir]),
+    base = [cvapp, "-q", "-j", "2", "-f", "png", "-p", REF, "-d", out, "--report"]
+    reps = [rep.replace(".jsonl", f"-{i}.jsonl") for i in range(4)]
+    tools = [("cvapp -j 2", base + [reps[0], indir]),
+             ("cvapp -j 2 --no-fsync", base + [reps[1], "--no-fsync", indir]),
+             ("cvapp -j 2 --exact", base + [reps[2], "--exact", indir]),
+             ("cvapp -j 2 --no-fsync --no-features", base + [reps[3], "--no-fsync", "--no-features", indir]),
              ("C++ peer, 2 processes", [peer, "-j", "2", "reference", out] + inputs),
              ("C++ peer, 2 processes, --no-fsync", [peer, "-j", "2", "--no-fsync", "reference", out] + inputs)]
+    # In rounds, each tool once per round, so that the machine's drift over
+    # the minute this takes falls on every tool alike; a ratio is the median
+    # of the rounds' own ratios.
+    got = {name: [] for name, _ in tools}
+    for _ in range(runs):
+        for name, cmd in tools:
+            got[name].append(timed(cmd, runs=1, before=emptied(out)))
     rows, stages = {}, {}
-    for name, cmd in tools:
-        rows[name] = timed(cmd, runs=runs, before=emptied(out))
+    for i, (name, _) in enumerate(tools):
+        rows[name] = sorted(got[name], key=lambda r: r["wall"])[len(got[name]) // 2]
         print(f"peer      {name:38} {rows[name]['wall']:7.2f} s rss {rows[name]['rss_mb']:6.1f} MB", flush=True)
-        if name.startswith("cvapp"):
-            stages[name] = report_means(rep)
+        if i < len(reps):
+            stages[name] = report_means(reps[i])
     n = len(inputs)
     md = [f"### cvapp against the C++ peer\n\n{n} JPEGs at 1920x1080, `{REF}`, PNG (zlib level 1) and "
           "features JSON out; cvapp with 2 workers, the peer ([`bench/cpp_peer.cpp`](../bench/cpp_peer.cpp): "
           "imread, cvtColor, GaussianBlur, ORB detect, Canny, imwrite, the JSON by fprintf) in 2 processes "
-          f"splitting the list, 1 OpenCV thread each as cvapp's workers. Median of {runs} runs.", "",
+          f"splitting the list, 1 OpenCV thread each as cvapp's workers. {runs} rounds, each running every "
+          "tool once in turn; the median run of each, and `cvapp / this` the median of the rounds' own "
+          "ratios (drift between rounds falls on both sides alike).", "",
           "| tool | wall s | images/s | CPU s | peak RSS MB | cvapp / this |", "|---|---:|---:|---:|---:|---:|"]
     for name, row in rows.items():
         pair = "cvapp -j 2 --no-fsync" if "no-fsync" in name else "cvapp -j 2"
-        ratio = f"{rows[pair]['wall'] / row['wall']:.2f}x" if "peer" in name else ""
+        ratio = (f"{statistics.median(a['wall'] / b['wall'] for a, b in zip(got[pair], got[name])):.2f}x"
+                 if "peer" in name else "")
         md.append(f"| {name} | {row['wall']:.2f} | {n / row['wall']:.1f} | {row['cpu']:.2f} | "
                   f"{row['rss_mb']:.0f} | {ratio} |")
     st, steps, total = stages["cvapp -j 2"]
@@ -180,7 +191,9 @@ def vs_peer(cvapp, peer, inputs, work, runs):
     md += ["", "Where cvapp's time goes on that run (ms per image, means over the report rows of every run; "
            "the JSON and fsync are the differences between the runs with and without them; `outside` is "
            "the wall time spread over the 2 workers less cvapp's per-image clock: process start, the "
-           "workers' scheduling and the tail where one worker has finished):", "",
+           "workers' scheduling and the tail where one worker has finished, less the publication (fsyncs, "
+           "renames) that ran behind the next image, which the per-image clock counts: negative when that "
+           "is the larger):", "",
            "| " + " | ".join(k for k, _ in parts) + " | per image | wall x 2 / n | outside |",
            "|" + "---:|" * (len(parts) + 3)]
     md.append("| " + " | ".join(f"{v:.2f}" for _, v in parts) + f" | {total:.2f} | {wall_img:.2f} | "
