@@ -341,9 +341,9 @@ static size_t real_g(char *b, double v, int digits) {
     int e2;
     double fr = frexp(fabs(v), &e2);
     uint64_t m = (uint64_t)ldexp(fr, 53); /* exact: |v| = m * 2^(e2 - 53) */
-    int e = e2 - 53, tz = __builtin_ctzll(m);
+    unsigned tz = (unsigned)__builtin_ctzll(m); /* m > 0: v != 0 */
     m >>= tz;
-    e += tz;
+    int e = e2 - 53 + (int)tz;
     u128 n; /* |v| = n * 10^-k */
     int k = 0, mbits = 64 - __builtin_clzll(m);
     if (e >= 0) {
@@ -371,7 +371,7 @@ static size_t real_g(char *b, double v, int digits) {
         q = (uint64_t)n;
     }
     int x = d - 1 - k; /* the decimal exponent of the first digit */
-    char ds[40];
+    char ds[40] = "";
     for (int i = nd - 1; i >= 0; i--, q /= 10) ds[i] = (char)('0' + q % 10);
     while (nd > 1 && ds[nd - 1] == '0') nd--; /* %g drops trailing zeros */
     size_t len = 0;
