@@ -371,10 +371,6 @@ int file_commit_all(staged *const *s, size_t n, char *err) {
     size_t i, last_tmp = n;
     /* 1. The files' data made durable, 2. the streams written: nothing is
      * replaced yet, so a failure here leaves every file output old. */
-    /* Every file's writeback started before the first fsync waits: one
-     * journal commit then covers all their blocks (ext4, xfs). */
-    for (i = 0; i < n && sync; i++)
-        if (s[i]->kind == STAGE_TMP) sync_file_range(s[i]->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
     for (i = 0; i < n && rc == 0; i++) {
         if (s[i]->kind == STAGE_TMP) {
             last_tmp = i;
