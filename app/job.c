@@ -178,10 +178,3 @@ int job_outputs_detached(const job_outputs *out) {
         if (both[i]->kind != STAGE_NONE && both[i]->kind != STAGE_TMP) return 0;
     return 1;
 }
-
-int job_run(worker *w, const job_opts *o, const char *input, const char *output,
-            const char *features_path, job_result *r) {
-    job_outputs out;
-    if (job_stage(w, o, input, output, features_path, r, &out) != 0) return -1;
-    return job_publish(&out, r);
-}

@@ -67,10 +67,6 @@ int job_publish(job_outputs *out, job_result *r);
  * another thread runs job_publish. */
 int job_outputs_detached(const job_outputs *out);
 
-/* job_stage then job_publish. */
-int job_run(worker *w, const job_opts *o, const char *input, const char *output,
-            const char *features_path, job_result *r);
-
 /* The output format for `output` under o: --format, else the extension,
  * else PNG for "-".  IMG_UNKNOWN when the name has no known extension. */
 img_format job_output_format(const job_opts *o, const char *output);
