@@ -333,8 +333,10 @@ static int bits128(u128 x) {
     return hi ? 128 - __builtin_clzll(hi) : lo ? 64 - __builtin_clzll(lo) : 0;
 }
 
-/* Writes %.<digits>g of v to b (48 bytes) and returns its length, or 0
- * when v is not one real_g prints (see above). */
+/* Writes %.<digits>g of v to b (REAL_G_MAX bytes: a sign, 17 digits, a
+ * point and "0.000" or an exponent fit) and returns its length, or 0 when v
+ * is not one real_g prints (see above). */
+#define REAL_G_MAX 32
 static size_t real_g(char *b, double v, int digits) {
     if (v == 0 || !isfinite(v) || digits < 1 || digits > 17) return 0;
     pthread_once(&g_pow_once, pow_init);
@@ -407,7 +409,7 @@ static size_t real_g(char *b, double v, int digits) {
 }
 
 size_t format_real(char *b, size_t cap, double v, int digits) {
-    size_t n = cap >= 48 ? real_g(b, v, digits) : 0;
+    size_t n = cap >= REAL_G_MAX ? real_g(b, v, digits) : 0;
     if (n == 0) {
         int r = snprintf(b, cap, "%.*g", digits, v);
         n = r < 0 ? 0 : (size_t)r < cap ? (size_t)r : cap - 1;
@@ -422,7 +424,7 @@ void jw_real(jw *w, double v, int digits) {
         jw_put(w, "null", 4);
         return;
     }
-    size_t n = format_real(b, sizeof b, v, digits);
+    size_t n = format_real(b, sizeof b - 2, v, digits); /* room for ".0" */
     /* As jansson prints reals: always with a '.' or an exponent. */
     if (!memchr(b, '.', n) && !memchr(b, 'e', n)) {
         memcpy(b + n, ".0", 2);

@@ -485,7 +485,7 @@ static uint64_t xorshift(uint64_t *s) {
 static void same_as_printf(double v, int digits) {
     char want[64], got[64];
     snprintf(want, sizeof want, "%.*g", digits, v);
-    size_t n = format_real(got, 48, v, digits);
+    size_t n = format_real(got, 46, v, digits);
     ck_assert_msg(n == strlen(want) && strcmp(got, want) == 0, "%%.%dg of %a: printf %s, format_real %.*s",
                   digits, v, want, (int)n, got);
 }
