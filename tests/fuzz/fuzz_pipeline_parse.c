@@ -75,22 +75,31 @@ static void check_value(const step *st, size_t k) {
 /* Writes the step as "op p=v ..." with every parameter given; a kernel
  * inline in quotes, its line ends as ';' (its text has no quote: only
  * numbers and separators parse). */
-static void write_step(const step *st, char *s, size_t cap) {
-    size_t np = op_param_count(st->op), len = 0;
-    FUZZ_CHECK(cap >= strlen(st->op->name) + 1 + np * 80 + PIPELINE_MAX_SPEC,
-               "step text buffer too small");
+static int write_step(const step *st, char *s, size_t cap) {
+    size_t np = op_param_count(st->op), len = 0, need = strlen(st->op->name) + 1;
+    /* At most: " name=", then a number (80), or a text whose every character
+     * may take three ('"' as '"'"'), in two quotes. */
+    for (size_t k = 0; k < np; k++)
+        need += strlen(st->op->params[k].name) + 2 +
+                (st->text[k] ? 3 * strlen(st->text[k]) + 2 : 80);
+    if (need > cap) return 0;
     len += (size_t)sprintf(s + len, "%s", st->op->name);
     for (size_t k = 0; k < np; k++) {
         const param_def *p = &st->op->params[k];
         double v = st->v[k];
         len += (size_t)sprintf(s + len, " %s=", p->name);
         if (p->type == PT_KERNEL || p->type == PT_PATH) {
-            /* A path in the quotes it does not hold (it cannot hold both:
-             * a quote opens or closes a quoted part). */
-            char q = strchr(st->text[k], '"') ? '\'' : '"';
-            s[len++] = q;
-            for (const char *t = st->text[k]; *t; t++) s[len++] = *t == '\n' ? ';' : *t;
-            s[len++] = q;
+            /* Quoted parts side by side make one value (a"b"'c' is abc), so
+             * a value may hold both quotes: each '"' goes in single quotes,
+             * every run of other characters in double quotes. */
+            const char *t = st->text[k];
+            if (!*t) s[len++] = '"', s[len++] = '"';
+            while (*t) {
+                char q = *t == '"' ? '\'' : '"';
+                s[len++] = q;
+                for (; *t && (*t == '"') == (q == '\''); t++) s[len++] = *t == '\n' ? ';' : *t;
+                s[len++] = q;
+            }
             s[len] = '\0';
         } else if (p->type == PT_CHOICE) {
             len += (size_t)sprintf(s + len, "%s", p->choices[(int)v].name);
@@ -104,6 +113,7 @@ static void write_step(const step *st, char *s, size_t cap) {
             len += (size_t)sprintf(s + len, "%.17g", v);
         }
     }
+    return 1;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -136,8 +146,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         /* Written out with every parameter explicit, it parses to the same step. */
         static char text[64 + OP_MAX_PARAMS * 80 + PIPELINE_MAX_SPEC];
         pipeline again;
-        write_step(st, text, sizeof text);
-        if (strlen(text) > PIPELINE_MAX_SPEC) continue; /* a long kernel from a file */
+        /* Too long to write, or to parse again: a long kernel from a file. */
+        if (!write_step(st, text, sizeof text) || strlen(text) > PIPELINE_MAX_SPEC) continue;
         FUZZ_CHECK(pipeline_parse(text, &again, err) == 0, "'%s' does not parse again: %s", text,
                    err);
         FUZZ_CHECK(again.n == 1 && again.steps[0].op == st->op, "'%s' parses to another op", text);
