@@ -61,7 +61,7 @@ check-asan:
 CPPCHECK = cppcheck --enable=warning,style,performance,portability --inline-suppr \
 	--quiet --error-exitcode=1 -I app -I shim
 lint:
-	$(CPPCHECK) --std=c11 --language=c app tests/*.c tests/fuzz/*.c tests/fault/*.c
+	$(CPPCHECK) --std=c11 --language=c app tests/*.c tests/fuzz/*.c tests/fault/*.c bench/*.c
 	$(CPPCHECK) --std=c++17 --language=c++ --suppress=useStlAlgorithm shim bench/*.cpp
 
 # libFuzzer harnesses (tests/fuzz: JPEG, PNG, EXIF, pipeline parser, whole pipeline) in a clang

@@ -307,6 +307,55 @@ def startup(cvapp, static, start, small, work, runs):
     return md
 
 
+def timeline(cvapp, static, start, small, work, rounds):
+    """A one-image run's wall time split at main() (bench/timeline.c), beside the C++ floor and
+    `--version`, run in turn so that each starts after the same work."""
+    tl, pre = os.path.join(work, "timeline"), os.path.join(work, "timeline.so")
+    src = os.path.join(HERE, "timeline.c")
+    subprocess.run(["cc", "-O2", "-o", tl, src], check=True)
+    subprocess.run(["cc", "-O2", "-DTIMELINE_PRELOAD", "-shared", "-fPIC", "-o", pre, src, "-ldl"], check=True)
+    cmds = [("C++ with cvapp's OpenCV modules", [start], None),
+            ("cvapp --version (dynamic)", [cvapp, "--version"], None)]
+    for build, binary in [("dynamic", cvapp)] + ([("static-opencv", static)] if static else []):
+        rep = os.path.join(work, f"timeline-{build}.jsonl")
+        if os.path.exists(rep):
+            os.remove(rep)
+        cmds.append((f"cvapp, one 640x400 image ({build})",
+                     [binary, "-q", "--no-fsync", "--report", rep, small, "-o", os.path.join(work, "tl.png"),
+                      "--features", os.path.join(work, "tl.json")], rep))
+    # Before each program, the same unmeasured one: a one-image run of the last build (the caches
+    # and the CPUs' state then the same for all).
+    before = cmds[-1][1][:4] + [os.path.join(work, "timeline-before.jsonl")] + cmds[-1][1][5:]
+    argv = [tl, str(rounds), os.path.join(work, "timeline.txt"), pre, "--"]
+    for i, (_, cmd, _) in enumerate(cmds):
+        argv += ([":::"] if i else []) + before + [":::"] + cmd
+    subprocess.run(argv, check=True)
+    runs = [[float(x) for x in l.split()] for l in open(os.path.join(work, "timeline.txt"))]
+    runs = [[(r[0] - 1) / 2] + r[1:] for r in runs if int(r[0]) % 2 == 1]  # the measured ones
+    md = ["### Where a one-image run's time goes\n\n"
+          f"`bench/timeline.c`: {rounds} rounds, each running the programs below once in turn, each after the "
+          "same unmeasured one-image run (so that each starts after the same work); the medians, ms. *To main*: from `posix_spawn` to `main()` (the kernel's "
+          "exec, the loader, the libraries' initialisers); *in main*: cvapp's own work besides the image "
+          "(options, the batch's set-up, the report row); *the image*: cvapp's per-image clock (its report, "
+          "reading to publishing); *exit*: from `main()`'s return to the process reaped (destructors, the "
+          "threads' end, the kernel unmapping the process).", "",
+          "| program | to main | in main | the image | exit | wall | wall less the image |",
+          "|---|---:|---:|---:|---:|---:|---:|"]
+    for k, (name, _, rep) in enumerate(cmds):
+        mine = [r for r in runs if int(r[0]) == k][2:]  # the first rounds warm the caches
+        image = [json.loads(l)["ms"] for l in open(rep)][2:] if rep else [0.0] * len(mine)
+        med = lambda v: statistics.median(v)
+        to_main = med(r[2] - r[1] for r in mine)
+        in_main = med(r[3] - r[2] - i for r, i in zip(mine, image))
+        ex = med(r[4] - r[3] for r in mine)
+        wall = med(r[4] - r[1] for r in mine)
+        img = med(image)
+        md.append(f"| {name} | {to_main:.2f} | {in_main:.2f} | {img:.2f} | {ex:.2f} | {wall:.2f} | "
+                  f"{med(r[4] - r[1] - i for r, i in zip(mine, image)):.2f} |")
+    print("\n".join(md), flush=True)
+    return md
+
+
 def vips_task(cvapp, peer, work, runs):
     """The libvips benchmark task by cvapp, the vips CLI, ImageMagick and the C++ peer."""
     src = make_set(os.path.join(work, "in5k"), (5000, 5000), 1)[0]
@@ -423,6 +472,7 @@ def main():
         many = timed([cvapp, "-q", "-j", "2", "-p", REF, "-d", os.path.join(work, "o2")] + sets["1080p"])
         more = vs_peer(cvapp, peer, sets["1080p"], work, runs)
         more += [""] + startup(cvapp, static[0] if static else None, start, small[0], work, 50 if quick else 200)
+        more += [""] + timeline(cvapp, static[0] if static else None, start, small[0], work, 30 if quick else 100)
         more += [""] + vips_task(cvapp, peer, work, runs)
         more += [""] + throughput(cvapp, [("640x400", (640, 400), small), ("1080p", (1920, 1080), sets["1080p"]),
                                           ("4000x3000", (4000, 3000), sets["4000x3000"])], work, runs)
