@@ -47,6 +47,62 @@ START_TEST(png_round_trip_exact) {
 }
 END_TEST
 
+/* The filter byte of each row of the 8-bit PNG in b (its IDAT inflated),
+ * into filters[0..h-1]. */
+static void png_row_filters(const membuf *b, int w, int ch, int h, uint8_t *filters) {
+    membuf z = {0};
+    for (size_t at = 8; at + 12 <= b->len;) {
+        const uint8_t *c = b->data + at;
+        size_t n = (size_t)c[0] << 24 | (size_t)c[1] << 16 | (size_t)c[2] << 8 | c[3];
+        if (!memcmp(c + 4, "IDAT", 4)) ck_assert_int_eq(membuf_append(&z, c + 8, n), 0);
+        at += 12 + n;
+    }
+    size_t row = 1 + (size_t)w * (size_t)ch;
+    uLongf len = (uLongf)(row * (size_t)h);
+    uint8_t *raw = malloc(len);
+    ck_assert_ptr_nonnull(raw);
+    ck_assert_int_eq(uncompress(raw, &len, z.data, (uLong)z.len), Z_OK);
+    ck_assert_uint_eq(len, row * (size_t)h);
+    for (int y = 0; y < h; y++) filters[y] = raw[(size_t)y * row];
+    free(raw);
+    membuf_free(&z);
+}
+
+/* A mask (one channel of only 0 and 255) is written unfiltered, anything
+ * else SUB-filtered (the rows' filter bytes); each decodes exactly. */
+START_TEST(png_filter_none_for_masks_only) {
+    codec c = {0};
+    membuf b = {0};
+    char err[ERRLEN];
+    enum { W = 41, H = 19 };
+    cvs_image mask = img_checker(W, H, 4), edge = img_fill(W, H, 1, 0), near = img_checker(W, H, 4),
+              color = img_fill(W, H, 3, 255), noise = img_noise(W, H, 1, 5), black = img_fill(W, H, 1, 0);
+    for (int y = 0; y < H; y++) *px(&edge, y, y) = 255; /* a sparse mask, as Canny's */
+    *px(&near, W - 1, H - 1) = 254;                     /* a mask but for its last pixel */
+    *px(&color, 3, 4) = 0;                              /* three channels of 0 and 255 */
+    struct {
+        const cvs_image *im;
+        int filter;
+    } cases[] = {{&mask, 0}, {&edge, 0}, {&black, 0}, {&near, 1}, {&color, 1}, {&noise, 1}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const cvs_image *im = cases[i].im;
+        cvs_image back = {0};
+        uint8_t filters[H];
+        encode(&c, im, IMG_PNG, &b);
+        png_row_filters(&b, W, im->channels, H, filters);
+        for (int y = 0; y < H; y++) ck_assert_msg(filters[y] == cases[i].filter, "case %zu row %d: filter %d", i, y, filters[y]);
+        ck_assert_msg(image_decode(&c, b.data, b.len, &dec, &back, err) == 0, "%s", err);
+        ck_assert_int_eq(back.channels, im->channels);
+        for (int y = 0; y < H; y++) ck_assert_mem_eq(px(im, 0, y), px(&back, 0, y), W * (size_t)im->channels);
+        cvs_image_free(&back);
+    }
+    cvs_image *all[] = {&mask, &edge, &near, &color, &noise, &black};
+    for (size_t i = 0; i < 6; i++) cvs_image_free(all[i]);
+    membuf_free(&b);
+    codec_free(&c);
+}
+END_TEST
+
 START_TEST(jpeg_round_trip_close) {
     codec c = {0};
     membuf b = {0};
@@ -925,6 +981,7 @@ int main(void) {
     Suite *s = suite_create("imageio");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, png_round_trip_exact);
+    tcase_add_test(tc, png_filter_none_for_masks_only);
     tcase_add_test(tc, jpeg_round_trip_close);
     tcase_add_test(tc, truncated_and_garbage_rejected);
     tcase_add_test(tc, oversized_headers_refused_before_allocation);
