@@ -1,19 +1,21 @@
-// SPDX-License-Identifier: MIT
-// timeline.c - where a short run's wall time goes: before main(), in it,
-// and after it. bench/bench.py builds it twice.
-//
-//   timeline ROUNDS OUT PRELOAD -- CMD... [::: CMD...]...
-//       Runs the commands in turn, ROUNDS times (one of each per round, so
-//       each starts after the same kind of work), each with PRELOAD in
-//       LD_PRELOAD. Writes a line per run to OUT:
-//         INDEX SPAWN MAIN END REAPED
-//       INDEX is the command's (0, 1, ...); the times are CLOCK_MONOTONIC ms:
-//       posix_spawn called, main() entered, main() returned, waitpid
-//       returned (the process gone). MAIN and END are -1 when the program
-//       did not return from main(). The commands' stdout goes to OUT.stdout.
-//   cc -DTIMELINE_PRELOAD -shared -fPIC: the PRELOAD. It wraps main()
-//       (through __libc_start_main) and writes "PID MAIN END" to the file
-//       named by $TIMELINE_OUT when main() returns.
+/* SPDX-License-Identifier: MIT */
+/*
+ * timeline.c - where a short run's wall time goes: before main(), in it,
+ * and after it. bench/bench.py builds it twice.
+ *
+ *   timeline ROUNDS OUT PRELOAD -- CMD... [::: CMD...]...
+ *       Runs the commands in turn, ROUNDS times (one of each per round, so
+ *       each starts after the same kind of work), each with PRELOAD in
+ *       LD_PRELOAD. Writes a line per run to OUT:
+ *         INDEX SPAWN MAIN END REAPED
+ *       INDEX is the command's (0, 1, ...); the times are CLOCK_MONOTONIC ms:
+ *       posix_spawn called, main() entered, main() returned, waitpid
+ *       returned (the process gone). MAIN and END are -1 when the program
+ *       did not return from main(). The commands' stdout goes to OUT.stdout.
+ *   cc -DTIMELINE_PRELOAD -shared -fPIC: the PRELOAD. It wraps main()
+ *       (through __libc_start_main) and writes "PID MAIN END" to the file
+ *       named by $TIMELINE_OUT when main() returns.
+ */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,7 +73,7 @@ int main(int argc, char **argv) {
     snprintf(mains, sizeof mains, "%s.mains", argv[2]);
     unlink(mains);
     if (setenv("TIMELINE_OUT", mains, 1) != 0 || setenv("LD_PRELOAD", argv[3], 1) != 0) return 1;
-    // The commands: argv[5...] split at ":::" (each made a NULL-ended argv).
+    /* The commands: argv[5...] split at ":::" (each made a NULL-ended argv). */
     char **cmd[64];
     int ncmd = 0;
     cmd[ncmd++] = &argv[5];
@@ -103,7 +105,7 @@ int main(int argc, char **argv) {
                 return 1;
             }
         }
-    // Each run's main() times, found by its pid.
+    /* Each run's main() times, found by its pid. */
     FILE *m = fopen(mains, "r");
     long pid;
     double t_main, t_end;
