@@ -10,7 +10,8 @@ builds the C++ peers (bench/cpp_peer.cpp, bench/cpp_start.cpp) against the
 same OpenCV, and measures: each workload through every tool; cvapp against
 the C++ peer with cvapp's time by stage; start-up (CVAPP and the
 static-opencv build --static, against /bin/true and the C++ floor, and what
-the time is spent on); the libvips benchmark task; batch throughput at -j 1
+the time is spent on); a one-image run's wall time split at main()
+(bench/timeline.c); the libvips benchmark task; batch throughput at -j 1
 and -j 2. Writes bench/results.md, bench/chart.png and, with --update-docs
 (old name --update-readme), the figures of docs/performance.md between its
 bench:begin and bench:end markers. Needs docker/install-deps.sh --bench.
