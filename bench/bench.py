@@ -345,14 +345,15 @@ def timeline(cvapp, static, start, small, work, rounds):
     for k, (name, _, rep) in enumerate(cmds):
         mine = [r for r in runs if int(r[0]) == k][2:]  # the first rounds warm the caches
         image = [json.loads(l)["ms"] for l in open(rep)][2:] if rep else [0.0] * len(mine)
-        med = lambda v: statistics.median(v)
-        to_main = med(r[2] - r[1] for r in mine)
-        in_main = med(r[3] - r[2] - i for r, i in zip(mine, image))
-        ex = med(r[4] - r[3] for r in mine)
-        wall = med(r[4] - r[1] for r in mine)
-        img = med(image)
-        md.append(f"| {name} | {to_main:.2f} | {in_main:.2f} | {img:.2f} | {ex:.2f} | {wall:.2f} | "
-                  f"{med(r[4] - r[1] - i for r, i in zip(mine, image)):.2f} |")
+        def med(v):
+            return f"{statistics.median(v):.2f}"
+        # main() unseen (a program the preload cannot wrap, such as a static one): the split is unknown.
+        seen = all(r[2] >= 0 for r in mine)
+        split = [med(r[2] - r[1] for r in mine), med(r[3] - r[2] - i for r, i in zip(mine, image))] \
+            if seen else ["n/a", "n/a"]
+        md.append(f"| {name} | {split[0]} | {split[1]} | {med(image)} | "
+                  f"{med(r[4] - r[3] for r in mine) if seen else 'n/a'} | {med(r[4] - r[1] for r in mine)} | "
+                  f"{med(r[4] - r[1] - i for r, i in zip(mine, image))} |")
     print("\n".join(md), flush=True)
     return md
 
