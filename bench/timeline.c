@@ -69,6 +69,10 @@ int main(int argc, char **argv) {
         return 2;
     }
     int rounds = atoi(argv[1]);
+    if (rounds < 1) {
+        fprintf(stderr, "timeline: ROUNDS %s: not a positive count\n", argv[1]);
+        return 2;
+    }
     char mains[4096];
     snprintf(mains, sizeof mains, "%s.mains", argv[2]);
     unlink(mains);
@@ -77,10 +81,19 @@ int main(int argc, char **argv) {
     char **cmd[64];
     int ncmd = 0;
     cmd[ncmd++] = &argv[5];
-    for (int i = 5; i < argc && ncmd < 64; i++)
+    for (int i = 5; i < argc; i++)
         if (strcmp(argv[i], ":::") == 0) {
+            if (ncmd == 64) {
+                fputs("timeline: more than 64 commands\n", stderr);
+                return 2;
+            }
             argv[i] = NULL;
             cmd[ncmd++] = &argv[i + 1];
+        }
+    for (int k = 0; k < ncmd; k++)
+        if (!cmd[k][0] || strcmp(cmd[k][0], ":::") == 0) {
+            fputs("timeline: an empty command\n", stderr);
+            return 2;
         }
     FILE *out = fopen(argv[2], "w");
     if (!out) return perror(argv[2]), 1;
@@ -91,8 +104,9 @@ int main(int argc, char **argv) {
     char so[4096];
     snprintf(so, sizeof so, "%s.stdout", argv[2]);
     posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, so, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (posix_spawn_file_actions_init(&fa) != 0 ||
+        posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, so, O_WRONLY | O_CREAT | O_TRUNC, 0644) != 0)
+        return perror("posix_spawn_file_actions"), 1;
     for (int r = 0, n = 0; r < rounds; r++)
         for (int k = 0; k < ncmd; k++, n++) {
             int st;
